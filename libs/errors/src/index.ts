@@ -1,0 +1,15 @@
+export type { ErrorCode, DatasmithErrorOptions } from './errors';
+export {
+  DatasmithError,
+  InputError,
+  SchemaError,
+  ConfigError,
+  RemoteError,
+  GitError,
+  DockerError,
+  LockedError,
+  InternalError,
+  isDatasmithError,
+  redactSecrets,
+  redactUrl,
+} from './errors';

@@ -1,0 +1,13 @@
+export type { MonthWindow } from './month';
+export { parseMonth, monthOf, monthRange, inWindow, parseDateArg, parseWindow } from './month';
+export type { PartitionedStep, DataLayout, StoreLayout } from './layout';
+export {
+  PARTITIONED_STEPS,
+  STEP_TABLES,
+  parseRepoName,
+  repoSlug,
+  repoFromSlug,
+  repoProjectName,
+  dataLayout,
+  storeLayout,
+} from './layout';
