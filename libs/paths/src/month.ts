@@ -53,7 +53,9 @@ export function parseDateArg(value: string, field: string): Date {
   const hasZone = /(Z|[+-]\d{2}:?\d{2})$/.test(isoDate);
   const t = new Date(hasZone ? isoDate : `${isoDate}Z`);
   if (!/^\d{4}-\d{2}-\d{2}/.test(trimmed) || Number.isNaN(t.getTime())) {
-    throw new InputError(`Invalid ${field}: ${JSON.stringify(value)} is not a date; expected YYYY-MM-DD or an ISO-8601 instant`);
+    throw new InputError(
+      `Invalid ${field}: ${JSON.stringify(value)} is not a date; expected YYYY-MM-DD or an ISO-8601 instant`,
+    );
   }
   return t;
 }

@@ -55,14 +55,20 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 }
 
 /** Validates rows against a schema; the error names the file, the row index and the field. */
-export function validateRows<S extends AnyObjectSchema>(schema: S, rows: readonly unknown[], file: string): Array<z.infer<S>> {
+export function validateRows<S extends AnyObjectSchema>(
+  schema: S,
+  rows: readonly unknown[],
+  file: string,
+): Array<z.infer<S>> {
   const out: Array<z.infer<S>> = [];
   for (let i = 0; i < rows.length; i++) {
     const result = schema.safeParse(rows[i]);
     if (!result.success) {
       const first = result.error.issues[0];
       const more = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more)` : '';
-      throw new SchemaError(`Invalid row: ${file} row ${i}, ${first ? describeIssue(first) : 'invalid'}${more}`, { file });
+      throw new SchemaError(`Invalid row: ${file} row ${i}, ${first ? describeIssue(first) : 'invalid'}${more}`, {
+        file,
+      });
     }
     out.push(result.data);
   }
@@ -180,11 +186,16 @@ export async function readTable<S extends AnyObjectSchema>(path: string, schema:
     try {
       result = await connection.runAndReadAll(`SELECT * FROM ${reader}`);
     } catch (error) {
-      throw new InputError(`Unreadable table: ${path}: ${(error as Error).message.split('\n')[0]}`, { file: path, cause: error });
+      throw new InputError(`Unreadable table: ${path}: ${(error as Error).message.split('\n')[0]}`, {
+        file: path,
+        cause: error,
+      });
     }
     const present = new Set(result.columnNames());
     const expected = Object.keys(schema.shape);
-    const missing = expected.filter((name) => !present.has(name) && !isOptionalField(schema.shape[name] as unknown as ZodLike));
+    const missing = expected.filter(
+      (name) => !present.has(name) && !isOptionalField(schema.shape[name] as unknown as ZodLike),
+    );
     if (missing.length > 0) {
       throw new SchemaError(`Invalid table: ${path} is missing column(s) ${missing.join(', ')}`, { file: path });
     }

@@ -40,7 +40,9 @@ export const DropReason = z.enum([
 ]);
 export type DropReason = z.infer<typeof DropReason>;
 
-const isoInstant = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/, 'expected an ISO-8601 instant');
+const isoInstant = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/, 'expected an ISO-8601 instant');
 const sha = z.string().regex(/^[0-9a-f]{40}$/, 'expected a 40-hex commit sha');
 
 /** `repos` (global): one row per repository considered by scrape-repos. */
@@ -71,7 +73,9 @@ export const CommitRow = z.object({
   pr_merged_at: isoInstant.describe('UTC'),
   pr_merge_commit_sha: sha.describe("GitHub's merge_commit_sha, else the landed commit"),
   sha: sha.describe('the commit the change landed as on the default branch'),
-  pr_base_sha: sha.nullable().describe('first parent of sha; for a rebase-merge, the parent of the first landed commit'),
+  pr_base_sha: sha
+    .nullable()
+    .describe('first parent of sha; for a rebase-merge, the parent of the first landed commit'),
   pr_base_ref_sha: sha.nullable().describe("GitHub's base.sha when known"),
   merge_style: z.enum(['merge', 'squash', 'rebase', 'unknown']),
   message: z.string(),

@@ -1,0 +1,12 @@
+import type { Command } from 'commander';
+import type { CommandContext } from '../context';
+
+/** A command module: declares its name, flags and help, and calls one step function. */
+export type RegisterCommand = (program: Command, context: () => CommandContext) => void;
+
+const COMMANDS: RegisterCommand[] = [];
+
+/** Adds every command to the program. */
+export function registerCommands(program: Command, context: () => CommandContext): void {
+  for (const register of COMMANDS) register(program, context);
+}

@@ -1,0 +1,2 @@
+export type { MemoStats, MemoStoreOptions } from './memo';
+export { MemoStore, canonicalJson, memoKey } from './memo';
