@@ -1,0 +1,109 @@
+import { DatasmithError, InputError } from '@datasmith/errors';
+import { parseWindow } from '@datasmith/paths';
+import { summarizeRows } from '@datasmith/progress';
+import { collect, readRepoList, topByStars } from '@datasmith/steps';
+import { OfflineStore } from '@datasmith/store';
+import { CommitRow, TABLE_KEYS, writeTable } from '@datasmith/tables';
+import type { RegisterCommand } from './index';
+import { type PartitionOptions, intOption, openMemo, reportSummary, resolvePartition, writeFailures } from './shared';
+
+interface CollectOptions extends PartitionOptions {
+  store?: string;
+  repos?: string;
+  since?: string;
+  until?: string;
+  out?: string;
+  threads: number;
+  maxRepos: number;
+  json?: boolean;
+}
+
+/** `datasmith collect`: merged PRs of each repository in a window (step 1). */
+export const registerCollect: RegisterCommand = (program, context) => {
+  program
+    .command('collect')
+    .description('Mine every merged PR in a UTC window from the offline store (step 1)')
+    .option('--store <dir>', 'offline store directory (spec §4)')
+    .option('--repos <file>', 'repository list: CSV with repo_name, headerless list, or repos.parquet')
+    .option('--filtered-benchmarks-pth <file>', 'alias of --repos (original flag)')
+    .option('--since <date>', 'window start, inclusive (YYYY-MM-DD or ISO, UTC)')
+    .option('--until <date>', 'window end, exclusive')
+    .option('--out <file>', 'output Parquet')
+    .option('--output-pth <file>', 'alias of --out (original flag)')
+    .option('--repo <owner/name>', 'partition mode: one repository (Nx targets)')
+    .option('--month <YYYY-MM>', 'partition mode: one UTC month')
+    .option('--out-root <dir>', 'partition mode: output root', 'data')
+    .option('--threads <n>', 'repositories mined at once', intOption('--threads'), 2)
+    .option('--max-repos <n>', 'top N repositories by stars', intOption('--max-repos'), 150)
+    .option('--json', 'print the summary as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  datasmith collect --store data/demo/store --repos repos.csv --since 2024-01-01 --until 2024-02-01 --out commits.parquet\n  datasmith collect --store data/demo/store --repo demo-org/fastmath --month 2024-03',
+    )
+    .action(async (raw: CollectOptions & { filteredBenchmarksPth?: string; outputPth?: string }) => {
+      const ctx = context();
+      const options: CollectOptions = {
+        ...raw,
+        repos: raw.repos ?? raw.filteredBenchmarksPth,
+        out: raw.out ?? raw.outputPth,
+      };
+      if (!options.store)
+        throw new InputError(
+          'Missing --store: collect reads an offline store (GitHub as a source is not available in this build)',
+        );
+      const partition = resolvePartition('collect', options);
+      let repos: string[];
+      let window: { start: Date; end: Date };
+      let out: string;
+      if (partition) {
+        repos = [partition.repo];
+        window = partition.month;
+        out = partition.output('collect');
+      } else {
+        if (!options.repos) throw new InputError('Missing --repos: give a repository list (or --repo with --month)');
+        if (!options.since || !options.until) throw new InputError('Missing --since/--until: collect needs a window');
+        if (!options.out) throw new InputError('Missing --out: where to write the commits table');
+        window = parseWindow(options.since, options.until);
+        repos = topByStars(await readRepoList(options.repos), options.maxRepos).map((r) => r.repo_name);
+        out = options.out;
+      }
+      const store = new OfflineStore(options.store);
+      const memo = openMemo(ctx, partition?.outRoot ?? 'data');
+      const result = await collect(
+        { repos, window },
+        { store, memo, log: ctx.log, concurrency: options.threads, tty: process.stderr },
+      );
+      if (partition && result.failures.length > 0) {
+        throw new DatasmithError(
+          result.failures[0]?.code === 'E_INPUT_SCHEMA' ? 'E_INPUT_SCHEMA' : 'E_INPUT',
+          result.failures[0]?.message ?? 'collect failed',
+        );
+      }
+      await writeTable(out, CommitRow, result.rows, TABLE_KEYS.commits);
+      await writeFailures(out, result.failures);
+      const summary = {
+        ...summarizeRows(result.rows),
+        failed: result.failures.length,
+        failures: countBy(result.failures.map((f) => f.code)),
+      };
+      reportSummary(ctx, 'collect', summary, Boolean(options.json), {
+        repos: repos.length,
+        memo_hits: result.memoHits,
+        out,
+      });
+      if (!options.json)
+        ctx.log.info(`collect: ${repos.length} repositories (${result.memoHits} from memo), wrote ${out}`);
+      if (result.failures.length > 0) {
+        throw new DatasmithError(
+          'E_INPUT',
+          `${result.failures.length} of ${repos.length} repositories failed (see ${out.replace(/\.parquet$/, '')}.failures.jsonl)`,
+        );
+      }
+    });
+};
+
+function countBy(values: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
+}

@@ -1,0 +1,16 @@
+export type { FileStat, CommitRecord, HistoryOptions } from './history';
+export { readFirstParentHistory, diffRange, DIFF_ARGS } from './history';
+export type { GitStream } from './run';
+export { runGit, gitText, streamGit, GIT_ENV, GIT_BASE_ARGS } from './run';
+export {
+  gitClient,
+  assertRepository,
+  headBranch,
+  resolveRef,
+  hasCommit,
+  listTreePaths,
+  firstParentShas,
+  firstParentAncestor,
+  commitHeader,
+} from './repo';
+export { unquoteGitPath } from './quote';

@@ -1,0 +1,10 @@
+export type { CollectInput, CollectDeps, CollectResult, CollectWindow } from './collect/collect';
+export { collect, collectRepository, COLLECT_CODE_VERSION } from './collect/collect';
+export type { PathKind } from './collect/path-rules';
+export { classifyPath, nonCodeDropReason, isAsvConfig } from './collect/path-rules';
+export type { LandedPull } from './collect/messages';
+export { parseLandedMessage } from './collect/messages';
+export type { ScrapeReposInput, ScrapeReposDeps } from './scrape-repos/scrape-repos';
+export { scrapeRepos } from './scrape-repos/scrape-repos';
+export type { RepoListEntry } from './common/repo-list';
+export { readRepoList, topByStars } from './common/repo-list';

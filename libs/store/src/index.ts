@@ -1,0 +1,2 @@
+export type { StoreRepoListing } from './store';
+export { OfflineStore, StoreRepoJson, StorePullJson, StoreIssueJson, parseRepoListCsv } from './store';
