@@ -98,7 +98,9 @@ function logArgs(options: HistoryOptions, ref: string, maxCount?: number): strin
   if (maxCount !== undefined) args.push(`--max-count=${maxCount}`);
   if (options.withPatch !== false) args.push('-p');
   args.push(`--format=${FORMAT}`);
-  if (options.since) args.push(`--since=${options.since.toISOString()}`);
+  // --since-as-filter, not --since: --since stops at the first older commit, and committer dates on
+  // a first-parent line are not monotonic (a rebased or old commit can land after newer ones).
+  if (options.since) args.push(`--since-as-filter=${options.since.toISOString()}`);
   if (options.until) args.push(`--until=${new Date(options.until.getTime() - 1000).toISOString()}`);
   args.push(ref, '--');
   return args;
@@ -267,7 +269,7 @@ export async function* readFirstParentHistory(repoDir: string, options: HistoryO
       yield record;
     }
     const parent = record.parents[0];
-    if (!parent || (options.since && new Date(record.committerDate) < options.since)) return;
+    if (!parent) return;
     ref = parent;
   }
 }

@@ -14,3 +14,4 @@ export {
   commitHeader,
 } from './repo';
 export { unquoteGitPath } from './quote';
+export { FixtureRepo } from './testing/fixture-repo';

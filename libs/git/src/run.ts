@@ -21,7 +21,7 @@ export function runGit(repoDir: string, args: readonly string[], options: { inpu
   return new Promise((resolve, reject) => {
     const child = spawn('git', [...GIT_BASE_ARGS, '-C', repoDir, ...args], {
       env: { ...process.env, ...GIT_ENV },
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -45,7 +45,10 @@ export function runGit(repoDir: string, args: readonly string[], options: { inpu
         );
       }
     });
-    child.stdin.end(options.input ?? '');
+    if (options.input !== undefined && child.stdin) {
+      child.stdin.on('error', () => {});
+      child.stdin.end(options.input);
+    }
   });
 }
 
