@@ -25,8 +25,8 @@ export function runGit(repoDir: string, args: readonly string[], options: { inpu
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
     child.on('error', (error) =>
       reject(new GitError(`git ${args[0]} could not start: ${error.message}`, { cause: error })),
     );

@@ -33,6 +33,8 @@ export interface CollectWindow {
 export interface CollectInput {
   repos: readonly string[];
   window: CollectWindow;
+  /** Recorded in each row's `source`: `github` when the store was synced from GitHub. Default `store`. */
+  source?: CommitRow['source'];
 }
 
 export interface CollectDeps {
@@ -81,6 +83,7 @@ export async function collectRepository(
   repoName: string,
   window: CollectWindow,
   deps: Pick<CollectDeps, 'store' | 'log'>,
+  source: CommitRow['source'] = 'store',
 ): Promise<CommitRow[]> {
   const { store } = deps;
   const mirror = store.mirrorPath(repoName);
@@ -209,7 +212,7 @@ export async function collectRepository(
       sha: c.mergeCommitSha,
       pr_base_ref_sha: c.baseRefSha,
       merge_style: c.style,
-      source: 'store',
+      source,
     };
     const dropped = (reason: DropReason, extra: Partial<CommitRow> = {}): CommitRow => ({
       ...base,
@@ -317,10 +320,11 @@ export async function collect(input: CollectInput, deps: CollectDeps): Promise<C
           end: input.window.end.toISOString(),
           heads: await headsOf(mirror),
           metadata: await store.metadataHash(repo),
+          source: input.source ?? 'store',
         };
         const hitsBefore = memo.stats.hits;
         const repoRows = await memo.memoize('collect', COLLECT_CODE_VERSION, state, () =>
-          collectRepository(repo as string, input.window, deps),
+          collectRepository(repo as string, input.window, deps, input.source ?? 'store'),
         );
         if (memo.stats.hits > hitsBefore) memoHits++;
         rows.push(...repoRows);
