@@ -1,4 +1,3 @@
-import { StringDecoder } from 'node:string_decoder';
 import { GitError } from '@datasmith/errors';
 import { unquoteGitPath } from './quote';
 import { gitText, runGit, streamGit } from './run';
@@ -109,6 +108,8 @@ function logArgs(options: HistoryOptions, ref: string, maxCount?: number): strin
 const MISSING_OBJECT =
   /unable to read|missing blob|bad object|invalid object|could not read|does not point to a valid object/i;
 
+const MARKER_BYTES = Buffer.from(MARKER, 'utf8');
+
 async function* streamOnce(
   repoDir: string,
   options: HistoryOptions,
@@ -118,33 +119,43 @@ async function* streamOnce(
 ): AsyncGenerator<CommitRecord, { code: number | null; stderr: string }> {
   const withPatch = options.withPatch !== false;
   const git = streamGit(repoDir, logArgs(options, ref, maxCount));
-  const decoder = new StringDecoder('utf8');
-  let buffer = '';
-  let searchFrom = MARKER.length;
+  // One growable byte buffer: records are cut at the marker and decoded once, so a large patch
+  // never turns into repeated string concatenation.
+  let buf = Buffer.allocUnsafe(1 << 20);
+  let len = 0;
+  let searchFrom = MARKER_BYTES.length;
+  const pendingHeader = (): string | null => {
+    if (len < MARKER_BYTES.length + 40 || buf.indexOf(0x1d, MARKER_BYTES.length) < 0) return null;
+    return buf.toString('latin1', MARKER_BYTES.length, MARKER_BYTES.length + 40);
+  };
   try {
-    for await (const chunk of git.chunks) {
-      buffer += decoder.write(chunk);
+    for await (const chunk of git.chunks as AsyncIterable<Buffer>) {
+      if (len + chunk.length > buf.length) {
+        const grown = Buffer.allocUnsafe(Math.max(buf.length * 2, len + chunk.length));
+        buf.copy(grown, 0, 0, len);
+        buf = grown;
+      }
+      chunk.copy(buf, len);
+      len += chunk.length;
       for (;;) {
-        const next = buffer.indexOf(MARKER, searchFrom);
+        const next = buf.subarray(0, len).indexOf(MARKER_BYTES, searchFrom);
         if (next < 0) {
-          searchFrom = Math.max(MARKER.length, buffer.length - MARKER.length);
+          searchFrom = Math.max(MARKER_BYTES.length, len - MARKER_BYTES.length);
           break;
         }
-        const record = buffer.slice(0, next);
-        buffer = buffer.slice(next);
-        searchFrom = MARKER.length;
+        const record = buf.toString('utf8', 0, next);
+        buf.copy(buf, 0, next, len);
+        len -= next;
+        searchFrom = MARKER_BYTES.length;
         state.pending = null;
         yield parseRecord(record, withPatch);
       }
-      const headerEnd = buffer.indexOf('\x1d');
-      state.pending =
-        buffer.startsWith(MARKER) && headerEnd > 0 ? buffer.slice(MARKER.length, MARKER.length + 40) : null;
+      state.pending = pendingHeader();
     }
-    buffer += decoder.end();
     const result = await git.done;
-    if (result.code === 0 && buffer.startsWith(MARKER)) {
+    if (result.code === 0 && len > 0) {
       state.pending = null;
-      yield parseRecord(buffer, withPatch);
+      yield parseRecord(buf.toString('utf8', 0, len), withPatch);
     }
     return result;
   } finally {
