@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type CommitRecord, readFirstParentHistory } from './history';
+import { type CommitRecord, readFirstParentHistory, readFirstParentHistoryConcurrently } from './history';
 import { unquoteGitPath } from './quote';
 
 function git(cwd: string, args: string[], date = '2024-01-15T10:00:00+02:00'): string {
@@ -94,6 +94,16 @@ describe('readFirstParentHistory', () => {
     });
     expect(init.parents).toEqual([]);
     expect(init.created.sort()).toEqual(['asv.conf.json', 'pkg/core.py']);
+  });
+
+  it('gives the same records when segments are diffed by concurrent git processes', async () => {
+    const sequential = await collectAll(bare, { ref: 'main' });
+    const concurrent = await readFirstParentHistoryConcurrently(
+      bare,
+      { ref: 'main' },
+      { segmentSize: 1, concurrency: 2 },
+    );
+    expect(concurrent).toEqual(sequential);
   });
 
   it('limits the walk to a committer-date window', async () => {

@@ -38,6 +38,8 @@ export interface HistoryOptions {
   until?: Date;
   /** Include the patch text. Default true. */
   withPatch?: boolean;
+  /** Stop before this commit and its ancestors (`^exclude`). */
+  exclude?: string;
 }
 
 const MARKER = '\x1e\x1fDSREC\x1f';
@@ -101,7 +103,9 @@ function logArgs(options: HistoryOptions, ref: string, maxCount?: number): strin
   // a first-parent line are not monotonic (a rebased or old commit can land after newer ones).
   if (options.since) args.push(`--since-as-filter=${options.since.toISOString()}`);
   if (options.until) args.push(`--until=${new Date(options.until.getTime() - 1000).toISOString()}`);
-  args.push(ref, '--');
+  args.push(ref);
+  if (options.exclude) args.push(`^${options.exclude}`);
+  args.push('--');
   return args;
 }
 
@@ -320,4 +324,52 @@ export async function diffRange(
     }
     throw error;
   }
+}
+
+export interface ConcurrentHistoryOptions {
+  /** git processes at once. Default 2. */
+  concurrency?: number;
+  /** First-parent commits per segment. Default 64. */
+  segmentSize?: number;
+}
+
+/**
+ * The same records as {@link readFirstParentHistory}, in the same order, computed by several git
+ * processes over consecutive segments of the first-parent line (diffing is CPU-bound; segments are
+ * small so that a few huge patches do not unbalance the workers).
+ */
+export async function readFirstParentHistoryConcurrently(
+  repoDir: string,
+  options: HistoryOptions,
+  concurrency: ConcurrentHistoryOptions = {},
+): Promise<CommitRecord[]> {
+  const segmentSize = concurrency.segmentSize ?? 64;
+  const listArgs = ['rev-list', '--first-parent'];
+  if (options.since) listArgs.push(`--since-as-filter=${options.since.toISOString()}`);
+  if (options.until) listArgs.push(`--until=${new Date(options.until.getTime() - 1000).toISOString()}`);
+  listArgs.push(options.ref);
+  if (options.exclude) listArgs.push(`^${options.exclude}`);
+  const listed = await gitText(repoDir, listArgs);
+  const shas = listed ? listed.split('\n') : [];
+  const drain = async (o: HistoryOptions): Promise<CommitRecord[]> => {
+    const out: CommitRecord[] = [];
+    for await (const record of readFirstParentHistory(repoDir, o)) out.push(record);
+    return out;
+  };
+  if (shas.length <= segmentSize) return drain(options);
+  const segments: HistoryOptions[] = [];
+  for (let i = 0; i < shas.length; i += segmentSize) {
+    const top = shas[i] as string;
+    const bottom = shas[Math.min(i + segmentSize, shas.length) - 1] as string;
+    const below = await gitText(repoDir, ['rev-list', '--parents', '-n', '1', bottom]);
+    const bottomParent = below.split(' ')[1];
+    segments.push({ ...options, ref: top, exclude: bottomParent ?? options.exclude });
+  }
+  const results: CommitRecord[][] = new Array(segments.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < segments.length; i = next++) results[i] = await drain(segments[i] as HistoryOptions);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency.concurrency ?? 2) }, worker));
+  return results.flat();
 }

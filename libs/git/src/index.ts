@@ -1,5 +1,5 @@
-export type { FileStat, CommitRecord, HistoryOptions } from './history';
-export { readFirstParentHistory, diffRange, DIFF_ARGS } from './history';
+export type { FileStat, CommitRecord, HistoryOptions, ConcurrentHistoryOptions } from './history';
+export { readFirstParentHistory, readFirstParentHistoryConcurrently, diffRange, DIFF_ARGS } from './history';
 export type { GitStream } from './run';
 export { runGit, gitText, streamGit, GIT_ENV, GIT_BASE_ARGS } from './run';
 export {

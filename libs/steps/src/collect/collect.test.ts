@@ -315,7 +315,11 @@ describe('datasmith collect (CLI)', () => {
     ];
     const memoDir = join(work, 'data', 'memo', 'collect');
     const countMemo = () =>
-      existsSync(memoDir) ? readdirSync(memoDir).flatMap((d) => readdirSync(join(memoDir, d))).length : 0;
+      existsSync(memoDir)
+        ? readdirSync(memoDir)
+            .flatMap((d) => readdirSync(join(memoDir, d)))
+            .filter((f) => f.endsWith('.json')).length
+        : 0;
     const child = spawn(process.execPath, [CLI, ...args, '--out', 'killed.parquet'], { cwd: work, stdio: 'ignore' });
     await new Promise<void>((done) => {
       const timer = setInterval(() => {

@@ -8,7 +8,7 @@ import {
   gitText,
   headBranch,
   listTreePaths,
-  readFirstParentHistory,
+  readFirstParentHistoryConcurrently,
   resolveRef,
 } from '@datasmith/git';
 import type { MemoStore } from '@datasmith/memo';
@@ -43,6 +43,8 @@ export interface CollectDeps {
   log: Logger;
   /** Repositories mined at once. Default 2. */
   concurrency?: number;
+  /** git processes per repository (segments of the history diffed in parallel). Default 2. */
+  gitProcesses?: number;
   /** A terminal for progress redraws. */
   tty?: NodeJS.WriteStream;
 }
@@ -82,7 +84,7 @@ function isMergedPull(pull: StorePullJson): pull is StorePullJson & { merged_at:
 export async function collectRepository(
   repoName: string,
   window: CollectWindow,
-  deps: Pick<CollectDeps, 'store' | 'log'>,
+  deps: Pick<CollectDeps, 'store' | 'log' | 'gitProcesses'>,
   source: CommitRow['source'] = 'store',
 ): Promise<CommitRow[]> {
   const { store } = deps;
@@ -96,14 +98,15 @@ export async function collectRepository(
   const pullBySha = new Map(pulls.map((p) => [p.merge_commit_sha, p]));
 
   // One streaming pass over the first-parent history around the window.
-  const walked: CommitRecord[] = [];
-  for await (const record of readFirstParentHistory(mirror, {
-    ref: head,
-    since: new Date(window.start.getTime() - WALK_MARGIN_MS),
-    until: new Date(window.end.getTime() + WALK_MARGIN_MS),
-  })) {
-    walked.push(record);
-  }
+  const walked = await readFirstParentHistoryConcurrently(
+    mirror,
+    {
+      ref: head,
+      since: new Date(window.start.getTime() - WALK_MARGIN_MS),
+      until: new Date(window.end.getTime() + WALK_MARGIN_MS),
+    },
+    { concurrency: deps.gitProcesses ?? 2 },
+  );
   const index = new Map(walked.map((r, i) => [r.sha, i]));
 
   // ASV presence after each walked commit: the tree of the oldest walked commit's parent, then
