@@ -10,7 +10,7 @@ import { monthRange } from '@datasmith/paths';
 const root = resolve(import.meta.dirname, '../..');
 const demoConfig = 'tools/demo/datasmith.demo.json';
 const env = { ...process.env, DATASMITH_CONFIG: demoConfig, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' };
-const nxBin = resolve(root, 'node_modules/nx/bin/nx.js');
+const nxBin = resolve(root, 'node_modules/nx/dist/bin/nx.js');
 
 /** Per-repository targets in pipeline order; Nx skips the ones a project does not have yet. */
 const PER_REPO_TARGETS = ['collect', 'prepare', 'classify', 'synthesize', 'publish'];
@@ -25,12 +25,23 @@ function run(title: string, command: string, args: string[]): void {
   }
 }
 
-const config = JSON.parse(readFileSync(resolve(root, demoConfig), 'utf8')) as { store: string; months: { from: string; to: string } };
+const config = JSON.parse(readFileSync(resolve(root, demoConfig), 'utf8')) as {
+  store: string;
+  months: { from: string; to: string };
+};
 const started = Date.now();
 run('generate the demo store', process.execPath, ['--import', 'tsx', 'tools/demo/src/main.ts', '--out', config.store]);
 run('scrape-repos', process.execPath, [nxBin, 'run', 'repos:scrape-repos', '--output-style=static']);
 for (const month of monthRange(config.months.from, config.months.to)) {
-  run(`month ${month.key}`, process.execPath, [nxBin, 'run-many', '-t', ...PER_REPO_TARGETS, `--month=${month.key}`, '--output-style=static', '--parallel=2']);
+  run(`month ${month.key}`, process.execPath, [
+    nxBin,
+    'run-many',
+    '-t',
+    ...PER_REPO_TARGETS,
+    `--month=${month.key}`,
+    '--output-style=static',
+    '--parallel=2',
+  ]);
 }
 run('global steps', process.execPath, [nxBin, 'run-many', '-t', ...GLOBAL_TARGETS, '--output-style=static']);
 process.stdout.write(`\ndemo: done in ${((Date.now() - started) / 1000).toFixed(1)} s; outputs under data/\n`);

@@ -1,0 +1,129 @@
+import { join, resolve } from 'node:path';
+import { secretValues } from '@datasmith/config';
+import { InputError } from '@datasmith/errors';
+import { type MonthWindow, dataLayout, monthRange } from '@datasmith/paths';
+import { acquireLock } from '../update/lock';
+import { createNxRunner } from '../update/nx-runner';
+import type { RegisterCommand } from './index';
+import { intOption } from './shared';
+
+interface UpdateOptions {
+  startDate: string;
+  endDate: string;
+  dryRun?: boolean;
+  skipExisting?: boolean;
+  maxWorkers: number;
+  config?: string;
+  outRoot: string;
+  repos?: string;
+  contextRegistry?: string;
+  outputDir?: string;
+  dockerhubNamespace?: string;
+  uploadToHf?: boolean;
+  hfRepo?: string;
+  validTasks?: string;
+}
+
+const PER_REPO_TARGETS = ['collect', 'prepare', 'classify', 'synthesize', 'publish'];
+const GLOBAL_TARGETS = ['merge', 'dataset', 'report'];
+
+/** `YYYY-MM-01` (or `YYYY-MM`) → the month it starts; anything else is refused. */
+export function parseMonthStart(value: string, flag: string): string {
+  const match = /^(\d{4})-(\d{2})(?:-(\d{2}))?$/.exec(value.trim());
+  if (!match || (match[3] !== undefined && match[3] !== '01')) {
+    throw new InputError(
+      `Invalid ${flag}: ${JSON.stringify(value)}; months are UTC calendar months, give the first day (YYYY-MM-01)`,
+    );
+  }
+  return `${match[1]}-${match[2]}`;
+}
+
+/** The months of `[start, end)`, refusing an end in the future (a month that is not over yet). */
+export function updateMonths(startDate: string, endDate: string, now: Date): MonthWindow[] {
+  const start = parseMonthStart(startDate, '--start-date');
+  const end = parseMonthStart(endDate, '--end-date');
+  const months = monthRange(start, end);
+  const last = months.pop();
+  if (!last || months.length === 0)
+    throw new InputError(`Invalid window: --start-date ${startDate} is not before --end-date ${endDate}`);
+  if (last.start.getTime() > now.getTime()) {
+    throw new InputError(
+      `Invalid --end-date ${endDate}: it is in the future; the last month must be over (use ${now.toISOString().slice(0, 8)}01)`,
+    );
+  }
+  return months;
+}
+
+/** `datasmith update`: the cron entry; runs scrape-repos, every month's graph, then the global steps through Nx. */
+export const registerUpdate: RegisterCommand = (program, context) => {
+  program
+    .command('update')
+    .description(
+      'Monthly update (the cron entry): scrape-repos, then each month of [start, end) through Nx, then merge/dataset/report',
+    )
+    .requiredOption('--start-date <date>', 'first month, YYYY-MM-01 (UTC)')
+    .requiredOption('--end-date <date>', 'end month, exclusive, YYYY-MM-01; not in the future')
+    .option('--dry-run', 'print the Nx commands and the tasks they would run, run nothing')
+    .option('--skip-existing', 'do not rebuild or re-push images that exist (original flag)')
+    .option('--max-workers <n>', 'Nx --parallel (original flag)', intOption('--max-workers'), 2)
+    .option('--config <file>', 'datasmith config (default: DATASMITH_CONFIG or datasmith.config.json)')
+    .option('--out-root <dir>', 'output root for logs and the lock', 'data')
+    .option('--repos <file>', 'repository list (original flag; overrides the config)')
+    .option('--context-registry <file>', 'context registry (original flag)')
+    .option('--output-dir <dir>', 'alias of --out-root (original flag)')
+    .option('--dockerhub-namespace <ns>', 'image namespace for publish (original flag)')
+    .option('--upload-to-hf', 'upload the dataset to the Hub (original flag)')
+    .option('--hf-repo <repo>', 'Hub dataset id (original flag)')
+    .option('--valid-tasks <file>', 'verified tasks filter (original flag)')
+    .action(async (options: UpdateOptions) => {
+      const ctx = context();
+      const now = new Date();
+      const months = updateMonths(options.startDate, options.endDate, now);
+      const outRoot = options.outputDir ?? options.outRoot;
+      const layout = dataLayout(outRoot);
+      const env: NodeJS.ProcessEnv = { ...ctx.env };
+      if (options.config) env.DATASMITH_CONFIG = options.config;
+      const overrides: Record<string, string | undefined> = {
+        DATASMITH_REPOS: options.repos,
+        DATASMITH_CONTEXTS: options.contextRegistry,
+        DATASMITH_IMAGE_NAMESPACE: options.dockerhubNamespace,
+        DATASMITH_HF_REPO: options.uploadToHf ? (options.hfRepo ?? 'formulacode/formulacode-all') : undefined,
+        DATASMITH_VERIFIED: options.validTasks,
+        DATASMITH_SKIP_EXISTING: options.skipExisting ? '1' : undefined,
+      };
+      for (const [key, value] of Object.entries(overrides)) if (value !== undefined) env[key] = value;
+      const parallel = `--parallel=${Math.max(1, options.maxWorkers)}`;
+      const plan: Array<[string, string[]]> = [
+        ['scrape-repos', ['run', 'repos:scrape-repos', '--output-style=static']],
+        ...months.map((m): [string, string[]] => [
+          `month ${m.key}`,
+          ['run-many', '-t', ...PER_REPO_TARGETS, `--month=${m.key}`, '--output-style=static', parallel],
+        ]),
+        ['global steps', ['run-many', '-t', ...GLOBAL_TARGETS, '--output-style=static', parallel]],
+      ];
+      if (options.dryRun) {
+        for (const [title, args] of plan) ctx.print(`${title}: nx ${args.join(' ')}`);
+        return;
+      }
+      const release = await acquireLock(
+        join(outRoot, 'update.lock'),
+        `update ${options.startDate}..${options.endDate}`,
+        ctx.log,
+      );
+      const logFile = resolve(ctx.cwd, layout.logsDir, `${now.toISOString().slice(0, 10)}.log`);
+      const runner = await createNxRunner({
+        workspaceRoot: ctx.cwd,
+        env,
+        logFile,
+        secrets: secretValues(ctx.env),
+        echo: (text) => process.stdout.write(text),
+      });
+      try {
+        for (const [title, args] of plan) await runner.run(title, args);
+        ctx.print(`update: ${months.length} month(s) done; log ${logFile}`);
+      } finally {
+        await runner.close();
+        await release();
+      }
+    });
+};

@@ -1,0 +1,694 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { dataLayout, repoProjectName } from '@datasmith/paths';
+import { FixtureRepo } from '@datasmith/git';
+import type { CreateNodesContextV2, ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  ENABLED_GLOBAL_STEPS,
+  ENABLED_REPO_STEPS,
+  createDatasmithProjects,
+  createNodesV2,
+  normalizeOptions,
+  repoStateCommand,
+} from './index';
+
+let root: string;
+const savedEnv = process.env.DATASMITH_CONFIG;
+
+/** Writes a throw-away workspace from a `{ path: contents }` map. */
+function workspace(files: Record<string, string | object>): void {
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), typeof content === 'string' ? content : JSON.stringify(content, null, 2));
+  }
+}
+
+function context(): CreateNodesContextV2 {
+  return { workspaceRoot: root, nxJsonConfiguration: {} };
+}
+
+async function run(options?: Parameters<typeof createDatasmithProjects>[0]) {
+  const [glob, createNodes] = createNodesV2;
+  expect(glob).toBe('datasmith.config.json');
+  return createNodes(['datasmith.config.json'], options, context());
+}
+
+function projects(options?: Parameters<typeof createDatasmithProjects>[0], env: NodeJS.ProcessEnv = {}) {
+  return createDatasmithProjects(options, context(), env).projects as Record<string, ProjectConfiguration>;
+}
+
+function byName(all: Record<string, ProjectConfiguration>): Record<string, ProjectConfiguration> {
+  return Object.fromEntries(Object.values(all).map((p) => [p.name, p]));
+}
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'datasmith-plugin-'));
+  delete process.env.DATASMITH_CONFIG;
+});
+
+afterEach(() => {
+  rmSync(root, { recursive: true, force: true });
+  if (savedEnv === undefined) delete process.env.DATASMITH_CONFIG;
+  else process.env.DATASMITH_CONFIG = savedEnv;
+});
+
+describe('createNodesV2', () => {
+  it('infers one project per repository and the global projects', async () => {
+    workspace({
+      'datasmith.config.json': { source: 'store', store: 'data/store', repos: { file: 'data/config/repos.csv' } },
+      'data/config/repos.csv': 'repo_name,stars\nnumpy/numpy,25000\n',
+    });
+    expect(await run()).toMatchInlineSnapshot(`
+      [
+        [
+          "datasmith.config.json",
+          {
+            "projects": {
+              "data/projects/numpy__numpy": {
+                "implicitDependencies": [
+                  "repos",
+                ],
+                "metadata": {
+                  "description": "Per-month steps of numpy/numpy",
+                },
+                "name": "repo-numpy__numpy",
+                "root": "data/projects/numpy__numpy",
+                "tags": [
+                  "repo",
+                ],
+                "targets": {
+                  "classify": {
+                    "cache": true,
+                    "dependsOn": [
+                      {
+                        "params": "forward",
+                        "target": "prepare",
+                      },
+                    ],
+                    "executor": "nx:run-commands",
+                    "inputs": [
+                      "{workspaceRoot}/libs/cli/bin/**/*",
+                      "{workspaceRoot}/libs/cli/src/**/*",
+                      "{workspaceRoot}/libs/cli/package.json",
+                      "{workspaceRoot}/libs/config/src/**/*",
+                      "{workspaceRoot}/libs/config/package.json",
+                      "{workspaceRoot}/libs/errors/src/**/*",
+                      "{workspaceRoot}/libs/errors/package.json",
+                      "{workspaceRoot}/libs/memo/src/**/*",
+                      "{workspaceRoot}/libs/memo/package.json",
+                      "{workspaceRoot}/libs/paths/src/**/*",
+                      "{workspaceRoot}/libs/paths/package.json",
+                      "{workspaceRoot}/libs/progress/src/**/*",
+                      "{workspaceRoot}/libs/progress/package.json",
+                      "{workspaceRoot}/libs/tables/src/**/*",
+                      "{workspaceRoot}/libs/tables/package.json",
+                      "{workspaceRoot}/libs/steps/src/**/*",
+                      "{workspaceRoot}/libs/steps/package.json",
+                      "{workspaceRoot}/libs/git/src/**/*",
+                      "{workspaceRoot}/libs/git/package.json",
+                      "{workspaceRoot}/libs/store/src/**/*",
+                      "{workspaceRoot}/libs/store/package.json",
+                      "{workspaceRoot}/libs/github/src/**/*",
+                      "{workspaceRoot}/libs/github/package.json",
+                      "{workspaceRoot}/libs/llm/src/**/*",
+                      "{workspaceRoot}/libs/llm/package.json",
+                      "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,synthesize,publish,merge,dataset,report}.ts",
+                      "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,synthesize,publish,merge,dataset,report}/**",
+                      "!{workspaceRoot}/libs/steps/src/{scrape-repos,synthesize,publish,merge,dataset,report}/**",
+                      "!{workspaceRoot}/libs/**/*.test.ts",
+                      "!{workspaceRoot}/libs/**/__snapshots__/**",
+                      "!{workspaceRoot}/libs/**/testing/**",
+                      {
+                        "externalDependencies": [
+                          "@duckdb/node-api",
+                          "commander",
+                          "tsx",
+                          "zod",
+                          "openai",
+                          "gpt-tokenizer",
+                        ],
+                      },
+                      {
+                        "env": "DATASMITH_CONFIG",
+                      },
+                      {
+                        "env": "DSPY_MODEL_NAME",
+                      },
+                      {
+                        "env": "DSPY_TEMPERATURE",
+                      },
+                      {
+                        "env": "DSPY_MAX_TOKENS",
+                      },
+                      {
+                        "env": "OPENAI_MODEL",
+                      },
+                      "{workspaceRoot}/tools/nx-plugin/config-flags.cjs",
+                      {
+                        "fields": [
+                          "classify",
+                        ],
+                        "json": "{workspaceRoot}/datasmith.config.json",
+                      },
+                      {
+                        "runtime": "{ git -C data/store/numpy/numpy.git show-ref --head --heads; cd data/store/numpy/numpy && f=$(find -L repo.json pulls issues -type f | LC_ALL=C sort) && printf '%s\\n' "$f" && printf '%s\\n' "$f" | xargs git hash-object --; } 2>/dev/null | git hash-object --stdin",
+                      },
+                      {
+                        "dependentTasksOutputFiles": "**/*.parquet",
+                      },
+                    ],
+                    "metadata": {
+                      "description": "Classify one month of PRs as performance work or not (step 3): classified.parquet, perf.parquet",
+                      "help": {
+                        "command": "node libs/cli/bin/datasmith.js classify --help",
+                        "example": {
+                          "options": {
+                            "month": "2024-01",
+                          },
+                        },
+                      },
+                      "technologies": [
+                        "datasmith",
+                      ],
+                    },
+                    "options": {
+                      "command": "flags=$(node tools/nx-plugin/config-flags.cjs classify) && node libs/cli/bin/datasmith.js classify --repo numpy/numpy --out-root data --store data/store $flags",
+                    },
+                    "outputs": [
+                      "{workspaceRoot}/data/classify/numpy__numpy/{options.month}",
+                    ],
+                  },
+                  "collect": {
+                    "cache": true,
+                    "executor": "nx:run-commands",
+                    "inputs": [
+                      "{workspaceRoot}/libs/cli/bin/**/*",
+                      "{workspaceRoot}/libs/cli/src/**/*",
+                      "{workspaceRoot}/libs/cli/package.json",
+                      "{workspaceRoot}/libs/config/src/**/*",
+                      "{workspaceRoot}/libs/config/package.json",
+                      "{workspaceRoot}/libs/errors/src/**/*",
+                      "{workspaceRoot}/libs/errors/package.json",
+                      "{workspaceRoot}/libs/memo/src/**/*",
+                      "{workspaceRoot}/libs/memo/package.json",
+                      "{workspaceRoot}/libs/paths/src/**/*",
+                      "{workspaceRoot}/libs/paths/package.json",
+                      "{workspaceRoot}/libs/progress/src/**/*",
+                      "{workspaceRoot}/libs/progress/package.json",
+                      "{workspaceRoot}/libs/tables/src/**/*",
+                      "{workspaceRoot}/libs/tables/package.json",
+                      "{workspaceRoot}/libs/steps/src/**/*",
+                      "{workspaceRoot}/libs/steps/package.json",
+                      "{workspaceRoot}/libs/git/src/**/*",
+                      "{workspaceRoot}/libs/git/package.json",
+                      "{workspaceRoot}/libs/store/src/**/*",
+                      "{workspaceRoot}/libs/store/package.json",
+                      "{workspaceRoot}/libs/github/src/**/*",
+                      "{workspaceRoot}/libs/github/package.json",
+                      "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,prepare,classify,synthesize,publish,merge,dataset,report}.ts",
+                      "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,prepare,classify,synthesize,publish,merge,dataset,report}/**",
+                      "!{workspaceRoot}/libs/steps/src/{scrape-repos,prepare,classify,synthesize,publish,merge,dataset,report}/**",
+                      "!{workspaceRoot}/libs/**/*.test.ts",
+                      "!{workspaceRoot}/libs/**/__snapshots__/**",
+                      "!{workspaceRoot}/libs/**/testing/**",
+                      {
+                        "externalDependencies": [
+                          "@duckdb/node-api",
+                          "commander",
+                          "tsx",
+                          "zod",
+                          "simple-git",
+                          "@octokit/rest",
+                        ],
+                      },
+                      {
+                        "env": "DATASMITH_CONFIG",
+                      },
+                      {
+                        "runtime": "{ git -C data/store/numpy/numpy.git show-ref --head --heads; cd data/store/numpy/numpy && f=$(find -L repo.json pulls issues -type f | LC_ALL=C sort) && printf '%s\\n' "$f" && printf '%s\\n' "$f" | xargs git hash-object --; } 2>/dev/null | git hash-object --stdin",
+                      },
+                    ],
+                    "metadata": {
+                      "description": "Mine the merged PRs of one repository in one UTC month (step 1): commits.parquet",
+                      "help": {
+                        "command": "node libs/cli/bin/datasmith.js collect --help",
+                        "example": {
+                          "options": {
+                            "month": "2024-01",
+                          },
+                        },
+                      },
+                      "technologies": [
+                        "datasmith",
+                      ],
+                    },
+                    "options": {
+                      "command": "node libs/cli/bin/datasmith.js collect --repo numpy/numpy --store data/store --out-root data",
+                    },
+                    "outputs": [
+                      "{workspaceRoot}/data/collect/numpy__numpy/{options.month}",
+                    ],
+                  },
+                  "prepare": {
+                    "cache": true,
+                    "dependsOn": [
+                      {
+                        "params": "forward",
+                        "target": "collect",
+                      },
+                    ],
+                    "executor": "nx:run-commands",
+                    "inputs": [
+                      "{workspaceRoot}/libs/cli/bin/**/*",
+                      "{workspaceRoot}/libs/cli/src/**/*",
+                      "{workspaceRoot}/libs/cli/package.json",
+                      "{workspaceRoot}/libs/config/src/**/*",
+                      "{workspaceRoot}/libs/config/package.json",
+                      "{workspaceRoot}/libs/errors/src/**/*",
+                      "{workspaceRoot}/libs/errors/package.json",
+                      "{workspaceRoot}/libs/memo/src/**/*",
+                      "{workspaceRoot}/libs/memo/package.json",
+                      "{workspaceRoot}/libs/paths/src/**/*",
+                      "{workspaceRoot}/libs/paths/package.json",
+                      "{workspaceRoot}/libs/progress/src/**/*",
+                      "{workspaceRoot}/libs/progress/package.json",
+                      "{workspaceRoot}/libs/tables/src/**/*",
+                      "{workspaceRoot}/libs/tables/package.json",
+                      "{workspaceRoot}/libs/steps/src/**/*",
+                      "{workspaceRoot}/libs/steps/package.json",
+                      "{workspaceRoot}/libs/git/src/**/*",
+                      "{workspaceRoot}/libs/git/package.json",
+                      "{workspaceRoot}/libs/store/src/**/*",
+                      "{workspaceRoot}/libs/store/package.json",
+                      "{workspaceRoot}/libs/github/src/**/*",
+                      "{workspaceRoot}/libs/github/package.json",
+                      "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,classify,synthesize,publish,merge,dataset,report}.ts",
+                      "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,classify,synthesize,publish,merge,dataset,report}/**",
+                      "!{workspaceRoot}/libs/steps/src/{scrape-repos,classify,synthesize,publish,merge,dataset,report}/**",
+                      "!{workspaceRoot}/libs/**/*.test.ts",
+                      "!{workspaceRoot}/libs/**/__snapshots__/**",
+                      "!{workspaceRoot}/libs/**/testing/**",
+                      {
+                        "externalDependencies": [
+                          "@duckdb/node-api",
+                          "commander",
+                          "tsx",
+                          "zod",
+                          "simple-git",
+                          "gpt-tokenizer",
+                        ],
+                      },
+                      {
+                        "env": "DATASMITH_CONFIG",
+                      },
+                      {
+                        "dependentTasksOutputFiles": "**/*.parquet",
+                      },
+                    ],
+                    "metadata": {
+                      "description": "Token counts, cheap performance gate and container names for one month (step 2): prepared.parquet",
+                      "help": {
+                        "command": "node libs/cli/bin/datasmith.js prepare --help",
+                        "example": {
+                          "options": {
+                            "month": "2024-01",
+                          },
+                        },
+                      },
+                      "technologies": [
+                        "datasmith",
+                      ],
+                    },
+                    "options": {
+                      "command": "node libs/cli/bin/datasmith.js prepare --repo numpy/numpy --out-root data",
+                    },
+                    "outputs": [
+                      "{workspaceRoot}/data/prepare/numpy__numpy/{options.month}",
+                    ],
+                  },
+                },
+              },
+              "data/projects/repos": {
+                "metadata": {
+                  "description": "Global step scrape-repos (no month)",
+                },
+                "name": "repos",
+                "root": "data/projects/repos",
+                "tags": [
+                  "global",
+                ],
+                "targets": {
+                  "scrape-repos": {
+                    "cache": true,
+                    "executor": "nx:run-commands",
+                    "inputs": [
+                      "{workspaceRoot}/libs/cli/bin/**/*",
+                      "{workspaceRoot}/libs/cli/src/**/*",
+                      "{workspaceRoot}/libs/cli/package.json",
+                      "{workspaceRoot}/libs/config/src/**/*",
+                      "{workspaceRoot}/libs/config/package.json",
+                      "{workspaceRoot}/libs/errors/src/**/*",
+                      "{workspaceRoot}/libs/errors/package.json",
+                      "{workspaceRoot}/libs/memo/src/**/*",
+                      "{workspaceRoot}/libs/memo/package.json",
+                      "{workspaceRoot}/libs/paths/src/**/*",
+                      "{workspaceRoot}/libs/paths/package.json",
+                      "{workspaceRoot}/libs/progress/src/**/*",
+                      "{workspaceRoot}/libs/progress/package.json",
+                      "{workspaceRoot}/libs/tables/src/**/*",
+                      "{workspaceRoot}/libs/tables/package.json",
+                      "{workspaceRoot}/libs/steps/src/**/*",
+                      "{workspaceRoot}/libs/steps/package.json",
+                      "{workspaceRoot}/libs/git/src/**/*",
+                      "{workspaceRoot}/libs/git/package.json",
+                      "{workspaceRoot}/libs/store/src/**/*",
+                      "{workspaceRoot}/libs/store/package.json",
+                      "{workspaceRoot}/libs/github/src/**/*",
+                      "{workspaceRoot}/libs/github/package.json",
+                      "!{workspaceRoot}/libs/cli/src/commands/{collect,prepare,classify,synthesize,publish,merge,dataset,report}.ts",
+                      "!{workspaceRoot}/libs/cli/src/commands/{collect,prepare,classify,synthesize,publish,merge,dataset,report}/**",
+                      "!{workspaceRoot}/libs/steps/src/{collect,prepare,classify,synthesize,publish,merge,dataset,report}/**",
+                      "!{workspaceRoot}/libs/**/*.test.ts",
+                      "!{workspaceRoot}/libs/**/__snapshots__/**",
+                      "!{workspaceRoot}/libs/**/testing/**",
+                      {
+                        "externalDependencies": [
+                          "@duckdb/node-api",
+                          "commander",
+                          "tsx",
+                          "zod",
+                          "simple-git",
+                          "@octokit/rest",
+                        ],
+                      },
+                      {
+                        "env": "DATASMITH_CONFIG",
+                      },
+                      {
+                        "runtime": "cd data/store && { cat repos.csv; for m in */*.git; do printf '%s ' "$m"; git -C "$m" rev-parse HEAD; done; printf '%s\\n' */*/repo.json; git hash-object -- */*/repo.json; } 2>/dev/null | git hash-object --stdin",
+                      },
+                    ],
+                    "metadata": {
+                      "description": "List repositories with ASV benchmarks from the store (step 0): repos.parquet and repos.csv",
+                      "help": {
+                        "command": "node libs/cli/bin/datasmith.js scrape-repos --help",
+                        "example": {},
+                      },
+                      "technologies": [
+                        "datasmith",
+                      ],
+                    },
+                    "options": {
+                      "command": "node libs/cli/bin/datasmith.js scrape-repos --store data/store --out data/repos/repos.parquet --min-stars 500 --max-repos 150",
+                    },
+                    "outputs": [
+                      "{workspaceRoot}/data/repos/repos.parquet",
+                      "{workspaceRoot}/data/repos/repos.csv",
+                    ],
+                  },
+                },
+              },
+            },
+          },
+        ],
+      ]
+    `);
+  });
+
+  it('ignores config files outside the workspace root', async () => {
+    workspace({ 'sub/datasmith.config.json': { store: 'x' } });
+    const [, createNodes] = createNodesV2;
+    expect(await createNodes(['sub/datasmith.config.json'], undefined, context())).toEqual([]);
+  });
+});
+
+describe('the repository list', () => {
+  it.each([
+    ['a CSV with a repo_name header and other columns', 'stars,repo_name\n1,a/x\n2,b/y\n', ['a/x', 'b/y']],
+    ["the original's headerless one-column file", 'a/x\nb/y\n\n', ['a/x', 'b/y']],
+    ['a header and no rows', 'repo_name\n', []],
+    ['duplicates, also in another case', 'repo_name\na/x\nA/X\na/x\n', ['a/x']],
+  ])('reads %s', (_name, csv, expected) => {
+    workspace({
+      'datasmith.config.json': { store: 's', repos: { file: 'list.csv' } },
+      'list.csv': csv,
+    });
+    const names = Object.values(projects())
+      .filter((p) => p.tags?.includes('repo'))
+      .map((p) => p.name);
+    expect(names).toEqual(expected.map(repoProjectName));
+  });
+
+  it('reads an inline list', () => {
+    workspace({ 'datasmith.config.json': { store: 's', repos: ['a/x', 'b/y'] } });
+    expect(Object.keys(byName(projects()))).toEqual(['repo-a__x', 'repo-b__y', 'repos']);
+  });
+
+  it('makes no repository project while the list file does not exist yet', () => {
+    workspace({ 'datasmith.config.json': { store: 's', repos: { file: 'data/repos/repos.csv' } } });
+    expect(Object.keys(byName(projects()))).toEqual(['repos']);
+  });
+
+  it('reads a repos.parquet list through the repos.csv written beside it', () => {
+    workspace({
+      'datasmith.config.json': { store: 's', repos: { file: 'data/repos/repos.parquet' } },
+      'data/repos/repos.csv': 'repo_name,stars\na/x,10\n',
+    });
+    expect(Object.keys(byName(projects()))).toEqual(['repo-a__x', 'repos']);
+  });
+
+  it('fails naming the file and row of a malformed name', () => {
+    workspace({
+      'datasmith.config.json': { store: 's', repos: { file: 'list.csv' } },
+      'list.csv': 'repo_name\na/x\nnot a repo\n',
+    });
+    expect(() => projects()).toThrow(/list\.csv:3/);
+  });
+});
+
+describe('the config', () => {
+  it('is the one DATASMITH_CONFIG names, relative to the workspace root', () => {
+    workspace({
+      'datasmith.config.json': { store: 'data/store', repos: ['a/x'] },
+      'tools/demo/demo.json': { store: 'data/demo/store', repos: ['d/y'], classify: { backend: 'llm' } },
+    });
+    const all = byName(projects(undefined, { DATASMITH_CONFIG: 'tools/demo/demo.json' }));
+    expect(Object.keys(all)).toEqual(['repo-d__y', 'repos']);
+    const targets = all['repo-d__y']?.targets ?? {};
+    expect(targets.collect?.options.command).toContain('--store data/demo/store');
+    expect(targets.classify?.inputs).toContainEqual({
+      json: '{workspaceRoot}/tools/demo/demo.json',
+      fields: ['classify'],
+    });
+  });
+
+  it('fails with the path when DATASMITH_CONFIG names a missing file', () => {
+    workspace({ 'datasmith.config.json': { store: 's', repos: [] } });
+    expect(() => projects(undefined, { DATASMITH_CONFIG: 'nope.json' })).toThrow(/nope\.json does not exist/);
+  });
+
+  it('keeps the classify backend out of the project configuration, which Nx hashes into every sibling task', () => {
+    // Nx hashes a project's whole configuration (every target's options) into each of its tasks,
+    // so a backend written into classify's command would re-run collect and prepare (spec §2.3).
+    workspace({ 'datasmith.config.json': { store: 's', repos: ['a/x'], classify: { backend: 'rules' } } });
+    const before = projects();
+    workspace({ 'datasmith.config.json': { store: 's', repos: ['a/x'], classify: { backend: 'llm', model: 'm' } } });
+    expect(projects()).toEqual(before);
+    const classify = byName(before)['repo-a__x']?.targets?.classify as TargetConfiguration;
+    expect(classify.options.command).toBe(
+      'flags=$(node tools/nx-plugin/config-flags.cjs classify) && node libs/cli/bin/datasmith.js classify --repo a/x --out-root data --store s $flags',
+    );
+    expect(classify.inputs).toContainEqual({ json: '{workspaceRoot}/datasmith.config.json', fields: ['classify'] });
+    const collect = byName(before)['repo-a__x']?.targets?.collect as TargetConfiguration;
+    const positive = (collect.inputs ?? []).filter((i) => typeof i !== 'string' || !i.startsWith('!'));
+    expect(JSON.stringify(positive)).not.toMatch(/classify|llm|"json"/);
+  });
+
+  it('hashes the config section through a runtime input when the config lies outside the workspace', () => {
+    workspace({ 'datasmith.config.json': { store: 's', repos: ['a/x'] } });
+    const outside = mkdtempSync(join(tmpdir(), 'datasmith-config-'));
+    writeFileSync(join(outside, 'c.json'), JSON.stringify({ store: 's', repos: ['a/x'] }));
+    const classify = byName(projects(undefined, { DATASMITH_CONFIG: join(outside, 'c.json') }))['repo-a__x']?.targets
+      ?.classify;
+    expect(classify?.inputs).toContainEqual({ runtime: 'node tools/nx-plugin/config-flags.cjs classify' });
+    rmSync(outside, { recursive: true });
+  });
+
+  it('rejects an output root outside the workspace', () => {
+    workspace({ 'datasmith.config.json': { store: 's', repos: [], outputRoot: '../elsewhere' } });
+    expect(() => projects()).toThrow(/outputRoot.*outside the workspace/);
+  });
+
+  it('drops --store and the store input when the source is GitHub', () => {
+    workspace({ 'datasmith.config.json': { source: 'github', repos: ['a/x'] } });
+    const collect = byName(projects())['repo-a__x']?.targets?.collect;
+    expect(collect?.options.command).toBe('node libs/cli/bin/datasmith.js collect --repo a/x --out-root data');
+    expect(JSON.stringify(collect?.inputs)).not.toContain('runtime');
+  });
+});
+
+describe('config-flags.cjs', () => {
+  const helper = join(import.meta.dirname, 'config-flags.cjs');
+  function flags(step: string, env: NodeJS.ProcessEnv = {}): { status: number; stdout: string; stderr: string } {
+    const result = spawnSync(process.execPath, [helper, step], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, ...env },
+    });
+    return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  it.each([
+    [
+      'every key set',
+      { backend: 'llm', model: 'local/openai/gpt-oss-120b' },
+      '--backend llm --model local/openai/gpt-oss-120b',
+    ],
+    ['only the backend', { backend: 'rules', model: null }, '--backend rules'],
+    ['no section (the CLI defaults apply)', undefined, ''],
+  ])('turns the classify section into flags: %s', (_name, section, expected) => {
+    workspace({ 'datasmith.config.json': { store: 's', repos: [], ...(section ? { classify: section } : {}) } });
+    expect(flags('classify')).toEqual({ status: 0, stdout: expected, stderr: '' });
+  });
+
+  it('reads the config DATASMITH_CONFIG names', () => {
+    workspace({
+      'datasmith.config.json': { store: 's', repos: [] },
+      'demo.json': { store: 's', repos: [], synthesize: { backend: 'agent' } },
+    });
+    expect(flags('synthesize', { DATASMITH_CONFIG: 'demo.json' }).stdout).toBe('--backend agent');
+  });
+
+  it.each([
+    ['a value the shell would split', { classify: { model: 'two words' } }, 'classify', /classify\.model/],
+    ['an unknown step', {}, 'collect', /unknown step "collect"/],
+  ])('fails on %s', (_name, config, step, message) => {
+    workspace({ 'datasmith.config.json': { store: 's', repos: [], ...config } });
+    const result = flags(step);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(message);
+  });
+
+  it('fails when the config is missing', () => {
+    expect(flags('classify').stderr).toMatch(/cannot read .*datasmith\.config\.json/);
+  });
+});
+
+describe('naming', () => {
+  it('agrees with @datasmith/paths on project names and partition folders', () => {
+    workspace({ 'datasmith.config.json': { store: 's', repos: ['Org.io/my.pkg-2'], outputRoot: './out/' } });
+    const all = byName(projects({ steps: [...ENABLED_REPO_STEPS] }));
+    const project = all[repoProjectName('Org.io/my.pkg-2')];
+    expect(project).toBeDefined();
+    for (const step of ENABLED_REPO_STEPS) {
+      const outputs = project?.targets?.[step]?.outputs ?? [];
+      expect(outputs.map((o) => o.replace('{workspaceRoot}/', '').replace('{options.month}', '2024-05'))).toEqual([
+        dataLayout('out').partitionDir(step, 'Org.io/my.pkg-2', '2024-05'),
+      ]);
+    }
+  });
+});
+
+describe('normalizeOptions', () => {
+  it('defaults to the steps whose commands exist', () => {
+    const normalized = normalizeOptions(undefined);
+    expect(normalized.repoSteps).toEqual(ENABLED_REPO_STEPS);
+    expect(normalized.globalSteps).toEqual(ENABLED_GLOBAL_STEPS);
+    expect(normalized.targetNames.collect).toBe('collect');
+  });
+
+  it('renames targets and keeps the chain', () => {
+    workspace({ 'datasmith.config.json': { store: 's', repos: ['a/x'] } });
+    const targets = byName(projects({ targetNames: { collect: 'mine', prepare: 'prep' } }))['repo-a__x']?.targets ?? {};
+    expect(Object.keys(targets)).toEqual(['mine', 'prep', 'classify']);
+    expect(targets.prep?.dependsOn).toEqual([{ target: 'mine', params: 'forward' }]);
+    expect(targets.classify?.dependsOn).toEqual([{ target: 'prep', params: 'forward' }]);
+  });
+
+  it.each([
+    ['an unknown step', { steps: ['fetch'] }, /unknown step "fetch"/],
+    ['two steps sharing a name', { targetNames: { collect: 'x', prepare: 'x' } }, /two steps use the target name "x"/],
+  ])('rejects %s', (_name, options, error) => {
+    expect(() => normalizeOptions(options as never)).toThrow(error);
+  });
+
+  it('builds the whole graph of spec §2 when every step is enabled', () => {
+    workspace({ 'datasmith.config.json': { store: 's', repos: ['a/x', 'b/y'] } });
+    const all = byName(
+      projects({
+        steps: [
+          'scrape-repos',
+          'collect',
+          'prepare',
+          'classify',
+          'synthesize',
+          'publish',
+          'merge',
+          'dataset',
+          'report',
+        ],
+      }),
+    );
+    const chain = Object.entries(all['repo-a__x']?.targets ?? {}).map(([name, t]) => [name, t.dependsOn?.[0]]);
+    expect(chain).toEqual([
+      ['collect', undefined],
+      ['prepare', { target: 'collect', params: 'forward' }],
+      ['classify', { target: 'prepare', params: 'forward' }],
+      ['synthesize', { target: 'classify', params: 'forward' }],
+      ['publish', { target: 'synthesize', params: 'forward' }],
+    ]);
+    expect(all['repo-a__x']?.implicitDependencies).toEqual(['repos']);
+    expect(all.merge?.implicitDependencies).toEqual(['repo-a__x', 'repo-b__y']);
+    expect(all.dataset?.targets?.dataset?.dependsOn).toEqual([{ target: 'merge', projects: ['merge'] }]);
+    expect(all.report?.targets?.report?.dependsOn).toEqual([{ target: 'dataset', projects: ['dataset'] }]);
+    for (const project of Object.values(all)) {
+      for (const target of Object.values(project.targets ?? {})) {
+        expect(target.metadata?.description).toBeTruthy();
+        // Nx fails to hash a target without explicit inputs when its root does not exist (stack-notes §2c).
+        expect(target.inputs?.length).toBeGreaterThan(0);
+        expect(JSON.stringify(target.inputs)).not.toContain('{projectRoot}');
+      }
+    }
+  });
+});
+
+describe('repoStateCommand', () => {
+  function state(): string {
+    return execFileSync('sh', ['-c', repoStateCommand('data/store', 'o/r')], { cwd: root, encoding: 'utf8' }).trim();
+  }
+
+  it('changes with a new commit or an edited PR file, and follows symlinks', () => {
+    // The store usually sits inside the workspace's own git work tree.
+    execFileSync('git', ['init', '-q', root]);
+    const source = new FixtureRepo(join(root, 'src'));
+    source.commit({ 'asv.conf.json': '{}' }, 'Initial', '2024-01-01T00:00:00Z');
+    mkdirSync(join(root, 'mirrors'));
+    execFileSync('git', ['clone', '-q', '--bare', join(root, 'src'), join(root, 'mirrors/r.git')]);
+    mkdirSync(join(root, 'data/store/o'), { recursive: true });
+    symlinkSync(join(root, 'mirrors/r.git'), join(root, 'data/store/o/r.git'));
+    workspace({ 'data/store/o/r/pulls/1.json': { number: 1, title: 'a' } });
+
+    const first = state();
+    expect(first).toMatch(/^[0-9a-f]{40}$/);
+    expect(state()).toBe(first);
+
+    source.squashPull(2, 'Faster', { 'x.py': 'x' }, '2024-01-02T00:00:00Z');
+    execFileSync('git', ['-C', join(root, 'src'), 'push', '-q', join(root, 'mirrors/r.git'), 'main']);
+    const afterCommit = state();
+    expect(afterCommit).not.toBe(first);
+
+    workspace({ 'data/store/o/r/pulls/1.json': { number: 1, title: 'b' } });
+    const afterEdit = state();
+    expect(afterEdit).not.toBe(afterCommit);
+
+    workspace({ 'data/store/o/r/pulls/1.json': { number: 1, title: 'a' } });
+    expect(state()).toBe(afterCommit);
+  });
+
+  it('prints a stable hash for a missing repository instead of failing', () => {
+    expect(state()).toMatch(/^[0-9a-f]{40}$/);
+  });
+});

@@ -1,0 +1,185 @@
+import { execFileSync, spawn } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { FixtureRepo } from '@datasmith/git';
+
+/** The real workspace this file belongs to. */
+export const MAIN_ROOT = resolve(import.meta.dirname, '../..');
+
+/** Files copied from the real workspace; `libs` and the plugin are copied so tests may edit them. */
+const COPIED = ['package.json', 'package-lock.json', 'nx.json', 'tsconfig.base.json', '.gitignore'];
+
+/** The result of one `nx` invocation. */
+export interface NxRun {
+  status: number;
+  output: string;
+  /** `project:target` of every task Nx executed (not restored from cache), sorted. */
+  executed: string[];
+  /** `project:target` of every task restored from cache, sorted. */
+  cached: string[];
+  seconds: number;
+}
+
+/**
+ * A throw-away copy of the workspace: config files copied, `libs` and `tools/nx-plugin` copied (so a
+ * test may edit a rule file), `node_modules` rebuilt from symlinks into the real one (with
+ * `@datasmith/*` pointing at the copied libs), its own git repository and its own offline store.
+ */
+export class TestWorkspace {
+  readonly root: string;
+  readonly store: string;
+  private readonly sources: string;
+
+  constructor(prefix = 'datasmith-nx-') {
+    this.root = mkdtempSync(join(tmpdir(), prefix));
+    this.store = join(this.root, 'data/store');
+    this.sources = join(this.root, '.fixture-sources');
+    for (const file of COPIED) cpSync(join(MAIN_ROOT, file), join(this.root, file));
+    const skip = (src: string) => !/[/\\](node_modules|__snapshots__)([/\\]|$)/.test(src);
+    cpSync(join(MAIN_ROOT, 'libs'), join(this.root, 'libs'), { recursive: true, filter: skip });
+    cpSync(join(MAIN_ROOT, 'tools/nx-plugin'), join(this.root, 'tools/nx-plugin'), { recursive: true, filter: skip });
+    this.linkNodeModules();
+    writeFileSync(
+      join(this.root, '.gitignore'),
+      `${readFileSync(join(this.root, '.gitignore'), 'utf8')}/.fixture-sources/\n`,
+    );
+  }
+
+  private linkNodeModules(): void {
+    const target = join(this.root, 'node_modules');
+    mkdirSync(target);
+    for (const entry of readdirSync(join(MAIN_ROOT, 'node_modules'))) {
+      if (entry === '@datasmith' || entry === '.cache') continue;
+      symlinkSync(join(MAIN_ROOT, 'node_modules', entry), join(target, entry));
+    }
+    mkdirSync(join(target, '@datasmith'));
+    for (const lib of readdirSync(join(this.root, 'libs'))) {
+      symlinkSync(join(this.root, 'libs', lib), join(target, '@datasmith', lib));
+    }
+  }
+
+  path(...parts: string[]): string {
+    return join(this.root, ...parts);
+  }
+
+  write(file: string, content: string): void {
+    mkdirSync(dirname(this.path(file)), { recursive: true });
+    writeFileSync(this.path(file), content);
+  }
+
+  read(file: string): string {
+    return readFileSync(this.path(file), 'utf8');
+  }
+
+  exists(file: string): boolean {
+    return existsSync(this.path(file));
+  }
+
+  git(args: string[]): string {
+    return execFileSync('git', args, {
+      cwd: this.root,
+      encoding: 'utf8',
+      env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: this.root },
+    }).trim();
+  }
+
+  /** `git init` + one commit of everything not ignored. */
+  commitAll(message: string): void {
+    if (!existsSync(this.path('.git'))) {
+      this.git(['init', '-q', '-b', 'main']);
+      this.git(['config', 'user.email', 'test@example.com']);
+      this.git(['config', 'user.name', 'test']);
+    }
+    this.git(['add', '-A']);
+    this.git(['commit', '-q', '--allow-empty', '-m', message]);
+  }
+
+  /** The working repository behind a mirror of the store (created on first use). */
+  source(repo: string): FixtureRepo {
+    return new FixtureRepo(join(this.sources, repo));
+  }
+
+  /** Copies a source repository into the store as a bare mirror `<store>/<owner>/<name>.git`. */
+  mirror(repo: string): void {
+    const bare = join(this.store, `${repo}.git`);
+    rmSync(bare, { recursive: true, force: true });
+    mkdirSync(dirname(bare), { recursive: true });
+    execFileSync('git', ['clone', '-q', '--bare', join(this.sources, repo), bare]);
+  }
+
+  /** Pushes the source's main branch to its mirror (a new commit arriving in the store). */
+  push(repo: string): void {
+    execFileSync('git', ['-C', join(this.sources, repo), 'push', '-q', join(this.store, `${repo}.git`), 'main']);
+  }
+
+  /**
+   * Runs the real Nx of the workspace without daemon, cloud or TUI, and reads which tasks ran.
+   * Asynchronous, so that loopback servers of the test process (a fake LLM) can answer the tasks.
+   */
+  async nx(args: string[], env: NodeJS.ProcessEnv = {}): Promise<NxRun> {
+    const started = performance.now();
+    rmSync(this.path('.nx/cache/run.json'), { force: true });
+    const childEnv: NodeJS.ProcessEnv = {
+      ...process.env,
+      NX_DAEMON: 'false',
+      NX_NO_CLOUD: 'true',
+      NX_TUI: 'false',
+      CI: 'true',
+      FORCE_COLOR: '0',
+      NO_COLOR: '1',
+      ...env,
+    };
+    // The caller's own choices must not leak in (vitest may run with a config or a cache dir set).
+    for (const key of ['DATASMITH_CONFIG', 'NX_CACHE_DIRECTORY', 'NX_SKIP_NX_CACHE', 'NX_BASE', 'NX_HEAD']) {
+      if (!(key in env)) delete childEnv[key];
+    }
+    const child = spawn(process.execPath, [join(this.root, 'node_modules/nx/dist/bin/nx.js'), ...args], {
+      cwd: this.root,
+      env: childEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    const status = await new Promise<number>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code) => resolve(code ?? -1));
+    });
+    const seconds = (performance.now() - started) / 1000;
+    return { status, output, ...this.lastRunTasks(), seconds };
+  }
+
+  /**
+   * The tasks of this run from `.nx/cache/run.json` (removed before each run; Nx writes it with each
+   * task's cache status): executed = not a cache hit. Empty when the run started no task.
+   */
+  private lastRunTasks(): { executed: string[]; cached: string[] } {
+    const file = this.path('.nx/cache/run.json');
+    if (!existsSync(file)) return { executed: [], cached: [] };
+    const run = JSON.parse(readFileSync(file, 'utf8')) as {
+      tasks: { taskId: string; cacheStatus: string }[];
+    };
+    const executed = run.tasks.filter((t) => !t.cacheStatus.includes('hit')).map((t) => t.taskId);
+    const cached = run.tasks.filter((t) => t.cacheStatus.includes('hit')).map((t) => t.taskId);
+    return { executed: executed.sort(), cached: cached.sort() };
+  }
+
+  dispose(): void {
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
