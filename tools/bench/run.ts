@@ -39,8 +39,13 @@ async function benchCollect(): Promise<number> {
     const mirror = join(work, 'store', 'bench', 'big.git');
     const t0 = performance.now();
     const summary = await generateBenchRepo(mirror, { prs: PRS });
-    process.stdout.write(`bench repository: ${JSON.stringify(summary)} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
-    const first = spawnSync('git', ['-C', mirror, 'log', '--reverse', '--first-parent', '--format=%cI', 'HEAD'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    process.stdout.write(
+      `bench repository: ${JSON.stringify(summary)} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+    );
+    const first = spawnSync('git', ['-C', mirror, 'log', '--reverse', '--first-parent', '--format=%cI', 'HEAD'], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 30,
+    });
     const dates = first.stdout.trim().split('\n');
     const since = new Date(Date.UTC(new Date(dates[0] as string).getUTCFullYear(), 0, 1));
     const until = new Date(Date.UTC(new Date(dates[dates.length - 1] as string).getUTCFullYear() + 1, 0, 1));
@@ -49,11 +54,23 @@ async function benchCollect(): Promise<number> {
     let rows = 0;
     for (let i = 0; i < RUNS; i++) {
       gitTimes.push(
-        timeCommand('git', ['-C', mirror, 'log', '--first-parent', '--numstat', `--since-as-filter=${since.toISOString()}`, `--until=${until.toISOString()}`, 'HEAD']),
+        timeCommand('git', [
+          '-C',
+          mirror,
+          'log',
+          '--first-parent',
+          '--numstat',
+          `--since-as-filter=${since.toISOString()}`,
+          `--until=${until.toISOString()}`,
+          'HEAD',
+        ]),
       );
       const t = performance.now();
       const memo = new MemoStore({ root: join(work, 'memo'), enabled: false });
-      const result = await collect({ repos: ['bench/big'], window: { start: since, end: until } }, { store: new OfflineStore(join(work, 'store')), memo, log: silentLogger });
+      const result = await collect(
+        { repos: ['bench/big'], window: { start: since, end: until } },
+        { store: new OfflineStore(join(work, 'store')), memo, log: silentLogger },
+      );
       await writeTable(join(work, 'commits.parquet'), CommitRow, result.rows, TABLE_KEYS.commits);
       collectTimes.push((performance.now() - t) / 1000);
       rows = result.rows.length;

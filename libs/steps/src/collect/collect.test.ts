@@ -157,7 +157,7 @@ describe('collect from the offline store', () => {
       [4, 'squash', false, 'tests_only'],
       [5, 'squash', false, 'non_code_only'],
       [6, 'rebase', true, null],
-      [8, 'unknown', false, 'not_on_default_branch'],
+      [8, 'merge', false, 'not_on_default_branch'],
       [11, 'squash', false, 'empty_change'],
     ]);
     const byNumber = new Map(a.map((r) => [r.pr_number, r]));

@@ -235,7 +235,23 @@ export async function collectRepository(
 
     let record = c.record;
     if (!record) {
-      if (c.notOnDefaultBranch) return dropped('not_on_default_branch');
+      if (c.notOnDefaultBranch) {
+        const landed = (await resolveRef(mirror, c.mergeCommitSha))
+          ? await commitHeader(mirror, c.mergeCommitSha)
+          : null;
+        const style = landed
+          ? landed.parents.length >= 2
+            ? 'merge'
+            : c.landedCommits > 1
+              ? 'rebase'
+              : 'squash'
+          : 'unknown';
+        return dropped('not_on_default_branch', {
+          merge_style: style,
+          message: landed?.message ?? '',
+          date: landed?.committerDate ?? c.mergedAt,
+        });
+      }
       if (!(await resolveRef(mirror, c.mergeCommitSha))) return dropped('patch_unavailable');
       firstParentSet ??= new Set(await firstParentShas(mirror, head as string));
       if (!firstParentSet.has(c.mergeCommitSha)) return dropped('not_on_default_branch');
