@@ -61,6 +61,8 @@ export interface DataLayout {
   readonly logsDir: string;
   readonly memoDir: string;
   readonly demoStore: string;
+  /** The store GitHub mode fills (mirrors and PR files), a cache in the offline store's layout. */
+  readonly githubStore: string;
 }
 
 export function dataLayout(root = 'data'): DataLayout {
@@ -79,6 +81,7 @@ export function dataLayout(root = 'data'): DataLayout {
     logsDir: join(base, 'logs'),
     memoDir: join(base, 'memo'),
     demoStore: join(base, 'demo', 'store'),
+    githubStore: join(base, 'github-store'),
   };
 }
 

@@ -6,5 +6,13 @@ export type { LandedPull } from './collect/messages';
 export { parseLandedMessage } from './collect/messages';
 export type { ScrapeReposInput, ScrapeReposDeps } from './scrape-repos/scrape-repos';
 export { scrapeRepos } from './scrape-repos/scrape-repos';
+export type {
+  ScrapeReposFromGitHubInput,
+  ScrapeReposFromGitHubDeps,
+  ScrapeReposFromGitHubResult,
+} from './scrape-repos/scrape-repos-github';
+export { scrapeReposFromGitHub, repoDropReason } from './scrape-repos/scrape-repos-github';
+export type { CollectFromGitHubDeps, CollectFromGitHubResult } from './collect/collect-github';
+export { collectFromGitHub, ABSENT_FAILURE_CODE } from './collect/collect-github';
 export type { RepoListEntry } from './common/repo-list';
 export { readRepoList, topByStars } from './common/repo-list';

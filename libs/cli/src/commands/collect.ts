@@ -1,13 +1,20 @@
 import { DatasmithError, InputError } from '@datasmith/errors';
 import { parseWindow } from '@datasmith/paths';
 import { summarizeRows } from '@datasmith/progress';
-import { collect, readRepoList, topByStars } from '@datasmith/steps';
+import { ABSENT_FAILURE_CODE, collect, collectFromGitHub, readRepoList, topByStars } from '@datasmith/steps';
 import { OfflineStore } from '@datasmith/store';
 import { CommitRow, TABLE_KEYS, writeTable } from '@datasmith/tables';
+import {
+  type SourceOptions,
+  addSourceOptions,
+  describeGitHubUsage,
+  openGitHubClient,
+  resolveSource,
+} from './github-source';
 import type { RegisterCommand } from './index';
 import { type PartitionOptions, intOption, openMemo, reportSummary, resolvePartition, writeFailures } from './shared';
 
-interface CollectOptions extends PartitionOptions {
+interface CollectOptions extends PartitionOptions, SourceOptions {
   store?: string;
   repos?: string;
   since?: string;
@@ -20,10 +27,13 @@ interface CollectOptions extends PartitionOptions {
 
 /** `datasmith collect`: merged PRs of each repository in a window (step 1). */
 export const registerCollect: RegisterCommand = (program, context) => {
-  program
+  const command = program
     .command('collect')
-    .description('Mine every merged PR in a UTC window from the offline store (step 1)')
-    .option('--store <dir>', 'offline store directory (spec §4)')
+    .description('Mine every merged PR in a UTC window from the offline store or GitHub (step 1)')
+    .option(
+      '--store <dir>',
+      'offline store directory (spec §4); in GitHub mode the cache the sync fills (default <out-root>/github-store)',
+    )
     .option('--repos <file>', 'repository list: CSV with repo_name, headerless list, or repos.parquet')
     .option('--filtered-benchmarks-pth <file>', 'alias of --repos (original flag)')
     .option('--since <date>', 'window start, inclusive (YYYY-MM-DD or ISO, UTC)')
@@ -35,10 +45,11 @@ export const registerCollect: RegisterCommand = (program, context) => {
     .option('--out-root <dir>', 'partition mode: output root', 'data')
     .option('--threads <n>', 'repositories mined at once', intOption('--threads'), 2)
     .option('--max-repos <n>', 'top N repositories by stars', intOption('--max-repos'), 150)
-    .option('--json', 'print the summary as JSON')
+    .option('--json', 'print the summary as JSON');
+  addSourceOptions(command)
     .addHelpText(
       'after',
-      '\nExamples:\n  datasmith collect --store data/demo/store --repos repos.csv --since 2024-01-01 --until 2024-02-01 --out commits.parquet\n  datasmith collect --store data/demo/store --repo demo-org/fastmath --month 2024-03',
+      '\nExamples:\n  datasmith collect --store data/demo/store --repos repos.csv --since 2024-01-01 --until 2024-02-01 --out commits.parquet\n  datasmith collect --store data/demo/store --repo demo-org/fastmath --month 2024-03\n  GH_TOKENS=tok1,tok2 datasmith collect --source github --repo numpy/numpy --month 2024-03',
     )
     .action(async (raw: CollectOptions & { filteredBenchmarksPth?: string; outputPth?: string }) => {
       const ctx = context();
@@ -47,11 +58,8 @@ export const registerCollect: RegisterCommand = (program, context) => {
         repos: raw.repos ?? raw.filteredBenchmarksPth,
         out: raw.out ?? raw.outputPth,
       };
-      if (!options.store)
-        throw new InputError(
-          'Missing --store: collect reads an offline store (GitHub as a source is not available in this build)',
-        );
       const partition = resolvePartition('collect', options);
+      const source = resolveSource(options, ctx, partition?.outRoot ?? options.outRoot ?? 'data');
       let repos: string[];
       let window: { start: Date; end: Date };
       let out: string;
@@ -67,16 +75,30 @@ export const registerCollect: RegisterCommand = (program, context) => {
         repos = topByStars(await readRepoList(options.repos), options.maxRepos).map((r) => r.repo_name);
         out = options.out;
       }
-      const store = new OfflineStore(options.store);
+      const store = new OfflineStore(source.store);
       const memo = openMemo(ctx, partition?.outRoot ?? 'data');
-      const result = await collect(
-        { repos, window },
-        { store, memo, log: ctx.log, concurrency: options.threads, tty: process.stderr },
-      );
-      if (partition && result.failures.length > 0) {
+      const deps = { store, memo, log: ctx.log, concurrency: options.threads, tty: process.stderr };
+      const github = source.kind === 'github' ? openGitHubClient(ctx, source, memo) : null;
+      const online = github
+        ? await collectFromGitHub({ repos, window }, { ...deps, github, gitUrlTemplate: source.gitUrlTemplate })
+        : null;
+      const result = online ?? (await collect({ repos, window }, deps));
+      // Renames come from the syncs: a memoised listing knows them without asking GitHub again.
+      const renamed: Record<string, string> = {};
+      for (const sync of online?.syncs ?? [])
+        if (sync.status === 'synced' && sync.renamedTo) renamed[sync.repo] = sync.renamedTo;
+      // A repository GitHub reports gone (404/410/451) is recorded, not fatal.
+      const fatal = result.failures.filter((f) => f.code !== ABSENT_FAILURE_CODE);
+      for (const absent of result.failures.filter((f) => f.code === ABSENT_FAILURE_CODE))
+        ctx.log.warn(`collect ${absent.item}: ${absent.message}`);
+      if (partition && fatal.length > 0) {
         throw new DatasmithError(
-          result.failures[0]?.code === 'E_INPUT_SCHEMA' ? 'E_INPUT_SCHEMA' : 'E_INPUT',
-          result.failures[0]?.message ?? 'collect failed',
+          fatal[0]?.code === 'E_INPUT_SCHEMA'
+            ? 'E_INPUT_SCHEMA'
+            : fatal[0]?.code === 'E_REMOTE'
+              ? 'E_REMOTE'
+              : 'E_INPUT',
+          fatal[0]?.message ?? 'collect failed',
         );
       }
       await writeTable(out, CommitRow, result.rows, TABLE_KEYS.commits);
@@ -90,13 +112,23 @@ export const registerCollect: RegisterCommand = (program, context) => {
         repos: repos.length,
         memo_hits: result.memoHits,
         out,
+        source: source.kind,
+        ...(github
+          ? {
+              github_requests: github.stats.requests,
+              github_not_modified: github.stats.notModified,
+              renamed,
+            }
+          : {}),
       });
-      if (!options.json)
+      if (!options.json) {
         ctx.log.info(`collect: ${repos.length} repositories (${result.memoHits} from memo), wrote ${out}`);
-      if (result.failures.length > 0) {
+        if (github) ctx.log.info(describeGitHubUsage(github, renamed));
+      }
+      if (fatal.length > 0) {
         throw new DatasmithError(
-          'E_INPUT',
-          `${result.failures.length} of ${repos.length} repositories failed (see ${out.replace(/\.parquet$/, '')}.failures.jsonl)`,
+          fatal.every((f) => f.code === 'E_REMOTE') ? 'E_REMOTE' : 'E_INPUT',
+          `${fatal.length} of ${repos.length} repositories failed (see ${out.replace(/\.parquet$/, '')}.failures.jsonl)`,
         );
       }
     });

@@ -1,14 +1,23 @@
 import { dirname, join } from 'node:path';
-import { InputError } from '@datasmith/errors';
+import { DatasmithError } from '@datasmith/errors';
+import { DEFAULT_CODE_QUERY } from '@datasmith/github';
 import { summarizeRows } from '@datasmith/progress';
-import { scrapeRepos } from '@datasmith/steps';
+import { scrapeRepos, scrapeReposFromGitHub } from '@datasmith/steps';
 import { OfflineStore } from '@datasmith/store';
-import { RepoRow, TABLE_KEYS, writeFileAtomic, writeTable } from '@datasmith/tables';
+import { type FailureRow, RepoRow, TABLE_KEYS, writeFileAtomic, writeTable } from '@datasmith/tables';
+import {
+  type SourceOptions,
+  addSourceOptions,
+  describeGitHubUsage,
+  openGitHubClient,
+  resolveSource,
+} from './github-source';
 import type { RegisterCommand } from './index';
-import { intOption, reportSummary } from './shared';
+import { intOption, openMemo, reportSummary, writeFailures } from './shared';
 
-interface ScrapeOptions {
+interface ScrapeOptions extends SourceOptions {
   store?: string;
+  query: string;
   out: string;
   minStars: number;
   maxRepos: number;
@@ -17,37 +26,63 @@ interface ScrapeOptions {
 
 /** `datasmith scrape-repos`: the repository table (step 0). */
 export const registerScrapeRepos: RegisterCommand = (program, context) => {
-  program
+  const command = program
     .command('scrape-repos')
     .description(
-      'List repositories with ASV benchmarks and their metadata (step 0); writes repos.parquet and repos.csv (kept rows)',
+      'List repositories with ASV benchmarks and their metadata (step 0), from the offline store or GitHub code search; writes repos.parquet and repos.csv (kept rows)',
     )
-    .option('--store <dir>', 'offline store directory (spec §4)')
+    .option('--store <dir>', 'offline store directory (spec §4); unused in GitHub mode')
     .option('--out <file>', 'output Parquet', 'data/repos/repos.parquet')
     .option('-o, --outfile <file>', 'alias of --out (original flag)')
     .option('--filtered-outfile <file>', 'alias of --out (original flag)')
     .option('--min-stars <n>', 'minimum stars, applied to known values only', intOption('--min-stars'), 500)
     .option('--max-repos <n>', 'keep the top N by stars', intOption('--max-repos'), 150)
-    .option('--json', 'print the summary as JSON')
+    .option('-q, --query <query>', 'GitHub mode: the code search query (original flag)', DEFAULT_CODE_QUERY)
+    .option('--json', 'print the summary as JSON');
+  // --git-url-template is accepted so one flag set serves scrape-repos and collect; only collect clones.
+  addSourceOptions(command)
+    .addHelpText(
+      'after',
+      '\nExamples:\n  datasmith scrape-repos --store data/demo/store --out data/repos/repos.parquet\n  GH_TOKENS=tok1,tok2 datasmith scrape-repos --source github --min-stars 500 --max-repos 150',
+    )
     .action(async (raw: ScrapeOptions & { outfile?: string; filteredOutfile?: string }) => {
       const ctx = context();
       const options = { ...raw, out: raw.filteredOutfile ?? raw.outfile ?? raw.out };
-      if (!options.store)
-        throw new InputError(
-          'Missing --store: scrape-repos reads an offline store (GitHub search is not available in this build)',
+      const source = resolveSource(options, ctx);
+      let rows: RepoRow[];
+      let failures: FailureRow[] = [];
+      const github = source.kind === 'github' ? openGitHubClient(ctx, source, openMemo(ctx)) : null;
+      if (github) {
+        const result = await scrapeReposFromGitHub(
+          { minStars: options.minStars, maxRepos: options.maxRepos, query: options.query },
+          { github, clock: () => new Date(), log: ctx.log, tty: process.stderr },
         );
-      const store = new OfflineStore(options.store);
-      const rows = await scrapeRepos(
-        { minStars: options.minStars, maxRepos: options.maxRepos },
-        { store, log: ctx.log },
-      );
+        rows = result.rows;
+        failures = result.failures;
+      } else {
+        const store = new OfflineStore(source.store);
+        rows = await scrapeRepos({ minStars: options.minStars, maxRepos: options.maxRepos }, { store, log: ctx.log });
+      }
       await writeTable(options.out, RepoRow, rows, TABLE_KEYS.repos);
+      await writeFailures(options.out, failures);
       const csv = join(dirname(options.out), 'repos.csv');
       const kept = rows.filter((r) => r.kept).sort((a, b) => (a.repo_name < b.repo_name ? -1 : 1));
       await writeFileAtomic(
         csv,
         `repo_name,stars\n${kept.map((r) => `${r.repo_name},${r.stars ?? ''}`).join('\n')}${kept.length ? '\n' : ''}`,
       );
-      reportSummary(ctx, 'scrape-repos', summarizeRows(rows), Boolean(options.json), { out: options.out, csv });
+      reportSummary(ctx, 'scrape-repos', summarizeRows(rows), Boolean(options.json), {
+        out: options.out,
+        csv,
+        source: source.kind,
+        ...(github ? { github_requests: github.stats.requests, failed: failures.length } : {}),
+      });
+      if (github && !options.json) ctx.log.info(describeGitHubUsage(github));
+      if (failures.length > 0) {
+        throw new DatasmithError(
+          'E_REMOTE',
+          `${failures.length} repositories could not be looked up (see ${options.out.replace(/\.parquet$/, '')}.failures.jsonl)`,
+        );
+      }
     });
 };
