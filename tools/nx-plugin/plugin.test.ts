@@ -55,6 +55,23 @@ afterEach(() => {
   else process.env.DATASMITH_CONFIG = savedEnv;
 });
 
+describe('repository list override', () => {
+  it('takes the list from DATASMITH_REPOS (datasmith update --repos) instead of the config', () => {
+    workspace({
+      'datasmith.config.json': { source: 'store', store: 'data/store', repos: { file: 'data/config/repos.csv' } },
+      'data/config/repos.csv': 'repo_name\nnumpy/numpy\n',
+      'other.csv': 'repo_name\npandas-dev/pandas\nscipy/scipy\n',
+    });
+    const names = (env: NodeJS.ProcessEnv) =>
+      Object.values(projects(undefined, env))
+        .map((p) => p.name)
+        .filter((n) => n?.startsWith('repo-'))
+        .sort();
+    expect(names({})).toEqual(['repo-numpy__numpy']);
+    expect(names({ DATASMITH_REPOS: 'other.csv' })).toEqual(['repo-pandas-dev__pandas', 'repo-scipy__scipy']);
+  });
+});
+
 describe('createNodesV2', () => {
   it('infers one project per repository and the global projects', async () => {
     workspace({

@@ -51,12 +51,12 @@ export function readPluginWorkspace(workspaceRoot: string, env: NodeJS.ProcessEn
 
   let repos: string[];
   let reposFile: string | null = null;
-  if (Array.isArray(config.repos)) {
-    repos = config.repos.map((name, i) => parseRepoName(name, `repos[${i}] in ${file}`).full);
+  // `datasmith update --repos FILE` (the original's flag) overrides the config's list.
+  const repoList = env.DATASMITH_REPOS ? { file: env.DATASMITH_REPOS } : config.repos;
+  if (Array.isArray(repoList)) {
+    repos = repoList.map((name, i) => parseRepoName(name, `repos[${i}] in ${file}`).full);
   } else {
-    const listed = config.repos.file.endsWith('.parquet')
-      ? config.repos.file.replace(/\.parquet$/, '.csv')
-      : config.repos.file;
+    const listed = repoList.file.endsWith('.parquet') ? repoList.file.replace(/\.parquet$/, '.csv') : repoList.file;
     reposFile = workspacePath(workspaceRoot, listed).path;
     const abs = resolve(workspaceRoot, listed);
     repos = existsSync(abs) ? parseRepoListCsv(readFileSync(abs, 'utf8'), reposFile).map((r) => r.repo_name) : [];
