@@ -10,3 +10,23 @@ export {
   writeFileAtomic,
   sqlLiteral,
 } from './parquet';
+export {
+  PatchSource,
+  PreparedRow,
+  OptimizationCategory,
+  Difficulty,
+  ClassifierBackend,
+  ClassifiedRow,
+  CLASSIFY_TABLE_KEYS,
+} from './classify-schemas';
+export {
+  SynthesizeInputRow,
+  SynthesisStrategy,
+  SynthesisStage,
+  SynthesisReason,
+  SynthesisAttempt,
+  SynthesisResult,
+  ContextRow,
+  SYNTHESIZE_TABLE_KEYS,
+} from './synthesize-schemas';
+export { ImageRow, MasterRow, DatasetRow, PUBLISH_TABLE_KEYS } from './publish-schemas';

@@ -37,6 +37,9 @@ export const DropReason = z.enum([
   'build_failed',
   'validation_failed',
   'push_failed',
+  // classify trial runs (--sample-size, --max-llm-calls): left unclassified, not failed
+  'not_sampled',
+  'llm_budget_exhausted',
 ]);
 export type DropReason = z.infer<typeof DropReason>;
 

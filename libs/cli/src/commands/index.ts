@@ -2,11 +2,28 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../context';
 import { registerCollect } from './collect';
 import { registerScrapeRepos } from './scrape-repos';
+import { registerUpdate } from './update';
+import { registerPrepare } from './prepare';
+import { registerClassify } from './classify';
+import { registerSynthesize } from './synthesize';
+import { registerPublish } from './publish';
+import { registerMerge } from './merge';
+import { registerDataset } from './dataset';
 
 /** A command module: declares its name, flags and help, and calls one step function. */
 export type RegisterCommand = (program: Command, context: () => CommandContext) => void;
 
-const COMMANDS: RegisterCommand[] = [registerScrapeRepos, registerCollect];
+const COMMANDS: RegisterCommand[] = [
+  registerScrapeRepos,
+  registerCollect,
+  registerPrepare,
+  registerClassify,
+  registerSynthesize,
+  registerPublish,
+  registerMerge,
+  registerDataset,
+  registerUpdate,
+];
 
 /** Adds every command to the program. */
 export function registerCommands(program: Command, context: () => CommandContext): void {

@@ -1,0 +1,185 @@
+import { DatasmithError, InputError } from '@datasmith/errors';
+import {
+  type LlmClient,
+  type ResponseFormatMode,
+  type RetryPolicy,
+  createLlmClient,
+  llmSettingsFromEnv,
+} from '@datasmith/llm';
+import { type DiscussionSource, classify, emptyDiscussionSource, storeDiscussionSource } from '@datasmith/steps';
+import { OfflineStore } from '@datasmith/store';
+import { CLASSIFY_TABLE_KEYS, ClassifiedRow, PreparedRow, readTable, writeTable } from '@datasmith/tables';
+import type { RegisterCommand } from './index';
+import { type PartitionOptions, intOption, openMemo, reportSummary, resolvePartition, writeFailures } from './shared';
+
+interface ClassifyCliOptions extends PartitionOptions {
+  in?: string;
+  commits?: string;
+  out?: string;
+  outRaw?: string;
+  outfile?: string;
+  backend: string;
+  model?: string;
+  modelName?: string;
+  store?: string;
+  maxWorkers: number;
+  maxLlmCalls?: number;
+  sampleSize?: number;
+  responseFormat: string;
+  cache: boolean;
+  json?: boolean;
+}
+
+const BACKENDS = ['rules', 'llm'];
+const RESPONSE_FORMATS = ['json_schema', 'json_object', 'none'];
+
+/** `datasmith classify`: performance or not, category, difficulty, problem statement (step 3). */
+export const registerClassify: RegisterCommand = (program, context) => {
+  program
+    .command('classify')
+    .description('Decide which gated PRs are performance work and write their problem statements (step 3)')
+    .option('--in <file>', 'prepared table (Parquet, CSV or JSONL)')
+    .option('--commits <file>', 'alias of --in (original flag)')
+    .option('--out <file>', 'performance rows only (Parquet)')
+    .option('--out-raw <file>', 'every row (Parquet)')
+    .option('--outfile <prefix>', 'original flag: writes <prefix>.parquet and <prefix>.raw.parquet')
+    .option('--repo <owner/name>', 'partition mode: one repository (Nx targets)')
+    .option('--month <YYYY-MM>', 'partition mode: one UTC month')
+    .option('--out-root <dir>', 'partition mode: output root (memo under <root>/memo)', 'data')
+    .option('--store <dir>', 'offline store with repo.json, pulls/ and issues/ for the reports')
+    .option('--backend <name>', 'rules (embedded, offline) or llm (OpenAI-compatible endpoint)', 'rules')
+    .option('--model <name>', 'LLM model; default DSPY_MODEL_NAME, then OPENAI_MODEL')
+    .option('--model-name <name>', 'alias of --model (original flag)')
+    .option('--max-workers <n>', 'rows (and LLM requests) in flight', intOption('--max-workers'), 4)
+    .option(
+      '--max-llm-calls <n>',
+      'stop calling the LLM after N calls; the rest are llm_budget_exhausted',
+      intOption('--max-llm-calls'),
+    )
+    .option(
+      '--sample-size <n>',
+      'classify only the first N gated rows; the rest are not_sampled',
+      intOption('--sample-size'),
+    )
+    .option(
+      '--response-format <mode>',
+      'json_schema, json_object or none (for endpoints without structured output)',
+      'json_schema',
+    )
+    .option('--no-cache', 'ignore and do not write the memo store')
+    .option('--json', 'print the summary as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  datasmith classify --in prepared.parquet --out perf.parquet --out-raw classified.parquet\n  DSPY_URL=http://localhost:30000/v1 DSPY_MODEL_NAME=local/openai/gpt-oss-120b datasmith classify --backend llm --repo demo-org/fastmath --month 2024-03 --store data/demo/store',
+    )
+    .action(async (options: ClassifyCliOptions) => {
+      const ctx = context();
+      if (!BACKENDS.includes(options.backend)) {
+        throw new InputError(`Invalid --backend: ${JSON.stringify(options.backend)}; expected rules or llm`);
+      }
+      if (!RESPONSE_FORMATS.includes(options.responseFormat)) {
+        throw new InputError(
+          `Invalid --response-format: ${JSON.stringify(options.responseFormat)}; expected ${RESPONSE_FORMATS.join(', ')}`,
+        );
+      }
+      const partition = resolvePartition('classify', options);
+      const input = partition ? partition.input('prepare', 'prepared') : (options.in ?? options.commits);
+      const prefix = options.outfile?.replace(/\.parquet$/, '');
+      const out = partition ? partition.output('classify', 'perf') : (options.out ?? (prefix && `${prefix}.parquet`));
+      const outRaw = partition
+        ? partition.output('classify', 'classified')
+        : (options.outRaw ?? (prefix && `${prefix}.raw.parquet`));
+      if (!input) throw new InputError('Missing --in: give the prepared table (or --repo with --month)');
+      if (!out || !outRaw)
+        throw new InputError('Missing --out/--out-raw: where to write the perf and classified tables');
+
+      const backend = options.backend as 'rules' | 'llm';
+      let llm: LlmClient | undefined;
+      if (backend === 'llm') {
+        const settings = llmSettingsFromEnv(ctx.env, { model: options.model ?? options.modelName });
+        const memo = openMemo(ctx, partition?.outRoot ?? 'data');
+        llm = createLlmClient({
+          settings,
+          concurrency: options.maxWorkers,
+          maxCalls: options.maxLlmCalls,
+          responseFormat: options.responseFormat as ResponseFormatMode,
+          memo: options.cache && memo.enabled ? memo : undefined,
+          log: ctx.log,
+          retry: retryFromEnv(ctx.env),
+        });
+      }
+      const discussions: DiscussionSource = options.store
+        ? storeDiscussionSource(new OfflineStore(options.store))
+        : emptyDiscussionSource;
+      if (!options.store) ctx.log.debug('classify: no --store; reports hold the PR text only');
+
+      const rows = await readTable(input, PreparedRow);
+      const result = await classify(
+        { rows, options: { backend, sampleSize: options.sampleSize, concurrency: options.maxWorkers } },
+        { log: ctx.log, discussions, llm, tty: process.stderr },
+      );
+      await writeTable(outRaw, ClassifiedRow, result.rows, CLASSIFY_TABLE_KEYS.classified);
+      await writeTable(out, ClassifiedRow, result.perf, CLASSIFY_TABLE_KEYS.perf);
+      await writeFailures(
+        outRaw,
+        result.failures.map((f) => ({ step: 'classify', item: f.item, code: f.code, message: f.message })),
+      );
+      const usage = result.llm;
+      const extra = {
+        backend,
+        model: llm?.settings.model ?? null,
+        gated: result.counts.gated,
+        classified: result.counts.classified,
+        perf: result.counts.perf,
+        with_linked_issue: result.counts.withLinkedIssue,
+        llm_calls: usage?.calls ?? 0,
+        llm_requests: usage?.requests ?? 0,
+        memo_hits: usage?.memoHits ?? 0,
+        prompt_tokens: usage?.promptTokens ?? 0,
+        completion_tokens: usage?.completionTokens ?? 0,
+        out,
+        out_raw: outRaw,
+      };
+      const summary = {
+        ...result.summary,
+        ...(result.failures.length
+          ? { failed: result.failures.length, failures: { classifier_error: result.failures.length } }
+          : {}),
+      };
+      reportSummary(ctx, 'classify', summary, Boolean(options.json), extra);
+      if (!options.json) {
+        const tokens = usage
+          ? `; llm ${usage.calls} calls (${usage.memoHits} from memo), tokens ${usage.promptTokens} prompt + ${usage.completionTokens} completion`
+          : '';
+        ctx.log.info(
+          `classify (${backend}): ${result.counts.perf} performance of ${result.counts.classified} classified${tokens}; wrote ${out} and ${outRaw}`,
+        );
+      }
+      if (result.failures.length > 0) {
+        throw new DatasmithError(
+          'E_REMOTE',
+          `${result.failures.length} of ${result.counts.classified} rows failed (classifier_error, e.g. ${result.failures[0]?.item}: ${result.failures[0]?.message}); tables written, re-run to retry them`,
+        );
+      }
+    });
+};
+
+/**
+ * Retry knobs from the environment: DATASMITH_LLM_RETRY_UNIT_MS (the time unit of every backoff
+ * wait, default 1000; tests shrink it) and DATASMITH_LLM_TIMEOUT_MS (per request, default 120000).
+ */
+function retryFromEnv(env: NodeJS.ProcessEnv): Partial<RetryPolicy> {
+  const out: Partial<RetryPolicy> = {};
+  for (const [key, field] of [
+    ['DATASMITH_LLM_RETRY_UNIT_MS', 'unitMs'],
+    ['DATASMITH_LLM_TIMEOUT_MS', 'timeoutMs'],
+  ] as const) {
+    const raw = env[key];
+    if (raw === undefined || raw === '') continue;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0)
+      throw new InputError(`Invalid ${key}: ${JSON.stringify(raw)}; expected milliseconds`);
+    out[field] = n;
+  }
+  return out;
+}

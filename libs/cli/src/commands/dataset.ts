@@ -1,0 +1,231 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, InputError } from '@datasmith/errors';
+import { uploadDatasetFiles, writeLocalLayout } from '@datasmith/hub';
+import { dataLayout } from '@datasmith/paths';
+import { DistributionClient, normalizeRegistryRetryPolicy, resolveCredentials } from '@datasmith/registry';
+import {
+  buildDataset,
+  checkRegistry,
+  datasetConfigs,
+  datasetHubFiles,
+  findPartitionFiles,
+  importMasterLike,
+  readTaskKeyList,
+} from '@datasmith/steps';
+import {
+  DatasetRow,
+  ImageRow,
+  MasterRow,
+  PUBLISH_TABLE_KEYS,
+  queryRows,
+  readTable,
+  sqlLiteral,
+  writeTable,
+} from '@datasmith/tables';
+import type { RegisterCommand } from './index';
+import { intOption } from './shared';
+
+interface DatasetOptions {
+  in?: string;
+  input?: string;
+  out?: string;
+  output?: string;
+  images: string[];
+  uploadToHf?: string;
+  hfDir?: string;
+  verified?: string;
+  hfVerifiedFilter?: string;
+  filterBy?: string;
+  limitPerRepo?: number;
+  checkRegistry?: boolean;
+  hubUrl?: string;
+  hfCommitMessage?: string;
+  outRoot: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, ...value.split(',').filter(Boolean)];
+}
+
+/** `datasmith <version>`, the `pipeline_version` provenance column. */
+export function pipelineVersion(): string {
+  const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return `datasmith ${pkg.version}`;
+}
+
+/** Master rows from our master table, a perf table, or the original's pandas-written parquet. */
+async function readMasterRows(path: string): Promise<MasterRow[]> {
+  if (!existsSync(path)) throw new InputError(`Missing input: ${path} does not exist`, { file: path });
+  if (path.endsWith('.parquet')) {
+    const columns = new Set(
+      (await queryRows(`DESCRIBE SELECT * FROM read_parquet(${sqlLiteral(path)})`)).map((r) => String(r.column_name)),
+    );
+    if (columns.has('origin') && columns.has('month')) return readTable(path, MasterRow);
+  }
+  return (await importMasterLike(path)).rows;
+}
+
+async function readImages(paths: readonly string[]): Promise<ImageRow[]> {
+  const out: ImageRow[] = [];
+  for (const path of paths) out.push(...(await readTable(path, ImageRow)));
+  return out;
+}
+
+/** `datasmith dataset`: the task table in the Hub layout, local and/or uploaded (step 7). */
+export const registerDataset: RegisterCommand = (program, context) => {
+  program
+    .command('dataset')
+    .description('Join the master table to published images and write the Hub layout (step 7)')
+    .option(
+      '--in <file>',
+      'master table (ours, a perf table, or the original parquet/CSV); default <out-root>/master/master.parquet',
+    )
+    .option('--input <file>', 'alias of --in (original flag)')
+    .option('--out <file>', 'enriched table to write (the default config)')
+    .option('--output <file>', 'alias of --out (original flag)')
+    .option(
+      '--images <files>',
+      'images tables (repeat or comma-separate); default <out-root>/publish/*/*/images.parquet',
+      collect,
+      [],
+    )
+    .option('--upload-to-hf <repo>', 'upload to this Hub dataset in one commit (HF_TOKEN; deletes stale parquet files)')
+    .option('--hf-dir <dir>', 'write the same layout to a folder (global mode default <out-root>/dataset)')
+    .option(
+      '--verified <file>',
+      "verified list: the original's JSON of \"('owner/repo', '<merge sha>')\" keys, or CSV repo_name,pr_merge_commit_sha",
+    )
+    .option('--hf-verified-filter <file>', 'alias of --verified (original flag)')
+    .option('--filter-by <file>', 'keep only listed tasks (same formats as --verified)')
+    .option(
+      '--limit-per-repo <n>',
+      'keep the first N tasks per repository by merge date',
+      intOption('--limit-per-repo'),
+    )
+    .option('--check-registry', 'keep only rows whose image the live registry still serves with the recorded digest')
+    .option('--hub-url <url>', 'Hub endpoint (env HF_ENDPOINT; default https://huggingface.co)')
+    .option('--hf-commit-message <text>', 'commit title', 'Update dataset configs via datasmith dataset')
+    .option('--out-root <dir>', 'data root: master, publish partitions and config/verified.{json,csv}', 'data')
+    .option('--dry-run', 'print the first 20 rows of key columns and write nothing')
+    .option('--json', 'print the summary as JSON')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Without --in (the Nx target) it reads <out-root>/master/master.parquet and every images partition, and',
+        'writes <out-root>/dataset/ (README.md plus <config>/train-00000-of-00001.parquet for default, verified',
+        'and each YYYY-MM); the verified list defaults to <out-root>/config/verified.json or .csv when present.',
+        '',
+        'Examples:',
+        '  datasmith dataset --out-root data',
+        '  datasmith dataset --in master.parquet --out dataset.parquet --hf-dir out/ --verified verified.json',
+        '  HF_TOKEN=hf_… datasmith dataset --in master.parquet --out dataset.parquet --upload-to-hf org/formulacode-all',
+      ].join('\n'),
+    )
+    .action(async (raw: DatasetOptions) => {
+      const ctx = context();
+      const options: DatasetOptions = {
+        ...raw,
+        in: raw.in ?? raw.input,
+        out: raw.out ?? raw.output,
+        verified: raw.verified ?? raw.hfVerifiedFilter,
+      };
+      const layout = dataLayout(options.outRoot);
+      const globalMode = !options.in;
+      const inPath = options.in ?? layout.masterTable;
+      const hfDir = options.hfDir ?? (globalMode ? layout.datasetDir : undefined);
+      if (!globalMode && !options.out && !options.hfDir && !options.uploadToHf && !options.dryRun) {
+        throw new InputError('Missing --out: give --out FILE, --hf-dir DIR or --upload-to-hf REPO');
+      }
+      let verifiedPath = options.verified;
+      if (!verifiedPath && globalMode) {
+        verifiedPath = ['verified.json', 'verified.csv']
+          .map((f) => join(options.outRoot, 'config', f))
+          .find((p) => existsSync(p));
+      }
+      const token = ctx.env.HF_TOKEN;
+      if (options.uploadToHf && !token) {
+        throw new ConfigError(
+          'Missing HF_TOKEN: --upload-to-hf needs a Hugging Face token (environment or tokens.env)',
+        );
+      }
+
+      const master = await readMasterRows(inPath);
+      const imagePaths = options.images.length
+        ? options.images
+        : findPartitionFiles(options.outRoot, 'publish', 'images').map((p) => p.path);
+      const images = await readImages(imagePaths);
+      const verified = verifiedPath ? await readTaskKeyList(verifiedPath, '--verified') : null;
+      const filterBy = options.filterBy ? await readTaskKeyList(options.filterBy, '--filter-by') : null;
+      const built = buildDataset({
+        master,
+        images,
+        verified,
+        filterBy,
+        limitPerRepo: options.limitPerRepo,
+        pipelineVersion: pipelineVersion(),
+      });
+      let rows = built.rows;
+      const dropped: Record<string, number> = { ...built.dropped };
+      if (options.checkRegistry) {
+        const policy = normalizeRegistryRetryPolicy({}, ctx.env);
+        const checked = await checkRegistry(rows, {
+          client: (registry) =>
+            new DistributionClient({ registry, credentials: resolveCredentials(registry, { env: ctx.env }), policy }),
+          log: ctx.log,
+        });
+        rows = checked.rows;
+        for (const [k, v] of Object.entries(checked.dropped)) dropped[k] = (dropped[k] ?? 0) + v;
+      }
+      const droppedTotal = Object.values(dropped).reduce((a, b) => a + b, 0);
+      if (options.dryRun) {
+        for (const r of rows.slice(0, 20)) {
+          ctx.print(
+            [r.task_id, r.container_name, r.image_name, r.image_digest, r.difficulty, r.classification].join('\t'),
+          );
+        }
+        ctx.log.info(`dataset: dry run, ${rows.length} rows; nothing written`);
+        return;
+      }
+      const configs = datasetConfigs(rows, verified);
+      if (options.out) await writeTable(options.out, DatasetRow, rows, PUBLISH_TABLE_KEYS.dataset);
+      const files = await datasetHubFiles(configs, options.uploadToHf);
+      const extra: Record<string, unknown> = { configs: configs.map((c) => c.name) };
+      if (hfDir) {
+        const local = await writeLocalLayout(hfDir, files);
+        extra.hf_dir = hfDir;
+        ctx.log.info(
+          `dataset: ${hfDir}: ${local.written.length} written, ${local.unchanged.length} unchanged, ${local.deleted.length} stale deleted`,
+        );
+      }
+      if (options.uploadToHf) {
+        const uploaded = await uploadDatasetFiles(files, {
+          repo: options.uploadToHf,
+          accessToken: token as string,
+          hubUrl: options.hubUrl ?? ctx.env.HF_ENDPOINT,
+          commitMessage: options.hfCommitMessage,
+        });
+        extra.commit_url = uploaded.commitUrl;
+        ctx.log.info(
+          uploaded.commitUrl
+            ? `dataset: ${options.uploadToHf}: one commit (${uploaded.added.length} added, ${uploaded.deleted.length} stale deleted, ${uploaded.unchanged.length} unchanged): ${uploaded.commitUrl}`
+            : `dataset: ${options.uploadToHf} is up to date (no commit)`,
+        );
+      }
+      const reasons = Object.fromEntries(Object.entries(dropped).filter(([, v]) => v > 0));
+      const summary = { kept: rows.length, dropped: droppedTotal, reasons };
+      if (options.json) ctx.print(JSON.stringify({ step: 'dataset', ...summary, ...extra }));
+      else {
+        const text = Object.entries(reasons)
+          .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+          .map(([k, v]) => `${k}: ${v}`)
+          .join(', ');
+        ctx.print(`dataset: kept ${rows.length}, dropped ${droppedTotal}${text ? ` (${text})` : ''}`);
+      }
+    });
+};

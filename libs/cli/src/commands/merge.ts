@@ -1,0 +1,108 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { InputError } from '@datasmith/errors';
+import { dataLayout } from '@datasmith/paths';
+import { buildMaster, findPartitionFiles, mergeMasterFiles } from '@datasmith/steps';
+import { MasterRow, PUBLISH_TABLE_KEYS, writeTable } from '@datasmith/tables';
+import type { RegisterCommand } from './index';
+
+interface MergeOptions {
+  new?: string;
+  newPerfonly?: string;
+  master?: string;
+  dedupeColumns?: string;
+  dryRun?: boolean;
+  outRoot?: string;
+  out?: string;
+  legacyMaster?: string;
+  json?: boolean;
+}
+
+/** The legacy master picked up without a flag: `<out-root>/config/perfonly_commits_master.parquet`. */
+export function defaultLegacyMaster(outRoot: string): string {
+  return join(outRoot, 'config', 'perfonly_commits_master.parquet');
+}
+
+/** `datasmith merge`: the master table (step 6). */
+export const registerMerge: RegisterCommand = (program, context) => {
+  program
+    .command('merge')
+    .description('Recompute the master table from every perf partition (step 6), or merge one file in place')
+    .option(
+      '--out-root <dir>',
+      'global mode: read <dir>/classify/*/*/perf.parquet, write <dir>/master/master.parquet',
+      'data',
+    )
+    .option('--out <file>', 'global mode: master table to write instead')
+    .option(
+      '--legacy-master <file>',
+      "global mode: the original's perfonly_commits_master.parquet to import (lowest precedence; default <out-root>/config/perfonly_commits_master.parquet when present)",
+    )
+    .option('--new <file>', 'in-place mode (original): the new perfonly table')
+    .option('--new-perfonly <file>', 'alias of --new (original flag)')
+    .option('--master <file>', 'in-place mode: master to update (default perfonly_commits_master.parquet beside --new)')
+    .option('--dedupe-columns <list>', 'in-place mode: key columns', 'pr_merge_commit_sha,repo_name,pr_base_sha')
+    .option('--dry-run', 'in-place mode: report counts, write nothing')
+    .option('--json', 'print the summary as JSON')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Rows are deduplicated on (repo_name, pr_merge_commit_sha, pr_base_sha): the later month wins and any',
+        'partition beats the imported legacy master. In-place mode keeps every column of both files.',
+        '',
+        'Examples:',
+        '  datasmith merge --out-root data',
+        '  datasmith merge --new perfonly_commits_2025-10.parquet --master perfonly_commits_master.parquet',
+      ].join('\n'),
+    )
+    .action(async (options: MergeOptions) => {
+      const ctx = context();
+      const newFile = options.new ?? options.newPerfonly;
+      if (newFile) {
+        const master = options.master ?? join(dirname(newFile), 'perfonly_commits_master.parquet');
+        const dedupe = (options.dedupeColumns ?? '')
+          .split(',')
+          .map((c) => c.trim())
+          .filter(Boolean);
+        if (dedupe.length === 0) throw new InputError('Invalid --dedupe-columns: give at least one column');
+        const result = await mergeMasterFiles({
+          newFile,
+          masterFile: master,
+          dedupeColumns: dedupe,
+          dryRun: options.dryRun,
+        });
+        const dropped = result.masterRows + result.newRows - result.rows;
+        if (options.json) ctx.print(JSON.stringify({ step: 'merge', ...result, dropped, master }));
+        else {
+          ctx.print(`merge: kept ${result.rows}, dropped ${dropped}${dropped ? ` (duplicate: ${dropped})` : ''}`);
+          ctx.log.info(
+            `merge: ${result.masterRows} master rows${result.masterExisted ? '' : ' (new master)'} + ${result.newRows} new rows → ${result.rows} rows × ${result.columns} columns${options.dryRun ? ' (dry run, nothing written)' : `; wrote ${master}`}`,
+          );
+        }
+        return;
+      }
+      if (options.master || options.dryRun) {
+        throw new InputError(
+          'Missing --new: --master and --dry-run belong to the in-place form (--new FILE --master FILE)',
+        );
+      }
+      const root = options.outRoot ?? 'data';
+      const layout = dataLayout(root);
+      const out = options.out ?? layout.masterTable;
+      const legacyDefault = defaultLegacyMaster(root);
+      const legacyMaster = options.legacyMaster ?? (existsSync(legacyDefault) ? legacyDefault : null);
+      const partitions = findPartitionFiles(root, 'classify', 'perf');
+      const result = await buildMaster({ partitions, legacyMaster }, { log: ctx.log });
+      await writeTable(out, MasterRow, result.rows, PUBLISH_TABLE_KEYS.master);
+      const { stats } = result;
+      const duplicates = stats.rowsRead - stats.rows;
+      if (options.json) ctx.print(JSON.stringify({ step: 'merge', ...stats, partitions: partitions.length, out }));
+      else {
+        ctx.print(`merge: kept ${stats.rows}, dropped ${duplicates}${duplicates ? ` (duplicate: ${duplicates})` : ''}`);
+        ctx.log.info(
+          `merge: ${partitions.length} perf partitions${legacyMaster ? ` + legacy ${legacyMaster}` : ''}, ${stats.rowsRead} rows read, ${stats.replaced} replaced by later rows (${stats.legacyReplaced} legacy); wrote ${out}`,
+        );
+      }
+    });
+};

@@ -1,0 +1,127 @@
+import { InputError } from '@datasmith/errors';
+import { DEFAULT_PREPARE_OPTIONS, prepare } from '@datasmith/steps';
+import { CLASSIFY_TABLE_KEYS, CommitRow, PreparedRow, readTable, writeTable } from '@datasmith/tables';
+import type { RegisterCommand } from './index';
+import { type PartitionOptions, intOption, reportSummary, resolvePartition } from './shared';
+
+interface PrepareCliOptions extends PartitionOptions {
+  in?: string;
+  input?: string;
+  out?: string;
+  output?: string;
+  fetchPatches?: boolean;
+  maxWorkers: number;
+  maxTotalChanges: number;
+  maxFilesChanged: number;
+  minPatchTokens: number;
+  maxPatchTokens?: number;
+  minGateScore: number;
+  tokenEncoding: string;
+  json?: boolean;
+}
+
+/** `datasmith prepare`: token counts, sizes, the cheap performance gate, container names (step 2). */
+export const registerPrepare: RegisterCommand = (program, context) => {
+  const d = DEFAULT_PREPARE_OPTIONS;
+  program
+    .command('prepare')
+    .description('Measure each merged PR and pass the likely performance ones through a cheap gate (step 2)')
+    .option('--in <file>', 'commits table (Parquet, CSV or JSONL)')
+    .option('--input <file>', 'alias of --in (original flag)')
+    .option('--out <file>', 'prepared table (Parquet)')
+    .option('--output <file>', 'alias of --out (original flag)')
+    .option('--repo <owner/name>', 'partition mode: one repository (Nx targets)')
+    .option('--month <YYYY-MM>', 'partition mode: one UTC month')
+    .option('--out-root <dir>', 'partition mode: output root', 'data')
+    .option(
+      '--fetch-patches',
+      'fill patch from GitHub where the mirror lacks objects (no-op with the offline store: patches come from git)',
+    )
+    .option('--max-workers <n>', 'patch fetches at once (with --fetch-patches)', intOption('--max-workers'), 8)
+    .option(
+      '--max-total-changes <n>',
+      'drop (too_large) at this many added+deleted lines',
+      intOption('--max-total-changes'),
+      d.maxTotalChanges,
+    )
+    .option(
+      '--max-files-changed <n>',
+      'drop (too_many_files) at this many files',
+      intOption('--max-files-changed'),
+      d.maxFilesChanged,
+    )
+    .option(
+      '--min-patch-tokens <n>',
+      'drop (too_few_tokens) below this many o200k_base tokens',
+      intOption('--min-patch-tokens'),
+      d.minPatchTokens,
+    )
+    .option(
+      '--max-patch-tokens <n>',
+      'drop (too_many_tokens) at this many tokens; default DSPY_MAX_TOKENS, else 16000',
+      intOption('--max-patch-tokens'),
+    )
+    .option(
+      '--min-gate-score <n>',
+      'gate score needed without performance wording in title/message',
+      intOption('--min-gate-score'),
+      d.minGateScore,
+    )
+    .option('--token-encoding <name>', 'tokenizer encoding (only o200k_base)', 'o200k_base')
+    .option('--json', 'print the summary as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  datasmith prepare --in data/commits.parquet --out data/prepared.parquet\n  datasmith prepare --repo demo-org/fastmath --month 2024-03',
+    )
+    .action(async (options: PrepareCliOptions) => {
+      const ctx = context();
+      if (options.tokenEncoding !== 'o200k_base') {
+        throw new InputError(
+          `Invalid --token-encoding: ${JSON.stringify(options.tokenEncoding)}; only o200k_base is supported`,
+        );
+      }
+      const partition = resolvePartition('prepare', options);
+      const input = partition ? partition.input('collect', 'commits') : (options.in ?? options.input);
+      const out = partition ? partition.output('prepare', 'prepared') : (options.out ?? options.output);
+      if (!input) throw new InputError('Missing --in: give the commits table (or --repo with --month)');
+      if (!out) throw new InputError('Missing --out: where to write the prepared table');
+      const maxPatchTokens =
+        options.maxPatchTokens ?? envInt(ctx.env.DSPY_MAX_TOKENS, 'DSPY_MAX_TOKENS') ?? d.maxPatchTokens;
+      const rows = await readTable(input, CommitRow);
+      const result = await prepare(
+        {
+          rows,
+          options: {
+            maxTotalChanges: options.maxTotalChanges,
+            maxFilesChanged: options.maxFilesChanged,
+            minPatchTokens: options.minPatchTokens,
+            maxPatchTokens,
+            minGateScore: options.minGateScore,
+            fetchPatches: Boolean(options.fetchPatches),
+          },
+        },
+        { log: ctx.log },
+      );
+      await writeTable(out, PreparedRow, result.rows, CLASSIFY_TABLE_KEYS.prepared);
+      const candidates = result.rows.filter((r) => r.is_perf_candidate).length;
+      reportSummary(ctx, 'prepare', result.summary, Boolean(options.json), {
+        rows: result.rows.length,
+        perf_candidates: candidates,
+        gate_pass_rate: Number(result.gatePassRate.toFixed(4)),
+        out,
+      });
+      if (!options.json) {
+        ctx.log.info(
+          `prepare: ${candidates} of ${rows.filter((r) => r.kept).length} kept commits pass the gate (${(100 * result.gatePassRate).toFixed(1)}%), wrote ${out}`,
+        );
+      }
+    });
+};
+
+function envInt(value: string | undefined, name: string): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new InputError(`Invalid ${name}: ${JSON.stringify(value)}; expected a positive integer`);
+  return n;
+}

@@ -1,0 +1,70 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { FixtureRepo } from '@datasmith/git';
+import { asvFixtureFiles } from '@datasmith/steps';
+import { SynthesizeInputRow, writeTable } from '@datasmith/tables';
+import { describe, expect, it } from 'vitest';
+
+const CLI = resolve(import.meta.dirname, '../../bin/datasmith.js');
+
+describe('datasmith synthesize (CLI, no engine)', () => {
+  it('records unreachable-engine and bad-input rows, prints the summary and exits 1', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'ds-synth-cli-unit-'));
+    const repo = new FixtureRepo(join(root, 'work'));
+    const good = repo.commit(asvFixtureFiles(), 'initial', '2024-01-02T00:00:00Z');
+    repo.mirrorTo(join(root, 'store', 'demo-org', 'fastmath.git'));
+    const rows: SynthesizeInputRow[] = [
+      {
+        repo_name: 'demo-org/fastmath',
+        pr_number: 1,
+        sha: good,
+        pr_base_sha: good,
+        pr_merged_at: '2024-01-03T00:00:00Z',
+      },
+      {
+        repo_name: 'demo-org/fastmath',
+        pr_number: 2,
+        sha: good,
+        pr_base_sha: 'e'.repeat(40),
+        pr_merged_at: '2024-01-04T00:00:00Z',
+      },
+    ];
+    await writeTable(join(root, 'perf.parquet'), SynthesizeInputRow, rows, ['pr_number']);
+    const r = spawnSync(
+      process.execPath,
+      [CLI, 'synthesize', '--in', 'perf.parquet', '--contexts', 'reg.json', '--out-dir', 'out', '--store', 'store'],
+      { cwd: root, encoding: 'utf8', env: { ...process.env, DOCKER_HOST: `unix://${join(root, 'none.sock')}` } },
+    );
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stdout).toContain('synthesize: kept 0, dropped 2 (engine_unreachable: 1, unknown_sha: 1)');
+    expect(r.stderr).toMatch(/datasmith synthesize: 1 of 2 tasks could not reach the Docker engine/);
+    const lines = readFileSync(join(root, 'out', 'results.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => `${l.reason}@${l.stage}`).sort()).toEqual([
+      'engine_unreachable@engine',
+      'unknown_sha@input',
+    ]);
+  });
+
+  it('rejects the agent backend and missing flags with one line', () => {
+    const root = mkdtempSync(join(tmpdir(), 'ds-synth-cli-flags-'));
+    const agent = spawnSync(process.execPath, [CLI, 'synthesize', '--backend', 'agent'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    expect(agent.status).toBe(2);
+    expect(agent.stderr.trim()).toBe(
+      'datasmith synthesize: Invalid --backend agent: only rules is available in this build',
+    );
+    const missing = spawnSync(process.execPath, [CLI, 'synthesize', '--in', 'x.parquet'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr.trim()).toBe('datasmith synthesize: Missing --contexts: give the context registry JSON file');
+  });
+});

@@ -1,0 +1,176 @@
+import { join, resolve } from 'node:path';
+import { DockerError, InputError } from '@datasmith/errors';
+import { createDockerClient, offlineBaseRecipe, onlineBaseRecipe } from '@datasmith/docker';
+import { dataLayout } from '@datasmith/paths';
+import { type BaseImageChoice, synthesize } from '@datasmith/steps';
+import { OfflineStore } from '@datasmith/store';
+import {
+  ContextRow,
+  SYNTHESIZE_TABLE_KEYS,
+  SynthesisResult,
+  SynthesizeInputRow,
+  readTable,
+  writeFileAtomic,
+  writeTable,
+} from '@datasmith/tables';
+import type { RegisterCommand } from './index';
+import { type PartitionOptions, intOption, reportSummary, resolvePartition } from './shared';
+
+interface SynthesizeOptions extends PartitionOptions {
+  in?: string;
+  contexts?: string;
+  outDir?: string;
+  backend: string;
+  store: string;
+  maxAttempts: number;
+  maxWorkers: number;
+  maxSteps?: number;
+  buildTimeout: number;
+  benchTimeout: number;
+  baseImage?: string;
+  debianPackages?: string;
+  online?: boolean;
+  pythonVersion?: string;
+  retryFailed?: boolean;
+  json?: boolean;
+}
+
+/** `datasmith synthesize`: build and strictly validate one Docker image per task (step 4). */
+export const registerSynthesize: RegisterCommand = (program, context) => {
+  program
+    .command('synthesize')
+    .description(
+      'Build a layered Docker image per (repository, base sha) of the perf table and validate it strictly (step 4)',
+    )
+    .option('--in <file>', 'perf table of classify (Parquet, CSV or JSONL)')
+    .option('--commits <file>', 'alias of --in (original flag)')
+    .option('--contexts <file>', 'context registry JSON, read and updated atomically')
+    .option('--context-registry <file>', 'alias of --contexts (original flag)')
+    .option('--out-dir <dir>', 'where results.jsonl and contexts.parquet go')
+    .option('--output-dir <dir>', 'alias of --out-dir (original flag)')
+    .option('--backend <name>', 'context strategy after the registry: rules (agent is not in this build)', 'rules')
+    .option('--store <dir>', 'offline store with the repository mirrors', 'data/store')
+    .option('--repo <owner/name>', 'partition mode: one repository (Nx targets)')
+    .option('--month <YYYY-MM>', 'partition mode: one UTC month')
+    .option('--out-root <dir>', 'partition mode: output root', 'data')
+    .option(
+      '--max-attempts <n>',
+      'rules candidates per task (editable, regular install)',
+      intOption('--max-attempts'),
+      2,
+    )
+    .option('--max-workers <n>', 'tasks built at once', intOption('--max-workers'), 1)
+    .option(
+      '--max-steps <n>',
+      'agent steps per attempt (agent backend only; ignored by rules)',
+      intOption('--max-steps'),
+    )
+    .option('--build-timeout <s>', 'wall clock of one docker build, seconds', intOption('--build-timeout'), 2400)
+    .option(
+      '--bench-timeout <s>',
+      'limit of the quick benchmark run, seconds (a timeout fails)',
+      intOption('--bench-timeout'),
+      120,
+    )
+    .option('--base-image <ref>', 'use this existing image as the base instead of building the default one')
+    .option('--debian-packages <list>', 'extra Debian packages for every dependency layer (comma-separated)')
+    .option(
+      '--online',
+      'base image python:<version>-slim per requested Python, asv and dependencies from PyPI (needs network)',
+    )
+    .option('--python-version <v>', 'online: one Python for every task instead of the requested one')
+    .option('--retry-failed', 'rebuild tasks whose recorded failure has the same context')
+    .option('--json', 'print the summary as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  datasmith synthesize --in perf.parquet --contexts contexts.json --out-dir out/ --store data/demo/store\n  datasmith synthesize --repo demo-org/fastmath --month 2024-03 --store data/demo/store',
+    )
+    .action(
+      async (
+        raw: SynthesizeOptions & { commits?: string; contextRegistry?: string; outputDir?: string },
+      ): Promise<void> => {
+        const ctx = context();
+        const options: SynthesizeOptions = {
+          ...raw,
+          in: raw.in ?? raw.commits,
+          contexts: raw.contexts ?? raw.contextRegistry,
+          outDir: raw.outDir ?? raw.outputDir,
+        };
+        if (options.backend !== 'rules') {
+          throw new InputError(`Invalid --backend ${options.backend}: only rules is available in this build`);
+        }
+        const partition = resolvePartition('synthesize', options);
+        let input: string;
+        let outDir: string;
+        let registry: string;
+        let resultsPath: string;
+        let contextsPath: string;
+        if (partition) {
+          const layout = dataLayout(partition.outRoot);
+          input = partition.input('classify', 'perf');
+          outDir = layout.partitionDir('synthesize', partition.repo, partition.month.key);
+          resultsPath = layout.synthesizeResults(partition.repo, partition.month.key);
+          contextsPath = partition.output('synthesize', 'contexts');
+          registry = options.contexts ?? join(outDir, '..', 'context-registry.json');
+        } else {
+          if (!options.in) throw new InputError('Missing --in: give the perf table (or --repo with --month)');
+          if (!options.contexts) throw new InputError('Missing --contexts: give the context registry JSON file');
+          if (!options.outDir) throw new InputError('Missing --out-dir: where to write results.jsonl');
+          input = options.in;
+          outDir = options.outDir;
+          registry = options.contexts;
+          resultsPath = join(outDir, 'results.jsonl');
+          contextsPath = join(outDir, 'contexts.parquet');
+        }
+        const rows = await readTable(input, SynthesizeInputRow);
+        const fixedPython = options.pythonVersion;
+        const base: BaseImageChoice | ((python: string) => BaseImageChoice) = options.baseImage
+          ? { ref: options.baseImage }
+          : options.online
+            ? (python: string) => ({ recipe: onlineBaseRecipe(fixedPython ?? python) })
+            : { recipe: offlineBaseRecipe() };
+        const extra = (options.debianPackages ?? '')
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean);
+        const output = await synthesize(
+          { rows },
+          {
+            docker: createDockerClient({ env: ctx.env }),
+            store: new OfflineStore(options.store),
+            registryPath: resolve(ctx.cwd, registry),
+            log: ctx.log,
+          },
+          {
+            base,
+            online: Boolean(options.online),
+            extraDebianPackages: extra,
+            maxAttempts: options.maxAttempts,
+            maxWorkers: options.maxWorkers,
+            retryFailed: Boolean(options.retryFailed),
+            build: { buildTimeoutMs: options.buildTimeout * 1000 },
+            validation: { benchTimeoutMs: options.benchTimeout * 1000 },
+          },
+        );
+        const results = output.results
+          .map((r) => SynthesisResult.parse(r))
+          .sort((a, b) => (`${a.owner}/${a.repo}/${a.sha}` < `${b.owner}/${b.repo}/${b.sha}` ? -1 : 1));
+        await writeFileAtomic(resultsPath, results.map((r) => `${JSON.stringify(r)}\n`).join(''));
+        await writeTable(contextsPath, ContextRow, output.contexts, SYNTHESIZE_TABLE_KEYS.contexts);
+        reportSummary(ctx, 'synthesize', output.summary, Boolean(options.json), {
+          tasks: results.length,
+          results: resultsPath,
+          contexts: contextsPath,
+          registry,
+        });
+        if (!options.json)
+          ctx.log.info(`synthesize: ${results.length} tasks, wrote ${resultsPath} and ${contextsPath}`);
+        const unreachable = results.filter((r) => r.reason === 'engine_unreachable').length;
+        if (unreachable > 0) {
+          throw new DockerError(
+            `${unreachable} of ${results.length} tasks could not reach the Docker engine (${output.engine.reason ?? 'see the log'}); start one with tools/scripts/ensure-docker`,
+          );
+        }
+      },
+    );
+};

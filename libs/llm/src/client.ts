@@ -1,0 +1,322 @@
+import { DatasmithError, RemoteError, redactSecrets, redactUrl } from '@datasmith/errors';
+import { type MemoStore, memoKey } from '@datasmith/memo';
+import { type Logger, silentLogger } from '@datasmith/progress';
+import OpenAI from 'openai';
+import pLimit from 'p-limit';
+import { z } from 'zod';
+import type { LlmSettings } from './config';
+import { parseJsonAnswer } from './json-answer';
+import { type RetryPolicy, isRetryableStatus, normalizeRetryPolicy, retryAfterUnits, retryDelayMs } from './retry';
+
+/** How the JSON answer is requested: a JSON schema (vLLM, OpenAI), any JSON object, or only by the prompt. */
+export type ResponseFormatMode = 'json_schema' | 'json_object' | 'none';
+
+/** Options of {@link createLlmClient}; only `settings` is required. */
+export interface LlmClientOptions {
+  settings: LlmSettings;
+  /** Requests in flight at once. Default 4. */
+  concurrency?: number;
+  /** Most completions that miss the memo in this client's life; further ones throw LlmBudgetExhaustedError. */
+  maxCalls?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Default `json_schema`. */
+  responseFormat?: ResponseFormatMode;
+  /** Memo store for answers; without one every call goes to the server. */
+  memo?: MemoStore;
+  log?: Logger;
+  /** Injected clock for Retry-After dates (ms). Default Date.now. */
+  now?: () => number;
+  /** Injected sleep. Default setTimeout. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** One structured request: a prompt, the schema of the answer, and the prompt's version. */
+export interface JsonRequest<T> {
+  /** Names the answer in the JSON schema sent to the server. */
+  name: string;
+  system: string;
+  user: string;
+  schema: z.ZodType<T>;
+  /** Part of the memo key: bump it when the same prompt should now be answered again. */
+  promptVersion: string;
+}
+
+/** Token counts of one answer, as reported by the server. */
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** A validated answer; `cached` when it came from the memo store. */
+export interface JsonAnswer<T> {
+  value: T;
+  usage: TokenUsage;
+  cached: boolean;
+}
+
+/** What a client did; token counts cover live requests only (memo hits cost nothing). */
+export interface LlmStats {
+  /** Completions that missed the memo (each may take several requests). */
+  calls: number;
+  /** HTTP completion requests sent, retries included. */
+  requests: number;
+  retries: number;
+  malformed: number;
+  memoHits: number;
+  probes: number;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** A client for one OpenAI-compatible endpoint and model. */
+export interface LlmClient {
+  readonly settings: Readonly<Omit<LlmSettings, 'apiKey'>>;
+  readonly stats: Readonly<LlmStats>;
+  /**
+   * Checks once that the endpoint answers (GET /models; a 404 there still proves it is up). Runs by
+   * itself before the first request that misses the memo, so a fully memoised run sends nothing.
+   */
+  probe(): Promise<void>;
+  /** A memoised, retried, schema-validated completion. */
+  completeJson<T>(request: JsonRequest<T>): Promise<JsonAnswer<T>>;
+}
+
+/** The endpoint cannot be reached or refuses the key: the whole run stops. */
+export class LlmUnreachableError extends RemoteError {}
+
+/** The answer stayed invalid for the schema after the malformed retries: the row fails. */
+export class LlmOutputError extends RemoteError {}
+
+/** `maxCalls` is spent: the row is left unclassified, not failed. */
+export class LlmBudgetExhaustedError extends DatasmithError {
+  constructor(maxCalls: number) {
+    super('E_REMOTE', `LLM call budget of ${maxCalls} spent; raise --max-llm-calls to classify the remaining rows`);
+  }
+}
+
+interface FailureInfo {
+  retryable: boolean;
+  status: number;
+  what: string;
+  retryAfter?: number;
+}
+
+function describeFailure(error: unknown, policy: RetryPolicy, nowMs: number): FailureInfo {
+  if (error instanceof OpenAI.APIConnectionTimeoutError) {
+    return { retryable: true, status: 0, what: `timeout after ${policy.timeoutMs} ms` };
+  }
+  if (error instanceof OpenAI.APIConnectionError) {
+    const cause = (error.cause as { cause?: { code?: string; message?: string }; message?: string } | undefined) ?? {};
+    const detail = cause.cause?.code ?? cause.cause?.message ?? cause.message ?? error.message;
+    return { retryable: true, status: 0, what: `connection failed (${detail})` };
+  }
+  if (error instanceof OpenAI.APIError && typeof error.status === 'number') {
+    return {
+      retryable: isRetryableStatus(policy, error.status),
+      status: error.status,
+      what: `HTTP ${error.status}${error.message ? ` (${error.message.split('\n')[0]?.slice(0, 200)})` : ''}`,
+      retryAfter: retryAfterUnits(error.headers, nowMs),
+    };
+  }
+  return { retryable: false, status: 0, what: error instanceof Error ? error.message : String(error) };
+}
+
+function credentialsOf(url: string): string[] {
+  try {
+    const parsed = new URL(url);
+    const secretParams = [...parsed.searchParams.entries()]
+      .filter(([key]) => /token|key|secret|password|auth/i.test(key))
+      .map(([, value]) => value);
+    return [decodeURIComponent(parsed.username), decodeURIComponent(parsed.password), ...secretParams];
+  } catch {
+    return [];
+  }
+}
+
+/** Redacts every URL in a text (credentials, token query values) and the given secrets. */
+function redactText(text: string, secrets: readonly string[]): string {
+  return redactSecrets(
+    text.replace(/https?:\/\/[^\s)'"<>]+/g, (url) => redactUrl(url)),
+    secrets,
+  );
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Creates a client: the `openai` SDK with its own retries off, our retry policy, bounded concurrency,
+ * an optional call budget and memoisation keyed by canonical JSON of (model, prompt text,
+ * prompt version, temperature).
+ */
+export function createLlmClient(options: LlmClientOptions): LlmClient {
+  const { settings } = options;
+  const policy = normalizeRetryPolicy(options.retry);
+  const log = options.log ?? silentLogger;
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? defaultSleep;
+  const responseFormat = options.responseFormat ?? 'json_schema';
+  const limit = pLimit(Math.max(1, options.concurrency ?? 4));
+  const maxCalls = options.maxCalls ?? Number.POSITIVE_INFINITY;
+  const shownUrl = redactUrl(settings.baseURL);
+  const secrets = [settings.apiKey, ...credentialsOf(settings.baseURL)];
+  const openai = new OpenAI({
+    baseURL: settings.baseURL,
+    apiKey: settings.apiKey,
+    maxRetries: 0,
+    timeout: policy.timeoutMs,
+  });
+  const stats: LlmStats = {
+    calls: 0,
+    requests: 0,
+    retries: 0,
+    malformed: 0,
+    memoHits: 0,
+    probes: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+  };
+  let probed: Promise<void> | undefined;
+
+  async function withRetries<T>(label: string, send: () => Promise<T>, retries = policy.retries): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await send();
+      } catch (error) {
+        const info = describeFailure(error, policy, now());
+        if (!info.retryable || attempt >= retries) {
+          const tries = attempt + 1;
+          const what = redactText(info.what, secrets);
+          throw new RemoteError(`${label} ${shownUrl}: ${what} after ${tries} attempt${tries === 1 ? '' : 's'}`, {
+            status: info.status,
+            url: settings.baseURL,
+            cause: error,
+          });
+        }
+        const wait = retryDelayMs(policy, attempt, info.retryAfter);
+        log.debug(
+          `${label} ${shownUrl}: ${redactText(info.what, secrets)}; retry ${attempt + 1}/${retries} in ${wait} ms`,
+        );
+        stats.retries++;
+        await sleep(wait);
+      }
+    }
+  }
+
+  async function runProbe(): Promise<void> {
+    stats.probes++;
+    try {
+      // At most 2 retries: an endpoint that refuses connections should fail the run at once.
+      await withRetries('probe GET /models at', () => openai.models.list(), Math.min(2, policy.retries));
+    } catch (error) {
+      const status = (error as RemoteError).status ?? 0;
+      if (status === 404 || status === 405 || status === 501) return; // the server answered: it is up
+      const hint =
+        status === 401 || status === 403
+          ? 'check DSPY_API_KEY / OPENAI_API_KEY'
+          : 'check DSPY_URL / OPENAI_BASE_URL and that the server is running';
+      throw new LlmUnreachableError(`LLM endpoint unreachable: ${(error as Error).message}; ${hint}`, {
+        status,
+        url: settings.baseURL,
+        cause: error,
+      });
+    }
+  }
+
+  function probe(): Promise<void> {
+    probed ??= runProbe();
+    return probed;
+  }
+
+  function responseFormatFor<T>(request: JsonRequest<T>) {
+    if (responseFormat === 'none') return undefined;
+    if (responseFormat === 'json_object') return { type: 'json_object' as const };
+    const schema = z.toJSONSchema(request.schema as z.ZodType, { target: 'draft-7' }) as Record<string, unknown>;
+    delete schema.$schema;
+    return { type: 'json_schema' as const, json_schema: { name: request.name, schema, strict: false } };
+  }
+
+  async function complete<T>(request: JsonRequest<T>): Promise<{ value: T; usage: TokenUsage }> {
+    const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [
+      { role: 'system', content: request.system },
+      { role: 'user', content: request.user },
+    ];
+    const usage: TokenUsage = { promptTokens: 0, completionTokens: 0 };
+    const format = responseFormatFor(request);
+    let reason = '';
+    for (let attempt = 0; attempt <= policy.malformedRetries; attempt++) {
+      const response = await withRetries('LLM request to', () => {
+        stats.requests++;
+        return openai.chat.completions.create({
+          model: settings.model,
+          messages,
+          temperature: settings.temperature,
+          max_tokens: settings.maxTokens,
+          ...(format ? { response_format: format } : {}),
+        });
+      });
+      usage.promptTokens += response.usage?.prompt_tokens ?? 0;
+      usage.completionTokens += response.usage?.completion_tokens ?? 0;
+      stats.promptTokens += response.usage?.prompt_tokens ?? 0;
+      stats.completionTokens += response.usage?.completion_tokens ?? 0;
+      const choice = response.choices?.[0];
+      const content = choice?.message?.content ?? '';
+      const parsed =
+        choice?.finish_reason === 'length'
+          ? ({ ok: false, reason: 'answer cut off at max_tokens (finish_reason=length)' } as const)
+          : parseJsonAnswer(content, request.schema);
+      if (parsed.ok) return { value: parsed.value, usage };
+      reason = parsed.reason;
+      stats.malformed++;
+      log.debug(`LLM answer for ${request.name} malformed (${reason}); attempt ${attempt + 1}`);
+      messages.splice(
+        2,
+        messages.length,
+        { role: 'assistant', content },
+        {
+          role: 'user',
+          content: `Your answer was invalid: ${reason}. Reply again with only the JSON object, matching the schema exactly.`,
+        },
+      );
+    }
+    const attempts = policy.malformedRetries + 1;
+    throw new LlmOutputError(`LLM answer malformed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${reason}`, {
+      url: settings.baseURL,
+    });
+  }
+
+  async function completeJson<T>(request: JsonRequest<T>): Promise<JsonAnswer<T>> {
+    const key = memoKey('llm', request.promptVersion, {
+      model: settings.model,
+      prompt: { system: request.system, user: request.user },
+      promptVersion: request.promptVersion,
+      temperature: settings.temperature,
+    });
+    const memo = options.memo;
+    const hit = memo ? await memo.get<{ value: unknown; usage: TokenUsage }>('llm', key) : undefined;
+    if (hit !== undefined) {
+      const parsed = request.schema.safeParse(hit.value);
+      if (parsed.success) {
+        stats.memoHits++;
+        return { value: parsed.data, usage: hit.usage, cached: true };
+      }
+    }
+    if (stats.calls >= maxCalls) throw new LlmBudgetExhaustedError(maxCalls);
+    stats.calls++;
+    await probe();
+    const answer = await limit(() => complete(request));
+    if (memo) await memo.put('llm', key, request.promptVersion, answer);
+    return { ...answer, cached: false };
+  }
+
+  return {
+    settings: {
+      baseURL: settings.baseURL,
+      model: settings.model,
+      temperature: settings.temperature,
+      maxTokens: settings.maxTokens,
+    },
+    stats,
+    probe,
+    completeJson,
+  };
+}

@@ -1,0 +1,24 @@
+export type { LlmSettings, LlmSettingsOverrides } from './config';
+export { LLM_ENV_VARS, normalizeModelName, llmSettingsFromEnv } from './config';
+export type { RetryPolicy } from './retry';
+export { DEFAULT_RETRY_POLICY, normalizeRetryPolicy, retryAfterUnits, retryDelayMs, isRetryableStatus } from './retry';
+export type { JsonAnswerParse } from './json-answer';
+export { extractJsonText, parseJsonAnswer } from './json-answer';
+export type {
+  ResponseFormatMode,
+  LlmClientOptions,
+  JsonRequest,
+  TokenUsage,
+  JsonAnswer,
+  LlmStats,
+  LlmClient,
+} from './client';
+export {
+  createLlmClient,
+  LlmUnreachableError,
+  LlmOutputError,
+  LlmBudgetExhaustedError,
+} from './client';
+// Test support: a scripted OpenAI-compatible listener on 127.0.0.1 (used by the steps' and CLI's tests too).
+export type { FakeReply, FakeRequest, FakeResponder, FakeOpenAiServerOptions, FakeOpenAiServer } from './fake-server';
+export { startFakeOpenAiServer } from './fake-server';

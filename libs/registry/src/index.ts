@@ -1,0 +1,43 @@
+export type { RegistryEndpoint, RepositoryMode, ImageReference, ReferencePlan } from './reference';
+export {
+  DOCKER_HUB,
+  parseRegistryUrl,
+  sanitizeRepositoryComponent,
+  splitLocalRef,
+  encodeSingleRepoTag,
+  decodeSingleRepoTag,
+  planImageReference,
+  parseImageReference,
+} from './reference';
+export type { RegistryCredentials, DockerAuthConfig, CredentialOptions } from './credentials';
+export {
+  credentialsFromDockerConfig,
+  defaultDockerConfigFile,
+  resolveCredentials,
+  dockerAuthConfig,
+} from './credentials';
+export type { RegistryRetryPolicy, FailureKind } from './retry';
+export {
+  DEFAULT_REGISTRY_RETRY_POLICY,
+  normalizeRegistryRetryPolicy,
+  registryRetryDelayMs,
+  kindOfStatus,
+  kindOfPushMessage,
+  sleepMs,
+} from './retry';
+export type { DistributionClientOptions, DistributionRequest } from './distribution';
+export { DistributionClient, MANIFEST_ACCEPT, parseChallenge } from './distribution';
+export type { PushEvent, PushOutcome, LocalImage, ImageEngine, PushOptions, PushResult } from './push';
+export { readPushEvents, dockerFromEnv, dockerImageEngine, PushFailedError, pushWithRetry } from './push';
+// Test support: a recording, fault-injecting proxy and a private docker-registry per test file.
+export type { ProxiedRequest, RegistryFault, RegistryProxyOptions, RegistryProxy } from './testing/registry-proxy';
+export { startRegistryProxy } from './testing/registry-proxy';
+export type { LocalRegistry, DockerAvailability } from './testing/local-registry';
+export {
+  START_REGISTRY_SCRIPT,
+  freePort,
+  startLocalRegistry,
+  dockerTestAvailability,
+  importTinyImage,
+  removeImages,
+} from './testing/local-registry';

@@ -1,0 +1,267 @@
+import { ConfigError, isDatasmithError } from '@datasmith/errors';
+import { type LlmClient, LlmBudgetExhaustedError, type LlmStats, LlmUnreachableError } from '@datasmith/llm';
+import { type Logger, type StepSummary, createProgress, summarizeRows } from '@datasmith/progress';
+import type { ClassifiedRow, ClassifierBackend, DropReason, PreparedRow } from '@datasmith/tables';
+import pLimit from 'p-limit';
+import { type RowFeatures, rowFeatures } from '../prepare/features';
+import { detectSignals } from '../prepare/signals';
+import { createLeakGuard, stripSolution } from './leak-guard';
+import { llmRequestFor, normalizeCategory, normalizeConfidence, normalizeDifficulty } from './llm-backend';
+import { composeProblemStatement, renderFinalMd } from './problem';
+import { loadPrompts } from './prompts/prompts';
+import { type PrReport, buildReport } from './report';
+import { RULES_VERSION, classifyByRules } from './rules';
+import type { DiscussionSource } from './sources';
+
+/** Options of one classify run. */
+export interface ClassifyOptions {
+  /** Default `rules` (embedded, offline). */
+  backend?: ClassifierBackend;
+  /** Classify only the first N gated rows (table order); the others are dropped as `not_sampled`. */
+  sampleSize?: number;
+  /** Rows worked on at once (reports and LLM calls; the LLM client has its own limit too). Default 4. */
+  concurrency?: number;
+  /** Overrides the prompt version (tests of re-classification); default PROMPT_VERSION. */
+  promptVersion?: string;
+  /** Patch tokens sent to the LLM. Default 16000 (the original's DSPY_MAX_TOKENS). */
+  maxPatchTokens?: number;
+}
+
+export interface ClassifyInput {
+  /** The `prepared` table of one partition. */
+  rows: readonly PreparedRow[];
+  options?: ClassifyOptions;
+}
+
+export interface ClassifyDeps {
+  log: Logger;
+  /** Repository blurbs, linked issues and PR discussions. */
+  discussions: DiscussionSource;
+  /** Required for the llm backend. */
+  llm?: LlmClient;
+  /** A terminal for redrawn progress lines. */
+  tty?: NodeJS.WriteStream;
+  /** Clock of the progress lines (ms); never part of the output. Default Date.now. */
+  now?: () => number;
+}
+
+/** A row that could not be classified, with its reason code. */
+export interface ClassifyFailure {
+  item: string;
+  code: DropReason;
+  message: string;
+}
+
+export interface ClassifyResult {
+  /** Every row (the `classified` table). */
+  rows: ClassifiedRow[];
+  /** Performance rows only (the `perf` table). */
+  perf: ClassifiedRow[];
+  summary: StepSummary;
+  failures: ClassifyFailure[];
+  counts: { gated: number; classified: number; perf: number; withLinkedIssue: number };
+  /** LLM usage of this run (llm backend). */
+  llm?: Readonly<LlmStats>;
+}
+
+type Decided = Pick<
+  ClassifiedRow,
+  | 'kept'
+  | 'drop_reason'
+  | 'is_performance_commit'
+  | 'classification'
+  | 'difficulty'
+  | 'classification_explanation'
+  | 'classification_confidence'
+  | 'has_linked_issue'
+  | 'problem_statement'
+  | 'final_md'
+  | 'backend'
+  | 'model'
+  | 'prompt_version'
+>;
+
+function passThrough(row: PreparedRow, explanation: string, drop?: DropReason): ClassifiedRow {
+  return {
+    ...row,
+    kept: false,
+    drop_reason: drop ?? row.drop_reason,
+    is_performance_commit: false,
+    classification: null,
+    difficulty: 'unknown',
+    classification_explanation: explanation,
+    classification_confidence: null,
+    has_linked_issue: false,
+    problem_statement: '',
+    final_md: '',
+    backend: null,
+    model: null,
+    prompt_version: null,
+  };
+}
+
+/** Features for the rules: the PR body extended with the linked issues' text. */
+function featuresWithIssues(f: RowFeatures, report: PrReport): RowFeatures {
+  const issueText = report.issues.map((i) => `${i.title}\n${i.body}`).join('\n');
+  return issueText ? { ...f, body: `${f.body}\n${issueText}` } : f;
+}
+
+/**
+ * Step 3: a report per gated row, then the rules or LLM backend; performance rows get a problem
+ * statement and an agent brief that never contain the solution. Rows dropped earlier pass through
+ * with their reason. An unreachable LLM endpoint throws before any row is decided; other per-row
+ * LLM failures become `classifier_error` rows (never a silent "not performance").
+ */
+export async function classify(input: ClassifyInput, deps: ClassifyDeps): Promise<ClassifyResult> {
+  const options = input.options ?? {};
+  const backend = options.backend ?? 'rules';
+  const llm = deps.llm;
+  if (backend === 'llm' && !llm) throw new ConfigError('Invalid classify setup: the llm backend needs an LLM client');
+  const prompts = backend === 'llm' ? loadPrompts(options.promptVersion) : undefined;
+  const maxPatchTokens = options.maxPatchTokens ?? 16_000;
+  const sampleSize = options.sampleSize ?? Number.POSITIVE_INFINITY;
+
+  const gatedIndexes = input.rows.flatMap((row, i) => (row.kept ? [i] : []));
+  const sampled = new Set(gatedIndexes.slice(0, sampleSize));
+  const out: ClassifiedRow[] = new Array(input.rows.length);
+  const failures: ClassifyFailure[] = [];
+  const progress = createProgress({
+    label: `classify (${backend})`,
+    total: sampled.size,
+    log: deps.log,
+    tty: deps.tty,
+    now: deps.now,
+  });
+  const limit = pLimit(Math.max(1, options.concurrency ?? 4));
+
+  async function decide(row: PreparedRow): Promise<Decided> {
+    const f = rowFeatures(row);
+    const report = await buildReport(row, deps.discussions);
+    const guard = createLeakGuard(row.patch);
+    const common = { has_linked_issue: report.hasLinkedIssue, backend };
+    let verdict: {
+      isPerformance: boolean;
+      category: ClassifiedRow['classification'];
+      difficulty: ClassifiedRow['difficulty'];
+      confidence: number;
+      explanation: string;
+      problem: string;
+    };
+    let model: string | null = null;
+    let promptVersion: string;
+    if (backend === 'llm' && llm && prompts) {
+      const answer = await llm.completeJson(llmRequestFor(row, f, report, prompts, maxPatchTokens));
+      const v = answer.value;
+      verdict = {
+        isPerformance: v.is_performance_commit,
+        category: v.is_performance_commit ? normalizeCategory(v.category) : null,
+        difficulty: v.is_performance_commit ? normalizeDifficulty(v.difficulty) : 'unknown',
+        confidence: normalizeConfidence(v.confidence),
+        explanation: `llm: ${v.explanation.trim()}`,
+        problem: v.problem_statement,
+      };
+      model = llm.settings.model;
+      promptVersion = prompts.version;
+    } else {
+      const withIssues = featuresWithIssues(f, report);
+      const r = classifyByRules(withIssues, detectSignals(withIssues));
+      verdict = {
+        isPerformance: r.isPerformance,
+        category: r.category,
+        difficulty: r.difficulty,
+        confidence: r.confidence,
+        explanation: r.explanation,
+        problem: '',
+      };
+      promptVersion = RULES_VERSION;
+    }
+    if (!verdict.isPerformance) {
+      return {
+        ...common,
+        kept: false,
+        drop_reason: 'not_perf',
+        is_performance_commit: false,
+        classification: null,
+        difficulty: 'unknown',
+        classification_explanation: verdict.explanation,
+        classification_confidence: verdict.confidence,
+        problem_statement: '',
+        final_md: '',
+        model,
+        prompt_version: promptVersion,
+      };
+    }
+    const fromModel = verdict.problem ? stripSolution(verdict.problem, guard) : '';
+    const problem = fromModel || composeProblemStatement(row, f, report, guard);
+    return {
+      ...common,
+      kept: true,
+      drop_reason: null,
+      is_performance_commit: true,
+      classification: verdict.category,
+      difficulty: verdict.difficulty,
+      classification_explanation: verdict.explanation,
+      classification_confidence: verdict.confidence,
+      problem_statement: problem,
+      final_md: renderFinalMd(report, problem, guard),
+      model,
+      prompt_version: promptVersion,
+    };
+  }
+
+  let fatal: unknown;
+  await Promise.all(
+    input.rows.map((row, i) =>
+      limit(async () => {
+        if (!row.kept) {
+          out[i] = passThrough(row, `not classified: dropped before classify (${row.drop_reason ?? 'unspecified'})`);
+          return;
+        }
+        if (!sampled.has(i)) {
+          out[i] = passThrough(row, `not classified: outside --sample-size ${options.sampleSize}`, 'not_sampled');
+          return;
+        }
+        if (fatal) return;
+        const item = `${row.repo_name}#${row.pr_number}`;
+        try {
+          out[i] = { ...row, ...(await decide(row)) };
+        } catch (error) {
+          if (error instanceof LlmUnreachableError) {
+            fatal ??= error;
+            return;
+          }
+          progress.tick(1, item);
+          if (error instanceof LlmBudgetExhaustedError) {
+            out[i] = passThrough(row, `not classified: ${error.message}`, 'llm_budget_exhausted');
+            return;
+          }
+          const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+          failures.push({ item, code: 'classifier_error', message });
+          const classified = passThrough(row, `error: ${message}`, 'classifier_error');
+          out[i] = { ...classified, backend, model: backend === 'llm' ? (llm?.settings.model ?? null) : null };
+          if (!isDatasmithError(error)) deps.log.debug(`classify ${item}: ${(error as Error).stack ?? message}`);
+          return;
+        }
+        progress.tick(1, item);
+      }),
+    ),
+  );
+  if (fatal) throw fatal;
+  progress.done();
+  const rows = out;
+  const perf = rows.filter((r) => r.kept && r.is_performance_commit);
+  const summary = summarizeRows(rows);
+  return {
+    rows,
+    perf,
+    summary,
+    failures: failures.sort((a, b) => (a.item < b.item ? -1 : a.item > b.item ? 1 : 0)),
+    counts: {
+      gated: gatedIndexes.length,
+      classified: sampled.size,
+      perf: perf.length,
+      withLinkedIssue: rows.filter((r) => r.has_linked_issue).length,
+    },
+    llm: llm && backend === 'llm' ? { ...llm.stats } : undefined,
+  };
+}

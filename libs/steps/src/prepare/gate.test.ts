@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { rowFeatures } from './features';
+import { commitRow, makePatch } from './fixtures';
+import { perfGate } from './gate';
+import { detectSignals } from './signals';
+
+const plainPatch = makePatch({ 'pkg/core.py': { add: ['    value = int(text)'], remove: ['    value = text'] } });
+
+interface Case {
+  title: string;
+  body?: string;
+  patch?: string;
+}
+
+const cases: Array<[string, Case, boolean, string]> = [
+  // passes
+  ['PERF: prefix', { title: 'PERF: groupby on categoricals' }, true, 'headline_perf_prefix'],
+  ['speed up in the title', { title: 'Speed up np.unique for integer arrays' }, true, 'headline_perf_strong'],
+  ['conventional perf scope', { title: 'perf(core): fewer passes over the input' }, true, 'headline_perf_prefix'],
+  ['SIMD wording', { title: 'ENH: Vectorize np.sort with AVX-512' }, true, 'headline_perf_strong'],
+  ['lazy import', { title: 'Lazy import of scipy.sparse in io' }, true, 'headline_perf_strong'],
+  ['parallelize', { title: 'Parallelize file loading' }, true, 'headline_perf_strong'],
+  ['memory usage', { title: 'Reduce memory usage of read_csv' }, true, 'headline_perf_strong'],
+  ['recall first: TST with speed words', { title: 'TST: speed up the slow tests' }, true, 'headline_perf_strong'],
+  [
+    'timings in the body',
+    { title: 'MAINT: rework take', body: 'Before: 1.2 ms -> 0.3 ms on 1e6 rows' },
+    true,
+    'body_measurement',
+  ],
+  [
+    'lru_cache added',
+    {
+      title: 'Refactor config lookup',
+      patch: makePatch({ 'pkg/config.py': { add: ['@functools.lru_cache(maxsize=None)', 'def lookup(key):'] } }),
+    },
+    true,
+    'patch_cache',
+  ],
+  [
+    'python loop replaced by numpy',
+    {
+      title: 'Rework distance computation',
+      patch: makePatch({
+        'pkg/dist.py': {
+          remove: ['    for i in range(n):', '        out[i] = a[i] + b[i]'],
+          add: ['    out = np.add(a, b)'],
+        },
+      }),
+    },
+    true,
+    'patch_vectorized_loop',
+  ],
+  [
+    'benchmarks touched with code',
+    {
+      title: 'Rework core',
+      patch: makePatch({
+        'pkg/core.py': { add: ['x = 1'] },
+        'benchmarks/bench_core.py': { add: ['def time_core(): pass'] },
+      }),
+    },
+    true,
+    'paths_benchmarks',
+  ],
+  [
+    'SIMD intrinsics in C',
+    {
+      title: 'MAINT: loops',
+      patch: makePatch({ 'numpy/core/src/loops.c': { add: ['    __m256d v = _mm256_loadu_pd(src);'] } }),
+    },
+    true,
+    'patch_simd',
+  ],
+  [
+    'perf comment in added code',
+    {
+      title: 'Tidy reader',
+      patch: makePatch({ 'pkg/io.py': { add: ['    # avoid a copy here: this is the hot loop', '    buf = data'] } }),
+    },
+    true,
+    'patch_perf_comment',
+  ],
+  [
+    'big-O in the body',
+    { title: 'Rework top_k', body: 'It was O(n*k): one full scan per item.' },
+    true,
+    'body_perf_strong',
+  ],
+  // fails
+  ['docs', { title: 'DOC: fix typo in docstring' }, false, 'headline_negative_prefix'],
+  ['typing', { title: 'TYP: add annotations to foo' }, false, 'headline_negative_prefix'],
+  ['bug fix without hints', { title: 'BUG: fix crash on empty input' }, false, ''],
+  ['new feature', { title: 'ENH: add axis argument to foo' }, false, ''],
+  ['release', { title: 'REL: prepare 2.1.0 release' }, false, 'headline_negative_prefix'],
+  [
+    'template in an HTML comment',
+    { title: 'Add new option', body: '<!-- Show benchmarks proving the speedup -->\nAdds `--flag`.' },
+    false,
+    '',
+  ],
+  [
+    'one weak hint',
+    {
+      title: 'Refactor parser',
+      patch: makePatch({ 'pkg/parse.py': { remove: ['    for tok in tokens:'], add: ['    tokens = list(tokens)'] } }),
+    },
+    false,
+    'patch_loops_changed',
+  ],
+  ['scipy.optimize is a module', { title: 'ENH: optimize.minimize: add callback' }, false, ''],
+  ['np.vectorize is a function', { title: 'BUG: np.vectorize fails with kwargs' }, false, ''],
+  ['slow tests are not slow code', { title: 'mark test_big as slow tests' }, false, ''],
+];
+
+describe('perfGate', () => {
+  it.each(cases)('%s', (_name, c, candidate, signal) => {
+    const row = commitRow({
+      pr_title: c.title,
+      message: `${c.title} (#1)`,
+      pr_body: c.body ?? '',
+      patch: c.patch ?? plainPatch,
+    });
+    const signals = detectSignals(rowFeatures(row));
+    const verdict = perfGate(signals);
+    expect(verdict.candidate).toBe(candidate);
+    if (signal) expect(Object.keys(signals)).toContain(signal);
+    expect(verdict.explanation).toMatch(candidate ? /^gate pass/ : /^gate fail/);
+  });
+
+  it('is pure and explains itself', () => {
+    const row = commitRow({ pr_title: 'Speed up parsing', message: 'Speed up parsing (#3)' });
+    const a = perfGate(detectSignals(rowFeatures(row)));
+    const b = perfGate(detectSignals(rowFeatures(row)));
+    expect(a).toEqual(b);
+    expect(a.explanation).toBe('gate pass (performance wording in title/message): headline_perf_strong(+3 "Speed up")');
+  });
+});

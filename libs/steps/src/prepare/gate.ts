@@ -1,0 +1,54 @@
+import { type ScoredSignal, type SignalWeights, type Signals, describeHits, scoreSignals } from './signals';
+
+/**
+ * Gate weights (recall first). A strong performance word in the title or commit message passes on
+ * its own; otherwise the weights below must reach the minimum score (default 2), so one weak hint
+ * (a changed loop, a `set(`) is not enough but two are, or one pattern typical of speed work.
+ */
+export const GATE_WEIGHTS: SignalWeights = {
+  headline_perf_prefix: 4,
+  headline_perf_strong: 3,
+  headline_perf_medium: 1,
+  headline_negative_prefix: -3,
+  headline_negative: -2,
+  headline_bugfix: 0,
+  body_perf_strong: 2,
+  body_perf_medium: 1,
+  body_measurement: 2,
+  paths_benchmarks: 2,
+  patch_cache: 2,
+  patch_parallel: 2,
+  patch_simd: 2,
+  patch_low_level: 1,
+  patch_vectorized_loop: 2,
+  patch_perf_comment: 2,
+  patch_data_structure: 1,
+  patch_allocation: 1,
+  patch_loops_changed: 1,
+};
+
+/** Default minimum gate score. */
+export const DEFAULT_MIN_GATE_SCORE = 2;
+
+/** The gate's verdict on a row's content (size limits are checked separately). */
+export interface GateVerdict {
+  candidate: boolean;
+  score: number;
+  hits: ScoredSignal[];
+  explanation: string;
+}
+
+/**
+ * The cheap performance gate, before any LLM call: pure, from the signals of
+ * message, title, body, changed paths and patch. Candidate when the title or message has a
+ * performance prefix or strong performance word, or when the weighted score reaches `minScore`.
+ */
+export function perfGate(signals: Signals, minScore = DEFAULT_MIN_GATE_SCORE): GateVerdict {
+  const { score, hits } = scoreSignals(signals, GATE_WEIGHTS);
+  const strongHeadline = signals.headline_perf_prefix !== undefined || signals.headline_perf_strong !== undefined;
+  const candidate = strongHeadline || score >= minScore;
+  const why = strongHeadline
+    ? 'performance wording in title/message'
+    : `score ${score} ${candidate ? '>=' : '<'} ${minScore}`;
+  return { candidate, score, hits, explanation: `gate ${candidate ? 'pass' : 'fail'} (${why}): ${describeHits(hits)}` };
+}

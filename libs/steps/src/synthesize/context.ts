@@ -1,0 +1,117 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '@datasmith/memo';
+import { SynthesisAttempt, SynthesisReason, SynthesisStage, SynthesisStrategy } from '@datasmith/tables';
+import { z } from 'zod';
+
+/** Bump when the same input would now give a different context or verdict. */
+export const SYNTHESIZE_CODE_VERSION = 'synthesize-1';
+
+const Facts = z.object({
+  build_system: z.enum(['pyproject', 'setup.py', 'setup.cfg', 'meson']).nullable(),
+  build_files: z.array(z.string()),
+  build_backend: z.string().nullable(),
+  package_root: z.string(),
+  project_name: z.string().nullable(),
+  import_name: z.string().nullable(),
+  asv_config_path: z.string().nullable(),
+  asv_dir: z.string().nullable(),
+  benchmark_dir: z.string().nullable(),
+  asv_pythons: z.array(z.string()),
+  requires_python: z.string().nullable(),
+  dependencies: z.array(z.string()),
+  build_requires: z.array(z.string()),
+  extras: z.record(z.string(), z.array(z.string())),
+  chosen_extras: z.array(z.string()),
+  tests_dir: z.string().nullable(),
+});
+
+/**
+ * A build context: everything needed to rebuild a task's image from its repository mirror, i.e. the
+ * layered Dockerfiles, the install script, the environment, the base image and the facts behind them.
+ */
+export const BuildContext = z.object({
+  owner: z.string(),
+  repo: z.string(),
+  sha: z.string(),
+  strategy: SynthesisStrategy,
+  variant: z.string().describe('the rules candidate: editable or regular'),
+  base_ref: z.string(),
+  base_id: z.string(),
+  online: z.boolean(),
+  python_requested: z.string().nullable(),
+  python_used: z.string(),
+  deps_ref: z.string().describe('`<owner>-<repo>:env-<hash>`, shared by commits with the same dependencies'),
+  files: z.record(z.string(), z.string()).describe('Dockerfile.deps, Dockerfile, docker_build_pkg.sh'),
+  env: z.record(z.string(), z.string()),
+  facts: Facts,
+  warnings: z.array(z.string()),
+  code_version: z.string(),
+});
+export type BuildContext = z.infer<typeof BuildContext>;
+
+/** The hash of what determines the image: files, environment, commit, base image. */
+export function contextHash(context: Pick<BuildContext, 'files' | 'env' | 'sha' | 'base_id' | 'code_version'>): string {
+  return createHash('sha256')
+    .update(
+      canonicalJson({
+        files: context.files,
+        env: context.env,
+        sha: context.sha,
+        base: context.base_id,
+        v: context.code_version,
+      }),
+    )
+    .digest('hex');
+}
+
+/** One named check of strict validation. */
+export const ValidationCheck = z.object({
+  name: z.string(),
+  ok: z.boolean(),
+  rc: z.number().int(),
+  duration_s: z.number(),
+  detail: z.string(),
+});
+export type ValidationCheck = z.infer<typeof ValidationCheck>;
+
+/** The verdict of strict validation. */
+export const ValidationResult = z.object({
+  ok: z.boolean(),
+  stage: SynthesisStage,
+  reason: SynthesisReason.nullable(),
+  message: z.string(),
+  checks: z.array(ValidationCheck),
+  benchmarks: z.array(z.string()).describe('every discovered benchmark, sorted'),
+  quick_benchmarks: z.array(z.string()).describe('the benchmarks of the quick run'),
+  timed_out: z.boolean(),
+});
+export type ValidationResult = z.infer<typeof ValidationResult>;
+
+/** A registry entry: the context of one (owner, repo, sha) and how it went. */
+export const RegistryEntry = z.object({
+  context: BuildContext,
+  context_hash: z.string(),
+  status: z.enum(['validated', 'failed']),
+  stage: SynthesisStage,
+  reason: SynthesisReason.nullable(),
+  image_name: z.string(),
+  image_id: z.string().nullable(),
+  benchmarks: z.array(z.string()),
+  validation: ValidationResult.nullable(),
+  attempts: z.array(SynthesisAttempt),
+  updated_at: z.string(),
+});
+export type RegistryEntry = z.infer<typeof RegistryEntry>;
+
+/** Our context registry file (`--contexts`): entries keyed `owner/repo/sha`. */
+export const ContextRegistryFile = z.object({
+  format: z.literal('datasmith-context-registry'),
+  version: z.literal(1),
+  entries: z.record(z.string(), RegistryEntry),
+});
+export type ContextRegistryFile = z.infer<typeof ContextRegistryFile>;
+
+/** The registry key of a task. */
+export function registryKey(owner: string, repo: string, sha: string): string {
+  return `${owner}/${repo}/${sha}`;
+}

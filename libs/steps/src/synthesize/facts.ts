@@ -1,0 +1,290 @@
+import { posix } from 'node:path';
+import { parseMiniToml, type TomlTable, type TomlValue, tomlGet } from './mini-toml';
+
+/** What the rules know about a repository at one commit, read from its tree (no checkout). */
+export interface RepoFacts {
+  /** The primary build description: pyproject.toml, setup.py, setup.cfg or meson.build; null when none. */
+  build_system: 'pyproject' | 'setup.py' | 'setup.cfg' | 'meson' | null;
+  /** Every build file found in the package root. */
+  build_files: string[];
+  build_backend: string | null;
+  /** The folder (repository-relative, `.` for the root) that is installed. */
+  package_root: string;
+  project_name: string | null;
+  import_name: string | null;
+  asv_config_path: string | null;
+  /** The folder of the asv config (`.` or e.g. `asv_bench`). */
+  asv_dir: string | null;
+  /** The benchmark folder, repository-relative. */
+  benchmark_dir: string | null;
+  asv_pythons: string[];
+  requires_python: string | null;
+  /** Runtime requirement strings (PEP 508) as declared. */
+  dependencies: string[];
+  /** Build requirements (`[build-system] requires`). */
+  build_requires: string[];
+  /** Every declared extra and its requirements. */
+  extras: Record<string, string[]>;
+  /** Extras the install script asks for (test/bench ones that exist). */
+  chosen_extras: string[];
+  /** The tests folder given to `pytest --collect-only`; null runs it at the package root. */
+  tests_dir: string | null;
+}
+
+/** Reads one file of the commit; null when absent. */
+export type ReadFileAt = (path: string) => Promise<string | null>;
+
+/** Extras that help validation run: tests and benchmarks. */
+const USEFUL_EXTRAS = /^(test|tests|testing|bench|benchmark|benchmarks|asv|perf)$/i;
+
+/** asv config files (`asv.conf.json`, `asv.<name>.json`), shallowest first, the root one before others. */
+export function findAsvConfigs(paths: readonly string[]): string[] {
+  const depth = (p: string) => p.split('/').length;
+  const isConf = (p: string) => /^asv\.[A-Za-z0-9_.-]*json$/.test(posix.basename(p));
+  return paths
+    .filter((p) => isConf(p) && !/(^|\/)(node_modules|\.git|site-packages)\//.test(p))
+    .sort(
+      (a, b) =>
+        depth(a) - depth(b) ||
+        (posix.basename(a) === 'asv.conf.json' ? 0 : 1) - (posix.basename(b) === 'asv.conf.json' ? 0 : 1) ||
+        (a < b ? -1 : 1),
+    );
+}
+
+/** Parses asv's JSON, which allows `//` comment lines and trailing commas. */
+export function parseAsvJson(text: string): Record<string, unknown> {
+  const noComments = text
+    .split(/\r?\n/)
+    .filter((l) => !l.trimStart().startsWith('//'))
+    .join('\n')
+    .replace(/,(\s*[}\]])/g, '$1');
+  const value = JSON.parse(noComments) as unknown;
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('asv config is not a JSON object');
+  return value as Record<string, unknown>;
+}
+
+function strings(value: TomlValue | unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+function normalizeDist(name: string): string {
+  return name.toLowerCase().replace(/[-_.]+/g, '-');
+}
+
+/** The distribution name of a requirement string (`numpy>=1.2; python_version<"3.12"` → `numpy`). */
+export function requirementName(requirement: string): string | null {
+  const m = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(requirement);
+  return m?.[1] ? normalizeDist(m[1]) : null;
+}
+
+function pyListLiteral(source: string, key: string): string[] {
+  const m = new RegExp(`${key}\\s*=\\s*\\[([^\\]]*)\\]`, 's').exec(source);
+  if (!m?.[1]) return [];
+  return [...m[1].matchAll(/['"]([^'"]+)['"]/g)].map((x) => x[1] as string);
+}
+
+function pyStringLiteral(source: string, key: string): string | null {
+  const m = new RegExp(`${key}\\s*=\\s*['"]([^'"]+)['"]`).exec(source);
+  return m?.[1] ?? null;
+}
+
+function pyDictKeysOfLists(source: string, key: string): Record<string, string[]> {
+  const m = new RegExp(`${key}\\s*=\\s*\\{(.*?)\\}`, 's').exec(source);
+  const out: Record<string, string[]> = {};
+  if (!m?.[1]) return out;
+  for (const entry of m[1].matchAll(/['"]([^'"]+)['"]\s*:\s*\[([^\]]*)\]/g)) {
+    out[entry[1] as string] = [...(entry[2] as string).matchAll(/['"]([^'"]+)['"]/g)].map((x) => x[1] as string);
+  }
+  return out;
+}
+
+function parseIni(text: string): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  let section = '';
+  let key = '';
+  for (const raw of text.split(/\r?\n/)) {
+    if (/^\s*[#;]/.test(raw)) continue;
+    const header = /^\[([^\]]+)\]\s*$/.exec(raw);
+    if (header) {
+      section = (header[1] as string).trim();
+      out[section] ??= {};
+      key = '';
+      continue;
+    }
+    const kv = /^([A-Za-z0-9_.-]+)\s*[=:]\s*(.*)$/.exec(raw);
+    const sec = out[section] ?? {};
+    out[section] = sec;
+    if (kv && !/^\s/.test(raw)) {
+      key = kv[1] as string;
+      sec[key] = (kv[2] as string).trim();
+    } else if (key && /^\s+\S/.test(raw)) {
+      sec[key] = `${sec[key] ?? ''}\n${raw.trim()}`.trim();
+    }
+  }
+  return out;
+}
+
+function iniList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(/\n|;(?=\s*[A-Za-z])/)
+    .map((s) => s.trim())
+    .filter((s) => s && !s.startsWith('#'));
+}
+
+/** The import name: a package folder (or module) in the package root or `src/` matching the project name, else the only top-level package. */
+export function detectImportName(
+  paths: readonly string[],
+  packageRoot: string,
+  projectName: string | null,
+): string | null {
+  const prefix = packageRoot === '.' ? '' : `${packageRoot}/`;
+  const rel = paths.filter((p) => p.startsWith(prefix)).map((p) => p.slice(prefix.length));
+  const topPackages = new Set<string>();
+  for (const p of rel) {
+    const m = /^(?:src\/)?([A-Za-z_][A-Za-z0-9_]*)\/__init__\.py$/.exec(p);
+    if (m?.[1]) topPackages.add(m[1]);
+  }
+  const modules = new Set(
+    rel.map((p) => /^(?:src\/)?([A-Za-z_][A-Za-z0-9_]*)\.py$/.exec(p)?.[1]).filter((x): x is string => Boolean(x)),
+  );
+  const excluded = /^(tests?|testing|docs?|examples?|benchmarks?|asv_bench|build|setup|conftest|tools|scripts|ci)$/i;
+  if (projectName) {
+    const candidates = [
+      projectName,
+      projectName.replace(/[-.]/g, '_'),
+      projectName.toLowerCase().replace(/[-.]/g, '_'),
+    ];
+    for (const c of candidates) if (topPackages.has(c)) return c;
+    for (const c of candidates) if (modules.has(c)) return c;
+  }
+  const pkgs = [...topPackages].filter((p) => !excluded.test(p)).sort();
+  if (pkgs.length >= 1) return pkgs[0] as string;
+  const mods = [...modules].filter((p) => !excluded.test(p)).sort();
+  return mods[0] ?? null;
+}
+
+/**
+ * Reads the facts of a repository at one commit from its path list and a file reader: build system,
+ * project and import names, requirements, extras, the asv config and benchmark folder, the tests folder.
+ */
+export async function readRepoFacts(paths: readonly string[], read: ReadFileAt): Promise<RepoFacts> {
+  const configs = findAsvConfigs(paths);
+  const asvConfigPath = configs[0] ?? null;
+  let asv: Record<string, unknown> = {};
+  if (asvConfigPath) {
+    const text = await read(asvConfigPath);
+    try {
+      asv = text ? parseAsvJson(text) : {};
+    } catch {
+      asv = {};
+    }
+  }
+  const asvDir = asvConfigPath ? posix.dirname(asvConfigPath) : null;
+  const packageRoot = asvDir ? posix.normalize(posix.join(asvDir, typeof asv.repo === 'string' ? asv.repo : '.')) : '.';
+  const root = packageRoot === '.' || packageRoot.startsWith('..') ? '.' : packageRoot;
+  const at = (name: string) => (root === '.' ? name : `${root}/${name}`);
+  const has = new Set(paths);
+  const buildFiles = ['pyproject.toml', 'setup.py', 'setup.cfg', 'meson.build'].filter((f) => has.has(at(f)));
+
+  let projectName: string | null = null;
+  let backend: string | null = null;
+  let requiresPython: string | null = null;
+  let dependencies: string[] = [];
+  let buildRequires: string[] = [];
+  let extras: Record<string, string[]> = {};
+  let testpaths: string[] = [];
+
+  if (has.has(at('pyproject.toml'))) {
+    const toml: TomlTable = parseMiniToml((await read(at('pyproject.toml'))) ?? '');
+    const name = tomlGet(toml, 'project.name') ?? tomlGet(toml, 'tool.poetry.name');
+    if (typeof name === 'string') projectName = name;
+    const be = tomlGet(toml, 'build-system.build-backend');
+    if (typeof be === 'string') backend = be;
+    const rp = tomlGet(toml, 'project.requires-python');
+    if (typeof rp === 'string') requiresPython = rp;
+    dependencies = strings(tomlGet(toml, 'project.dependencies'));
+    buildRequires = strings(tomlGet(toml, 'build-system.requires'));
+    const optional = tomlGet(toml, 'project.optional-dependencies');
+    if (optional && typeof optional === 'object' && !Array.isArray(optional)) {
+      for (const [k, v] of Object.entries(optional)) extras[k] = strings(v);
+    }
+    testpaths = strings(tomlGet(toml, 'tool.pytest.ini_options.testpaths'));
+  }
+  if (has.has(at('setup.cfg'))) {
+    const ini = parseIni((await read(at('setup.cfg'))) ?? '');
+    projectName ??= ini.metadata?.name ?? null;
+    requiresPython ??= ini.options?.python_requires ?? null;
+    if (dependencies.length === 0) dependencies = iniList(ini.options?.install_requires);
+    if (Object.keys(extras).length === 0) {
+      for (const [k, v] of Object.entries(ini['options.extras_require'] ?? {})) extras[k] = iniList(v);
+    }
+    if (testpaths.length === 0) testpaths = (ini['tool:pytest']?.testpaths ?? '').split(/\s+/).filter(Boolean);
+  }
+  if (has.has(at('setup.py'))) {
+    const source = (await read(at('setup.py'))) ?? '';
+    projectName ??= pyStringLiteral(source, 'name');
+    requiresPython ??= pyStringLiteral(source, 'python_requires');
+    if (dependencies.length === 0) dependencies = pyListLiteral(source, 'install_requires');
+    if (Object.keys(extras).length === 0) extras = pyDictKeysOfLists(source, 'extras_require');
+    backend ??= 'setuptools.build_meta:__legacy__';
+  }
+  if (has.has(at('meson.build')) && !backend) backend = 'mesonpy';
+  if (has.has(at('pytest.ini')) && testpaths.length === 0) {
+    testpaths = (parseIni((await read(at('pytest.ini'))) ?? '').pytest?.testpaths ?? '').split(/\s+/).filter(Boolean);
+  }
+
+  const buildSystem: RepoFacts['build_system'] = has.has(at('pyproject.toml'))
+    ? backend === 'mesonpy'
+      ? 'meson'
+      : 'pyproject'
+    : has.has(at('setup.py'))
+      ? 'setup.py'
+      : has.has(at('setup.cfg'))
+        ? 'setup.cfg'
+        : has.has(at('meson.build'))
+          ? 'meson'
+          : null;
+
+  const importName = detectImportName(paths, root, projectName);
+  const benchmarkDir = asvDir
+    ? posix.normalize(posix.join(asvDir, typeof asv.benchmark_dir === 'string' ? asv.benchmark_dir : 'benchmarks'))
+    : null;
+  const dirs = new Set(
+    paths
+      .map((p) => p.split('/').slice(0, -1).join('/'))
+      .flatMap((d) => d.split('/').map((_, i, a) => a.slice(0, i + 1).join('/'))),
+  );
+  let testsDir: string | null = null;
+  for (const candidate of [
+    ...testpaths.map(at),
+    at('tests'),
+    at('test'),
+    ...(importName ? [at(`${importName}/tests`), at(`src/${importName}/tests`)] : []),
+  ]) {
+    if (dirs.has(candidate)) {
+      testsDir = candidate;
+      break;
+    }
+  }
+  const pythons = Array.isArray(asv.pythons) ? asv.pythons.map((v) => String(v)) : [];
+  return {
+    build_system: buildSystem,
+    build_files: buildFiles,
+    build_backend: backend,
+    package_root: root,
+    project_name: projectName,
+    import_name: importName,
+    asv_config_path: asvConfigPath,
+    asv_dir: asvDir,
+    benchmark_dir: benchmarkDir,
+    asv_pythons: pythons,
+    requires_python: requiresPython,
+    dependencies,
+    build_requires: buildRequires,
+    extras,
+    chosen_extras: Object.keys(extras)
+      .filter((e) => USEFUL_EXTRAS.test(e))
+      .sort(),
+    tests_dir: testsDir,
+  };
+}

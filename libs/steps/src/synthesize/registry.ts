@@ -1,0 +1,100 @@
+import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { InputError, LockedError, SchemaError } from '@datasmith/errors';
+import { writeFileAtomic } from '@datasmith/tables';
+import { ContextRegistryFile, type RegistryEntry } from './context';
+
+function emptyRegistry(): ContextRegistryFile {
+  return { format: 'datasmith-context-registry', version: 1, entries: {} };
+}
+
+/** Reads a registry file; a missing file is an empty registry, a corrupt one an error naming it. */
+export async function readContextRegistry(path: string): Promise<ContextRegistryFile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyRegistry();
+    throw new InputError(`Unreadable context registry ${path}: ${(error as Error).message}`, { file: path });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new SchemaError(`Corrupt context registry: ${path} is not JSON (${(error as Error).message})`, {
+      file: path,
+    });
+  }
+  if (raw && typeof raw === 'object' && (raw as { version?: unknown }).version === 2 && 'contexts' in raw) {
+    throw new InputError(
+      `Context registry ${path} is the original's v2 format (Python-repr keys); this build reads only datasmith-context-registry files`,
+      { file: path },
+    );
+  }
+  const parsed = ContextRegistryFile.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new SchemaError(
+      `Invalid context registry: ${path}, ${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
+      {
+        file: path,
+      },
+    );
+  }
+  return parsed.data;
+}
+
+function serialize(registry: ContextRegistryFile): string {
+  const entries = Object.fromEntries(Object.entries(registry.entries).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return `${JSON.stringify({ ...registry, entries }, null, 2)}\n`;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function acquireLock(lockPath: string, timeoutMs: number): Promise<() => Promise<void>> {
+  await mkdir(dirname(lockPath), { recursive: true });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const handle = await open(lockPath, 'wx');
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      return () => rm(lockPath, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // A holder killed with SIGKILL leaves its lock behind: steal it when its process is gone or it is old.
+      const holder = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim());
+      const age = await stat(lockPath)
+        .then((s) => Date.now() - s.mtimeMs)
+        .catch(() => 0);
+      if ((holder > 0 && !pidAlive(holder)) || age > 10 * 60_000 || (!holder && age > 5_000)) {
+        await rm(lockPath, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new LockedError(`Context registry is locked by process ${holder} (${lockPath})`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+/**
+ * Updates one registry entry atomically: lock file, re-read, change, write temp + rename, unlock.
+ * Safe across processes (parallel months of one repository) and after a SIGKILL.
+ */
+export async function updateContextRegistry(path: string, key: string, entry: RegistryEntry): Promise<void> {
+  const release = await acquireLock(`${path}.lock`, 60_000);
+  try {
+    const registry = await readContextRegistry(path);
+    registry.entries[key] = entry;
+    await writeFileAtomic(path, serialize(registry));
+  } finally {
+    await release();
+  }
+}

@@ -1,0 +1,611 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type BaseImageRecipe,
+  type EngineStatus,
+  ensureBaseImage,
+  imageId,
+  isEngineUnreachableError,
+  offlineBaseRecipe,
+  probeEngine,
+  pythonVersionOf,
+  removeContainersByLabel,
+  removeImageQuietly,
+  runContainer,
+  tagImage,
+  tailOf,
+  taskContainerName,
+  taskImageName,
+} from '@datasmith/docker';
+import { commitHeader, gitText, hasCommit, listTreePaths, runGit } from '@datasmith/git';
+import { parseRepoName } from '@datasmith/paths';
+import type { Logger, StepSummary } from '@datasmith/progress';
+import type { OfflineStore } from '@datasmith/store';
+import type {
+  ContextRow,
+  SynthesisAttempt,
+  SynthesisReason,
+  SynthesisResult,
+  SynthesisStage,
+  SynthesisStrategy,
+  SynthesizeInputRow,
+} from '@datasmith/tables';
+import type Docker from 'dockerode';
+import pLimit from 'p-limit';
+import { type BuildTaskOptions, TaskBuildFailure, buildTaskImage } from './build-task';
+import {
+  type BuildContext,
+  type RegistryEntry,
+  SYNTHESIZE_CODE_VERSION,
+  type ValidationResult,
+  contextHash,
+  registryKey,
+} from './context';
+import { type RepoFacts, readRepoFacts } from './facts';
+import { choosePythonVersion } from './python-versions';
+import { readContextRegistry, updateContextRegistry } from './registry';
+import { checkoutAtCommit } from './repo-source';
+import { type BaseImageInfo, planContextByRules, rulesVariants } from './rules';
+import { type ValidationOptions, validateImage } from './validate';
+
+/** The base image: a recipe built (and reused) locally, or an existing image reference. */
+export type BaseImageChoice = { recipe: BaseImageRecipe } | { ref: string };
+
+export interface SynthesizeOptions {
+  /**
+   * The base image, or a function of the Python version a task requests (online: one
+   * `python:<version>-slim` base per version). Default: the offline recipe (debootstrap bookworm +
+   * OFFLINE_BASE_PACKAGES, Python 3.11).
+   */
+  base?: BaseImageChoice | ((pythonVersion: string) => BaseImageChoice);
+  /** Dependencies from PyPI (online) instead of Debian packages only. Default false. */
+  online?: boolean;
+  /** Extra Debian packages for every dependency layer. */
+  extraDebianPackages?: readonly string[];
+  /** Rules candidates tried per task (editable, then regular install). Default 2. */
+  maxAttempts?: number;
+  /** Tasks built at once. Default 1 (builds are CPU-bound). */
+  maxWorkers?: number;
+  /** Re-run tasks whose recorded failure has the same context. Default false. */
+  retryFailed?: boolean;
+  build?: Pick<BuildTaskOptions, 'buildTimeoutMs' | 'depsNetwork' | 'commitNetwork' | 'tailChars'>;
+  validation?: ValidationOptions;
+  /** Characters of stderr/stdout tails in results. Default 4000. */
+  tailChars?: number;
+}
+
+export interface SynthesizeDeps {
+  docker: Docker;
+  store: OfflineStore;
+  /** The context registry file (`--contexts`), read and updated atomically. */
+  registryPath: string;
+  log: Logger;
+  /** Test seam: change a planned context before it is built (negative controls plant leaks here). */
+  adjustContext?: (context: BuildContext) => BuildContext;
+  /** Called after each finished task (progress, tests that kill the process half-way). */
+  onTaskDone?: (result: SynthesisResult) => void;
+}
+
+export interface SynthesizeOutput {
+  results: SynthesisResult[];
+  contexts: ContextRow[];
+  summary: StepSummary;
+  engine: EngineStatus;
+}
+
+/** One task: a (repository, base sha) and the PRs that share it. */
+interface Task {
+  owner: string;
+  repo: string;
+  repoName: string;
+  sha: string | null;
+  landedSha: string;
+  prNumbers: number[];
+}
+
+/** Groups input rows into tasks, one per (repository, base sha), in input order. */
+export function tasksFromRows(rows: readonly SynthesizeInputRow[]): Task[] {
+  const byKey = new Map<string, Task>();
+  for (const row of rows) {
+    const { owner, name } = parseRepoName(row.repo_name);
+    const key = `${row.repo_name}@${row.pr_base_sha ?? `missing:${row.sha}`}`;
+    const task = byKey.get(key);
+    if (task) task.prNumbers.push(row.pr_number);
+    else
+      byKey.set(key, {
+        owner,
+        repo: name,
+        repoName: row.repo_name,
+        sha: row.pr_base_sha,
+        landedSha: row.sha,
+        prNumbers: [row.pr_number],
+      });
+  }
+  return [...byKey.values()];
+}
+
+interface Outcome {
+  result: SynthesisResult;
+  context: BuildContext | null;
+  validation: ValidationResult | null;
+  hash: string | null;
+}
+
+function summarize(results: readonly SynthesisResult[]): StepSummary {
+  const reasons: Record<string, number> = {};
+  let kept = 0;
+  for (const r of results) {
+    if (r.ok) kept++;
+    else reasons[r.reason ?? 'internal_error'] = (reasons[r.reason ?? 'internal_error'] ?? 0) + 1;
+  }
+  return { kept, dropped: results.length - kept, reasons };
+}
+
+/** Makes a ContextRow from a task outcome. */
+function contextRow(outcome: Outcome): ContextRow {
+  const { result, context, validation } = outcome;
+  return {
+    repo_name: `${result.owner}/${result.repo}`,
+    sha: result.sha,
+    strategy: result.strategy,
+    context_hash: outcome.hash,
+    files_json: JSON.stringify(context?.files ?? {}),
+    facts_json: JSON.stringify(context?.facts ?? null),
+    attempts_json: JSON.stringify(result.attempts),
+    validation_json: JSON.stringify(validation),
+    benchmarks: result.benchmarks,
+    image_name: result.image_name,
+    image_id: result.image_id,
+    deps_image: context?.deps_ref ?? null,
+    base_image: context?.base_ref ?? null,
+    ok: result.ok,
+    stage: result.stage,
+    reason: result.reason,
+    python_requested: result.python_requested,
+    python_used: result.python_used,
+    warnings: result.warnings,
+    code_version: SYNTHESIZE_CODE_VERSION,
+  };
+}
+
+/**
+ * Step 4 (synthesize), rules backend: for each task, a validated registry entry whose image still
+ * exists is reused as is (strategy `cached`; a missing image is rebuilt from the recorded context);
+ * otherwise the rules plan a layered context (base → repository dependencies → commit), the image is
+ * built with the repository at the base commit only, and strictly validated. Validated images stay
+ * as `<owner>-<repo>-<sha>:final`; probe containers and intermediate images are removed. Every
+ * failure is a result row with its stage and reason; the other tasks continue.
+ */
+export async function synthesize(
+  input: { rows: readonly SynthesizeInputRow[] },
+  deps: SynthesizeDeps,
+  options: SynthesizeOptions = {},
+): Promise<SynthesizeOutput> {
+  const { docker, log } = deps;
+  const tasks = tasksFromRows(input.rows);
+  const tailChars = options.tailChars ?? 4000;
+  const engine = tasks.length > 0 ? await probeEngine(docker) : { ok: true };
+  if (!engine.ok) log.warn(`synthesize: ${engine.reason}; every task fails with engine_unreachable`);
+  const runId = randomUUID().replaceAll('-', '');
+  const bases = new Map<string, Promise<BaseImageInfo>>();
+  const base = (pythonVersion: string) => {
+    const choice =
+      typeof options.base === 'function'
+        ? options.base(pythonVersion)
+        : (options.base ?? { recipe: offlineBaseRecipe() });
+    const key = 'ref' in choice ? `ref:${choice.ref}` : `recipe:${JSON.stringify(choice.recipe)}`;
+    let promise = bases.get(key);
+    if (!promise) {
+      promise = resolveBase(docker, choice, log);
+      bases.set(key, promise);
+    }
+    return promise;
+  };
+  let registryQueue: Promise<void> = Promise.resolve();
+  const register = (key: string, entry: RegistryEntry) => {
+    const next = registryQueue.catch(() => {}).then(() => updateContextRegistry(deps.registryPath, key, entry));
+    registryQueue = next.catch(() => {});
+    return next;
+  };
+  const registry = await readContextRegistry(deps.registryPath);
+  const limit = pLimit(Math.max(1, options.maxWorkers ?? 1));
+  const outcomes = await Promise.all(
+    tasks.map((task) =>
+      limit(async () => {
+        const outcome = await runTask(task, {
+          docker,
+          store: deps.store,
+          log,
+          engine,
+          base,
+          registry: registry.entries,
+          register,
+          runId,
+          options,
+          tailChars,
+          adjustContext: deps.adjustContext,
+        });
+        deps.onTaskDone?.(outcome.result);
+        return outcome;
+      }),
+    ),
+  );
+  await registryQueue;
+  const results = outcomes.map((o) => o.result);
+  return { results, contexts: outcomes.map(contextRow), summary: summarize(results), engine };
+}
+
+async function installedDebianPackages(docker: Docker, ref: string): Promise<string[]> {
+  const listing = await runContainer(
+    docker,
+    { image: ref, entrypoint: [], cmd: ['sh', '-c', 'dpkg-query -W 2>/dev/null | cut -f1 | cut -d: -f1 || true'] },
+    { timeoutMs: 60_000 },
+  );
+  return listing.stdout.split('\n').filter(Boolean).sort();
+}
+
+/** Resolves the base image choice: an existing reference, or a recipe built and reused by its hash. */
+export async function resolveBase(docker: Docker, choice: BaseImageChoice, log: Logger): Promise<BaseImageInfo> {
+  let info: BaseImageInfo;
+  if ('ref' in choice) {
+    const id = await imageId(docker, choice.ref);
+    if (!id) throw new Error(`base image ${choice.ref} is not in the engine`);
+    info = { ref: choice.ref, id, pythonVersion: await pythonVersionOf(docker, choice.ref) };
+  } else {
+    const started = Date.now();
+    const built = await ensureBaseImage(docker, choice.recipe, { log: (line) => log.debug(line) });
+    if (built.built)
+      log.info(`synthesize: base image ${built.ref} built in ${Math.round((Date.now() - started) / 1000)} s`);
+    info = { ref: built.ref, id: built.id, pythonVersion: built.pythonVersion };
+  }
+  return { ...info, installedPackages: await installedDebianPackages(docker, info.ref) };
+}
+
+interface TaskEnv {
+  docker: Docker;
+  store: OfflineStore;
+  log: Logger;
+  engine: EngineStatus;
+  base: (pythonVersion: string) => Promise<BaseImageInfo>;
+  registry: Record<string, RegistryEntry>;
+  register: (key: string, entry: RegistryEntry) => Promise<void>;
+  runId: string;
+  options: SynthesizeOptions;
+  tailChars: number;
+  adjustContext?: (context: BuildContext) => BuildContext;
+}
+
+async function runTask(task: Task, env: TaskEnv): Promise<Outcome> {
+  const started = Date.now();
+  const { docker, log, options, tailChars } = env;
+  const sha = task.sha ?? task.landedSha;
+  const imageName = taskImageName(task.owner, task.repo, sha, 'final');
+  const pkgTag = taskImageName(task.owner, task.repo, sha, 'pkg');
+  const attempts: SynthesisAttempt[] = [];
+  let strategy: SynthesisStrategy = 'rules';
+  let lastContext: BuildContext | null = null;
+  let lastValidation: ValidationResult | null = null;
+  let planHash: string | null = null;
+  const warnings: string[] = [];
+  const result = (
+    ok: boolean,
+    stage: SynthesisStage,
+    reason: SynthesisReason | null,
+    extra: Partial<SynthesisResult> = {},
+  ): Outcome => ({
+    result: {
+      owner: task.owner,
+      repo: task.repo,
+      sha,
+      image_name: imageName,
+      ok,
+      rc: ok ? 0 : (extra.rc ?? 1),
+      duration_s: Math.round((Date.now() - started) / 100) / 10,
+      stage,
+      strategy,
+      attempts,
+      reason,
+      image_id: null,
+      pr_numbers: task.prNumbers,
+      benchmarks: [],
+      python_requested: lastContext?.python_requested ?? null,
+      python_used: lastContext?.python_used ?? null,
+      warnings: [...warnings, ...(lastContext?.warnings ?? [])],
+      stderr_tail: '',
+      stdout_tail: '',
+      ...extra,
+    },
+    context: lastContext,
+    validation: lastValidation,
+    hash: planHash,
+  });
+  const fail = (
+    stage: SynthesisStage,
+    reason: SynthesisReason,
+    message: string,
+    extra: Partial<SynthesisResult> = {},
+  ) => {
+    log.info(`synthesize: ${task.repoName}@${sha.slice(0, 12)} failed at ${stage}: ${reason} (${message})`);
+    return result(false, stage, reason, { stderr_tail: tailOf(message, tailChars), ...extra });
+  };
+
+  if (!task.sha) return fail('input', 'missing_base_sha', `PR(s) ${task.prNumbers.join(', ')} have no pr_base_sha`);
+  const mirror = env.store.mirrorPath(task.repoName);
+  try {
+    await gitText(mirror, ['rev-parse', '--git-dir']);
+  } catch {
+    return fail('input', 'mirror_missing', `no mirror for ${task.repoName} at ${mirror}`);
+  }
+  if (!(await hasCommit(mirror, task.sha))) {
+    return fail('input', 'unknown_sha', `${task.sha} is not a commit of ${task.repoName}'s mirror`);
+  }
+  // Input checks need no engine: bad input is reported as such even when Docker is down.
+  let facts: RepoFacts;
+  try {
+    facts = await readFactsAt(mirror, task.sha);
+  } catch (error) {
+    return fail('input', 'unknown_sha', `the tree of ${task.sha} could not be read: ${(error as Error).message}`);
+  }
+  if (!facts.asv_config_path) return fail('input', 'no_asv_config', `no asv.*.json at ${task.sha}`);
+  if (!facts.build_system) {
+    return fail(
+      'context',
+      'no_build_system',
+      'no pyproject.toml, setup.py, setup.cfg or meson.build in the package root',
+    );
+  }
+  if (!env.engine.ok) return fail('engine', 'engine_unreachable', env.engine.reason ?? 'Docker engine unreachable');
+
+  const key = registryKey(task.owner, task.repo, task.sha);
+  const taskRun = randomUUID().replaceAll('-', '');
+  const labels = {
+    'datasmith.run': env.runId,
+    'datasmith.task-run': taskRun,
+    'datasmith.task': `${task.owner}/${task.repo}`,
+    'datasmith.sha': task.sha,
+  };
+  try {
+    // Leftovers of a killed run of this task: its probe containers and its unvalidated image.
+    await removeContainersByLabel(docker, `datasmith.sha=${task.sha}`);
+    await removeImageQuietly(docker, pkgTag, { force: true });
+    const entry = env.registry[key];
+    // A :final image the registry does not hold as validated was left by a run killed after tagging it.
+    if (entry?.status !== 'validated') await removeImageQuietly(docker, imageName, { force: true });
+
+    let contexts: BuildContext[] = [];
+    const validatedEntry =
+      entry && entry.status === 'validated' && entry.context.code_version === SYNTHESIZE_CODE_VERSION ? entry : null;
+    // A recorded context can be rebuilt only on its own base image; without it, the rules plan anew.
+    const reusable =
+      validatedEntry &&
+      ((validatedEntry.image_id && (await imageId(docker, validatedEntry.image_id))) ||
+        (await imageId(docker, validatedEntry.context.base_ref)));
+    if (entry && reusable) {
+      strategy = 'cached';
+      lastContext = entry.context;
+      planHash = entry.context_hash;
+      const id = entry.image_id ? await imageId(docker, entry.image_id) : null;
+      if (id) {
+        if ((await imageId(docker, imageName)) !== id) await tagImage(docker, id, imageName);
+        lastValidation = entry.validation;
+        attempts.push(...entry.attempts);
+        log.info(
+          `synthesize: ${task.repoName}@${task.sha.slice(0, 12)} validated earlier; image ${id.slice(7, 19)} present`,
+        );
+        return result(true, 'validated', null, { image_id: id, benchmarks: entry.benchmarks });
+      }
+      log.info(
+        `synthesize: ${task.repoName}@${task.sha.slice(0, 12)}: image ${entry.image_id} is gone; rebuilding from the recorded context`,
+      );
+      contexts = [entry.context];
+    } else {
+      const commitDate = new Date((await commitHeader(mirror, task.sha)).committerDate);
+      const requested = choosePythonVersion({
+        asvPythons: facts.asv_pythons,
+        requiresPython: facts.requires_python,
+        commitDate,
+      });
+      let baseInfo: BaseImageInfo;
+      try {
+        baseInfo = await env.base(requested);
+      } catch (error) {
+        if (isEngineUnreachableError(error)) throw error;
+        return fail('base', 'base_build_failed', (error as Error).message);
+      }
+      const variants = rulesVariants(facts).slice(0, Math.max(1, options.maxAttempts ?? 2));
+      contexts = variants.map((variant) => {
+        const planned = planContextByRules(
+          {
+            owner: task.owner,
+            repo: task.repo,
+            sha: task.sha as string,
+            facts,
+            commitDate,
+            base: baseInfo,
+            online: options.online ?? false,
+            extraDebianPackages: options.extraDebianPackages,
+          },
+          variant,
+        );
+        return env.adjustContext ? env.adjustContext(planned) : planned;
+      });
+      planHash = contextHash(contexts[0] as BuildContext);
+      if (entry && entry.status === 'failed' && entry.context_hash === planHash && !options.retryFailed) {
+        strategy = 'cached';
+        lastContext = entry.context;
+        lastValidation = entry.validation;
+        attempts.push(...entry.attempts);
+        log.info(
+          `synthesize: ${task.repoName}@${task.sha.slice(0, 12)} failed earlier with the same context (${entry.reason}); not rebuilt`,
+        );
+        return result(false, entry.stage, entry.reason, {
+          stderr_tail: attempts[attempts.length - 1]?.stderr_tail ?? '',
+          stdout_tail: attempts[attempts.length - 1]?.stdout_tail ?? '',
+        });
+      }
+    }
+
+    const checkout = await checkoutAtCommit(mirror, task.sha);
+    let failure: {
+      stage: SynthesisStage;
+      reason: SynthesisReason;
+      message: string;
+      rc: number;
+      logTail: string;
+    } | null = null;
+    try {
+      for (const [i, context] of contexts.entries()) {
+        lastContext = context;
+        const attemptStarted = Date.now();
+        let built: Awaited<ReturnType<typeof buildTaskImage>>;
+        try {
+          built = await buildTaskImage(docker, context, checkout.dir, pkgTag, {
+            ...options.build,
+            log: (line) => log.debug(line),
+          });
+        } catch (error) {
+          if (!(error instanceof TaskBuildFailure)) throw error;
+          failure = {
+            stage: error.stage,
+            reason: error.reason,
+            message: error.message,
+            rc: error.timedOut ? 124 : 1,
+            logTail: error.logTail,
+          };
+          attempts.push({
+            attempt: attempts.length + 1,
+            variant: context.variant,
+            ok: false,
+            rc: failure.rc,
+            stage: error.stage,
+            reason: error.reason,
+            duration_s: (Date.now() - attemptStarted) / 1000,
+            build_s: (Date.now() - attemptStarted) / 1000,
+            deps_reused: null,
+            stderr_tail: tailOf(error.message, tailChars),
+            stdout_tail: tailOf(error.logTail, tailChars),
+          });
+          if (error.reason === 'install_failed' && i + 1 < contexts.length) continue;
+          break;
+        }
+        const validation = await validateImage(
+          docker,
+          {
+            image: built.imageId,
+            sha: task.sha,
+            facts: context.facts,
+            containerName: `${taskContainerName(task.owner, task.repo, task.sha, 'probe')}-${taskRun.slice(0, 8)}`,
+            labels,
+          },
+          options.validation,
+        );
+        lastValidation = validation;
+        const checkLog = validation.checks
+          .map((c) => `[${c.ok ? 'ok' : 'FAIL'}] ${c.name} rc=${c.rc} ${c.duration_s}s\n${c.detail}`)
+          .join('\n');
+        attempts.push({
+          attempt: attempts.length + 1,
+          variant: context.variant,
+          ok: validation.ok,
+          rc: validation.ok ? 0 : validation.timed_out ? 124 : 1,
+          stage: validation.stage,
+          reason: validation.reason,
+          duration_s: (Date.now() - attemptStarted) / 1000,
+          build_s: (built.depsMs + built.commitMs) / 1000,
+          deps_reused: !built.depsBuilt,
+          stderr_tail: tailOf(validation.ok ? '' : validation.message, tailChars),
+          stdout_tail: tailOf(`=== BUILD ===\n${built.logTail}\n=== VALIDATION ===\n${checkLog}`, tailChars),
+        });
+        if (validation.ok) {
+          await tagImage(docker, built.imageId, imageName);
+          await removeImageQuietly(docker, pkgTag);
+          const hash = contextHash(context);
+          planHash = hash;
+          await env
+            .register(key, {
+              context,
+              context_hash: hash,
+              status: 'validated',
+              stage: 'validated',
+              reason: null,
+              image_name: imageName,
+              image_id: built.imageId,
+              benchmarks: validation.benchmarks,
+              validation,
+              attempts,
+              updated_at: new Date().toISOString(),
+            })
+            .catch(async (error: unknown) => {
+              // Never leave a :final image that the registry does not know.
+              await removeImageQuietly(docker, imageName, { force: true });
+              throw error;
+            });
+          log.info(
+            `synthesize: ${task.repoName}@${task.sha.slice(0, 12)} validated (${validation.benchmarks.length} benchmarks) as ${imageName}`,
+          );
+          return result(true, 'validated', null, {
+            image_id: built.imageId,
+            benchmarks: validation.benchmarks,
+            stdout_tail: attempts[attempts.length - 1]?.stdout_tail ?? '',
+          });
+        }
+        await removeImageQuietly(docker, pkgTag, { force: true });
+        failure = {
+          stage: validation.stage,
+          reason: validation.reason ?? 'internal_error',
+          message: validation.message,
+          rc: validation.timed_out ? 124 : 1,
+          logTail: checkLog,
+        };
+        if (validation.stage === 'import' && i + 1 < contexts.length) continue;
+        break;
+      }
+    } finally {
+      await checkout.dispose();
+    }
+    const f = failure ?? {
+      stage: 'context' as const,
+      reason: 'internal_error' as const,
+      message: 'no attempt ran',
+      rc: 1,
+      logTail: '',
+    };
+    if (lastContext) {
+      await env.register(key, {
+        context: lastContext,
+        context_hash: planHash ?? contextHash(lastContext),
+        status: 'failed',
+        stage: f.stage,
+        reason: f.reason,
+        image_name: imageName,
+        image_id: null,
+        benchmarks: lastValidation?.benchmarks ?? [],
+        validation: lastValidation,
+        attempts,
+        updated_at: new Date().toISOString(),
+      });
+    }
+    return fail(f.stage, f.reason, f.message, {
+      rc: f.rc,
+      stdout_tail: tailOf(f.logTail, tailChars),
+      benchmarks: lastValidation?.benchmarks ?? [],
+    });
+  } catch (error) {
+    if (isEngineUnreachableError(error)) return fail('engine', 'engine_unreachable', (error as Error).message);
+    return fail('context', 'internal_error', (error as Error).message ?? String(error));
+  } finally {
+    await removeContainersByLabel(docker, `datasmith.task-run=${taskRun}`).catch(() => 0);
+    await removeImageQuietly(docker, pkgTag, { force: true });
+  }
+}
+
+/** The repository facts at a commit, read from the mirror without a checkout. */
+export async function readFactsAt(mirror: string, sha: string): Promise<RepoFacts> {
+  const paths = await listTreePaths(mirror, sha);
+  return readRepoFacts(paths, async (path) => {
+    try {
+      return (await runGit(mirror, ['show', `${sha}:${path}`])).toString('utf8');
+    } catch {
+      return null;
+    }
+  });
+}

@@ -1,0 +1,418 @@
+import { type CommandResult, ProbeContainer, tailOf } from '@datasmith/docker';
+import type { SynthesisReason, SynthesisStage } from '@datasmith/tables';
+import type Docker from 'dockerode';
+import { benchmarkOutcomes, exactBenchRegex, parseBenchmarksJson } from './asv-results';
+import type { ValidationCheck, ValidationResult } from './context';
+import type { RepoFacts } from './facts';
+
+/**
+ * The commands of strict validation, as shell templates. Placeholders: `{config}` (the derived asv
+ * config), `{machine}`, `{sha}`, `{bench}` (a quoted regex of the quick-run benchmarks),
+ * `{import_name}`, `{tests}` (the quoted tests folder, or nothing). The defaults call real asv.
+ */
+export interface ValidationCommands {
+  asvMachine: string;
+  asvDiscover: string;
+  asvQuick: string;
+  importCheck: string;
+  testsCollect: string;
+}
+
+export const DEFAULT_VALIDATION_COMMANDS: ValidationCommands = {
+  asvMachine: 'asv --config {config} machine --yes --machine {machine}',
+  asvDiscover: 'asv --config {config} run --bench just-discover --python=same --machine {machine}',
+  asvQuick:
+    'asv --config {config} run --quick --show-stderr --python=same --machine {machine} --set-commit-hash={sha} --bench {bench}',
+  importCheck: 'python -c "import {import_name}"',
+  testsCollect: 'python -m pytest --collect-only -q -p no:cacheprovider {tests}',
+};
+
+/** Token shapes that must not be in an image (environment or files). */
+export const DEFAULT_SECRET_PATTERNS: readonly string[] = [
+  'gh[pousr]_[A-Za-z0-9]{36}',
+  'github_pat_[A-Za-z0-9_]{22,}',
+  'hf_[A-Za-z0-9]{30,}',
+  'dckr_pat_[A-Za-z0-9_-]{20,}',
+];
+
+/** Folders scanned for secrets. */
+export const SECRET_SCAN_DIRS: readonly string[] = [
+  '/workspace',
+  '/root',
+  '/home',
+  '/etc',
+  '/opt',
+  '/tmp',
+  '/srv',
+  '/datasmith',
+  '/usr/local',
+];
+
+export interface ValidationOptions {
+  commands?: Partial<ValidationCommands>;
+  /** Limit of the quick benchmark run in ms (default 120 000); running out is a failure. */
+  benchTimeoutMs?: number;
+  /** Limit of every other check in ms (default 300 000). */
+  checkTimeoutMs?: number;
+  /** How many discovered benchmarks the quick run takes (default 3). */
+  quickCount?: number;
+  secretPatterns?: readonly string[];
+  /** asv machine name. Default `datasmith`. */
+  machine?: string;
+  /** Characters of each check's output kept. Default 4000. */
+  tailChars?: number;
+}
+
+export interface ValidateTarget {
+  image: string;
+  sha: string;
+  facts: RepoFacts;
+  containerName: string;
+  labels: Record<string, string>;
+}
+
+const REPO_ROOT = '/workspace/repo';
+const ASV_WORK = '/tmp/datasmith-asv';
+
+function quote(value: string): string {
+  return `'${value.replaceAll("'", "'\\''")}'`;
+}
+
+function fill(template: string, values: Record<string, string>): string {
+  return template.replace(/\{([a-z_]+)\}/g, (m, key: string) => values[key] ?? m);
+}
+
+/** The repository lock check: exit code → reason. */
+const REPO_CHECK_REASONS: Record<number, SynthesisReason> = {
+  10: 'head_mismatch',
+  11: 'head_mismatch',
+  12: 'tag_present',
+  13: 'stash_present',
+  14: 'later_commit_present',
+  15: 'extra_ref_present',
+  16: 'remote_present',
+  17: 'alternates_present',
+};
+
+function repoCheckScript(sha: string): string {
+  return `set -u
+cd ${REPO_ROOT} 2>/dev/null || { echo "no repository at ${REPO_ROOT}"; exit 10; }
+git() { command git -c safe.directory='*' "$@"; }
+head=$(git rev-parse HEAD 2>/dev/null) || { echo "not a git repository"; exit 10; }
+[ "$head" = ${quote(sha)} ] || { echo "HEAD is $head, expected ${sha}"; exit 11; }
+tags=$(git tag -l)
+[ -z "$tags" ] || { echo "tags present: $(echo $tags)"; exit 12; }
+if git rev-parse -q --verify refs/stash >/dev/null; then echo "a stash is present"; exit 13; fi
+reachable=$(mktemp); all=$(mktemp)
+git rev-list HEAD | sort > "$reachable"
+git cat-file --batch-all-objects --batch-check='%(objecttype) %(objectname)' | awk '$1=="commit"{print $2}' | sort > "$all"
+later=$(comm -13 "$reachable" "$all")
+[ -z "$later" ] || { echo "commits not in the history of HEAD: $(echo $later | head -c 400)"; exit 14; }
+extra=$(git for-each-ref --format='%(refname) %(objectname)' | awk -v h="$head" '$2!=h{print $1}')
+[ -z "$extra" ] || { echo "refs not at HEAD: $(echo $extra)"; exit 15; }
+remotes=$(git remote)
+[ -z "$remotes" ] || { echo "remotes present: $(echo $remotes)"; exit 16; }
+if [ -s .git/objects/info/alternates ]; then echo "object alternates present"; exit 17; fi
+echo "repository locked at $head"
+`;
+}
+
+const SHIM_CHECK = `import os, subprocess, sys
+found = set()
+for d in sys.path:
+    for n in ("sitecustomize.py", "usercustomize.py"):
+        p = os.path.join(d or os.getcwd(), n)
+        if os.path.isfile(p):
+            found.add(p)
+for root in ("/workspace/repo", "/opt/venv", "/usr/local/lib", "/root", "/tmp"):
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [x for x in dirnames if x != ".git"]
+        for n in ("sitecustomize.py", "usercustomize.py"):
+            if n in filenames:
+                found.add(os.path.join(dirpath, n))
+def owned(p):
+    for q in {p, os.path.realpath(p)}:
+        try:
+            if subprocess.run(["dpkg", "-S", q], capture_output=True).returncode == 0:
+                return True
+        except FileNotFoundError:
+            return False
+    return False
+bad = sorted(p for p in found if not owned(p))
+for p in bad:
+    print(p)
+sys.exit(1 if bad else 0)
+`;
+
+function asvConfigScript(facts: RepoFacts): string {
+  return `import json, os, re
+src = ${JSON.stringify(`${REPO_ROOT}/${facts.asv_config_path}`)}
+text = "\\n".join(l for l in open(src).read().splitlines() if not l.lstrip().startswith("//"))
+conf = json.loads(re.sub(r",(\\s*[}\\]])", r"\\1", text))
+base = os.path.dirname(src)
+conf["repo"] = ${JSON.stringify(REPO_ROOT)}
+conf["benchmark_dir"] = os.path.normpath(os.path.join(base, conf.get("benchmark_dir", "benchmarks")))
+conf["results_dir"] = ${JSON.stringify(`${ASV_WORK}/results`)}
+conf["html_dir"] = ${JSON.stringify(`${ASV_WORK}/html`)}
+conf["environment_type"] = "existing"
+os.makedirs(${JSON.stringify(ASV_WORK)}, exist_ok=True)
+json.dump(conf, open(${JSON.stringify(`${ASV_WORK}/asv.conf.json`)}, "w"), indent=2)
+print("derived asv config written")
+`;
+}
+
+const DUMP_RESULTS = `import json, os, sys
+out = {}
+root = sys.argv[1]
+for dirpath, _, files in os.walk(root):
+    for f in files:
+        if f.endswith(".json"):
+            p = os.path.join(dirpath, f)
+            out[os.path.relpath(p, root)] = open(p).read()
+print(json.dumps(out))
+`;
+
+interface Failure {
+  stage: SynthesisStage;
+  reason: SynthesisReason;
+  message: string;
+  timedOut?: boolean;
+}
+
+/**
+ * Strict validation (spec §6) of a built image, in one probe container without network: the
+ * repository is locked at the base commit (no later commit, ref, tag, stash, remote), no secret is
+ * in the environment or files, no sitecustomize/usercustomize shim, the package imports, asv
+ * discovers at least one benchmark, a quick run of the first benchmarks finishes within the limit,
+ * and `pytest --collect-only` exits 0. Stops at the first failure, which has its own stage and reason.
+ */
+export async function validateImage(
+  docker: Docker,
+  target: ValidateTarget,
+  options: ValidationOptions = {},
+): Promise<ValidationResult> {
+  const commands = { ...DEFAULT_VALIDATION_COMMANDS, ...options.commands };
+  const checkTimeoutMs = options.checkTimeoutMs ?? 300_000;
+  const benchTimeoutMs = options.benchTimeoutMs ?? 120_000;
+  const tailChars = options.tailChars ?? 4000;
+  const machine = options.machine ?? 'datasmith';
+  const patterns = options.secretPatterns ?? DEFAULT_SECRET_PATTERNS;
+  const checks: ValidationCheck[] = [];
+  let benchmarks: string[] = [];
+  let quick: string[] = [];
+  const { facts } = target;
+
+  const probe = await ProbeContainer.start(docker, {
+    image: target.image,
+    name: target.containerName,
+    labels: target.labels,
+    networkMode: 'none',
+    workdir: REPO_ROOT,
+  });
+  const record = (name: string, result: CommandResult, ok: boolean, detail?: string) => {
+    checks.push({
+      name,
+      ok,
+      rc: result.exitCode,
+      duration_s: Math.round(result.durationMs) / 1000,
+      detail: tailOf(detail ?? `${result.stdout}${result.stderr ? `\n${result.stderr}` : ''}`.trim(), tailChars),
+    });
+  };
+  const run = async (command: string, timeoutMs = checkTimeoutMs, workdir = REPO_ROOT) => {
+    const result = await probe.exec(command, { timeoutMs, workdir, outputCap: 2_000_000 });
+    return result;
+  };
+  const finish = (failure: Failure | null): ValidationResult => ({
+    ok: failure === null,
+    stage: failure?.stage ?? 'validated',
+    reason: failure?.reason ?? null,
+    message: failure?.message ?? `validated: ${benchmarks.length} benchmarks, quick run of ${quick.length}`,
+    checks,
+    benchmarks,
+    quick_benchmarks: quick,
+    timed_out: failure?.timedOut ?? false,
+  });
+  const timeoutFailure = (stage: SynthesisStage, name: string, r: CommandResult): Failure | null =>
+    r.timedOut ? { stage, reason: 'check_timeout', message: `${name} timed out`, timedOut: true } : null;
+
+  try {
+    // 1. The repository is locked at the base commit.
+    const repo = await run(repoCheckScript(target.sha));
+    record('repo', repo, repo.exitCode === 0);
+    if (repo.exitCode !== 0) {
+      return finish(
+        timeoutFailure('repo', 'repository check', repo) ?? {
+          stage: 'repo',
+          reason: REPO_CHECK_REASONS[repo.exitCode] ?? 'head_mismatch',
+          message: repo.stdout.trim().split('\n').pop() ?? `repository check failed (exit ${repo.exitCode})`,
+        },
+      );
+    }
+
+    // 2. No secret in the environment or in files.
+    const env = await run('env');
+    const envHits = env.stdout
+      .split('\n')
+      .filter((line) => patterns.some((p) => new RegExp(p).test(line)))
+      .map((line) => line.split('=')[0]);
+    record('secrets-env', env, envHits.length === 0, envHits.length ? `variables: ${envHits.join(', ')}` : 'clean');
+    if (envHits.length > 0) {
+      return finish({
+        stage: 'secrets',
+        reason: 'secret_in_env',
+        message: `token-shaped value in ${envHits.join(', ')}`,
+      });
+    }
+    const grep = await run(
+      `grep -rIlE ${quote(patterns.join('|'))} ${SECRET_SCAN_DIRS.join(' ')} 2>/dev/null | head -20; exit 0`,
+    );
+    const fileHits = grep.stdout.split('\n').filter(Boolean);
+    record(
+      'secrets-files',
+      grep,
+      fileHits.length === 0 && !grep.timedOut,
+      fileHits.length ? fileHits.join('\n') : 'clean',
+    );
+    if (grep.timedOut) return finish(timeoutFailure('secrets', 'secret scan', grep));
+    if (fileHits.length > 0) {
+      return finish({
+        stage: 'secrets',
+        reason: 'secret_in_file',
+        message: `token-shaped text in ${fileHits.join(', ')}`,
+      });
+    }
+
+    // 3. No interpreter shim.
+    const shim = await run(`python - <<'DATASMITH_EOF'\n${SHIM_CHECK}DATASMITH_EOF`);
+    record('shim', shim, shim.exitCode === 0);
+    if (shim.exitCode !== 0) {
+      return finish(
+        timeoutFailure('shim', 'shim check', shim) ?? {
+          stage: 'shim',
+          reason: 'customize_shim',
+          message: `interpreter shim not from a Debian package: ${shim.stdout.trim().split('\n').join(', ')}`,
+        },
+      );
+    }
+
+    // 4. The package imports.
+    if (!facts.import_name) {
+      return finish({ stage: 'import', reason: 'import_failed', message: 'no import name could be detected' });
+    }
+    const imp = await run(fill(commands.importCheck, { import_name: facts.import_name }), checkTimeoutMs, '/');
+    record('import', imp, imp.exitCode === 0);
+    if (imp.exitCode !== 0) {
+      return finish(
+        timeoutFailure('import', 'import', imp) ?? {
+          stage: 'import',
+          reason: 'import_failed',
+          message: `import ${facts.import_name} failed: ${imp.stderr.trim().split('\n').pop() ?? ''}`,
+        },
+      );
+    }
+
+    // 5. Benchmark discovery finds at least one benchmark.
+    if (!facts.asv_config_path) {
+      return finish({ stage: 'discover', reason: 'discovery_failed', message: 'no asv config' });
+    }
+    const values = { config: `${ASV_WORK}/asv.conf.json`, machine, sha: target.sha, import_name: facts.import_name };
+    const asvDir = `${REPO_ROOT}/${facts.asv_dir ?? '.'}`;
+    const derive = await run(`python - <<'DATASMITH_EOF'\n${asvConfigScript(facts)}DATASMITH_EOF`);
+    record('asv-config', derive, derive.exitCode === 0);
+    if (derive.exitCode !== 0) {
+      return finish({ stage: 'discover', reason: 'discovery_failed', message: 'the asv config could not be read' });
+    }
+    const mach = await run(fill(commands.asvMachine, values), checkTimeoutMs, asvDir);
+    record('asv-machine', mach, mach.exitCode === 0);
+    if (mach.exitCode !== 0) {
+      return finish(
+        timeoutFailure('discover', 'asv machine', mach) ?? {
+          stage: 'discover',
+          reason: 'asv_machine_failed',
+          message: `asv machine failed (exit ${mach.exitCode}): ${mach.stderr.trim().split('\n').pop() ?? ''}`,
+        },
+      );
+    }
+    const disc = await run(fill(commands.asvDiscover, values), checkTimeoutMs, asvDir);
+    if (disc.exitCode !== 0) {
+      record('asv-discover', disc, false);
+      return finish(
+        timeoutFailure('discover', 'benchmark discovery', disc) ?? {
+          stage: 'discover',
+          reason: 'discovery_failed',
+          message: `benchmark discovery failed (exit ${disc.exitCode}): ${disc.stderr.trim().split('\n').pop() ?? ''}`,
+        },
+      );
+    }
+    const listing = await run(`cat ${ASV_WORK}/results/benchmarks.json`);
+    try {
+      benchmarks = listing.exitCode === 0 ? parseBenchmarksJson(listing.stdout) : [];
+    } catch {
+      benchmarks = [];
+    }
+    record('asv-discover', disc, benchmarks.length > 0, `${benchmarks.length} benchmarks discovered\n${disc.stdout}`);
+    if (benchmarks.length === 0) {
+      return finish({ stage: 'discover', reason: 'no_benchmarks', message: 'benchmark discovery found no benchmark' });
+    }
+
+    // 6. A quick run of the first benchmarks completes within the limit.
+    quick = benchmarks.slice(0, options.quickCount ?? 3);
+    const quickRun = await run(
+      fill(commands.asvQuick, { ...values, bench: quote(exactBenchRegex(quick)) }),
+      benchTimeoutMs,
+      asvDir,
+    );
+    if (quickRun.timedOut) {
+      record('asv-quick', quickRun, false);
+      return finish({
+        stage: 'benchmark',
+        reason: 'benchmark_timeout',
+        message: `the quick run of ${quick.length} benchmarks exceeded ${Math.round(benchTimeoutMs / 1000)} s`,
+        timedOut: true,
+      });
+    }
+    const dump = await run(`python - ${ASV_WORK}/results <<'DATASMITH_EOF'\n${DUMP_RESULTS}DATASMITH_EOF`);
+    let outcomes: Record<string, string> = {};
+    try {
+      outcomes = benchmarkOutcomes(JSON.parse(dump.stdout) as Record<string, string>, quick);
+    } catch {
+      outcomes = Object.fromEntries(quick.map((q) => [q, 'missing']));
+    }
+    const bad = Object.entries(outcomes).filter(([, v]) => v !== 'ok');
+    record(
+      'asv-quick',
+      quickRun,
+      quickRun.exitCode === 0 && bad.length === 0,
+      `${Object.entries(outcomes)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('\n')}\n${quickRun.stdout}\n${quickRun.stderr}`,
+    );
+    if (quickRun.exitCode !== 0 || bad.length > 0) {
+      return finish({
+        stage: 'benchmark',
+        reason: 'benchmark_failed',
+        message: `quick run failed (exit ${quickRun.exitCode})${bad.length ? `: ${bad.map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}`,
+      });
+    }
+
+    // 7. The tests collect.
+    const testsWorkdir = `${REPO_ROOT}/${facts.package_root}`;
+    const testsArg = facts.tests_dir
+      ? quote(facts.package_root === '.' ? facts.tests_dir : facts.tests_dir.slice(facts.package_root.length + 1))
+      : '';
+    const tests = await run(fill(commands.testsCollect, { tests: testsArg }), checkTimeoutMs, testsWorkdir);
+    record('tests', tests, tests.exitCode === 0);
+    if (tests.exitCode !== 0) {
+      return finish(
+        timeoutFailure('tests', 'pytest --collect-only', tests) ?? {
+          stage: 'tests',
+          reason: 'tests_collect_failed',
+          message: `pytest --collect-only exited ${tests.exitCode}: ${tests.stdout.trim().split('\n').pop() ?? ''}`,
+        },
+      );
+    }
+    return finish(null);
+  } finally {
+    await probe.remove();
+  }
+}
