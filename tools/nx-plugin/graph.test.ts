@@ -11,8 +11,13 @@ import { type NxRun, TestWorkspace } from './test-workspace';
 const REPOS = ['o1/alpha', 'o1/beta', 'o2/gamma'] as const;
 const PROJECTS = REPOS.map((r) => `repo-${r.replace('/', '__')}`);
 
-/** Every enabled per-repository step: enabling a step whose command does not exist fails here. */
-const STEPS: readonly string[] = [...ENABLED_REPO_STEPS];
+/**
+ * The per-repository steps that need no Docker engine (synthesize and publish have their own Docker
+ * tests); every one must be enabled, so a step whose command does not exist fails here.
+ */
+const STEPS: readonly string[] = ['collect', 'prepare', 'classify'].filter((s) =>
+  (ENABLED_REPO_STEPS as readonly string[]).includes(s),
+);
 const LAST = STEPS[STEPS.length - 1] ?? 'collect';
 
 const CONFIG = { source: 'store', store: 'data/store', repos: { file: 'data/config/repos.csv' } };
@@ -111,7 +116,7 @@ function buildStore(): void {
 }
 
 beforeAll(() => {
-  ws = new TestWorkspace();
+  ws = new TestWorkspace('datasmith-nx-', [...STEPS, 'scrape-repos']);
   buildStore();
   ws.write('datasmith.config.json', `${JSON.stringify(CONFIG, null, 2)}\n`);
   ws.write('data/config/repos.csv', `repo_name\n${REPOS.join('\n')}\n`);

@@ -21,10 +21,10 @@ export const GLOBAL_PROJECTS: Record<GlobalStep, string> = {
  * every nx command), so whoever lands a step's command adds it here; the target's command and
  * inputs are already defined in `targets.ts`.
  */
-export const ENABLED_REPO_STEPS: readonly RepoStep[] = ['collect', 'prepare', 'classify'];
+export const ENABLED_REPO_STEPS: readonly RepoStep[] = REPO_STEPS;
 
 /** The global steps whose CLI command exists (see {@link ENABLED_REPO_STEPS}). */
-export const ENABLED_GLOBAL_STEPS: readonly GlobalStep[] = ['scrape-repos'];
+export const ENABLED_GLOBAL_STEPS: readonly GlobalStep[] = ['scrape-repos', 'merge', 'dataset'];
 
 /** Options a user may set in nx.json: `{"plugin": "./tools/nx-plugin/index.ts", "options": {...}}`. */
 export interface DatasmithPluginOptions {

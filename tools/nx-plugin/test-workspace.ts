@@ -41,7 +41,11 @@ export class TestWorkspace {
   readonly store: string;
   private readonly sources: string;
 
-  constructor(prefix = 'datasmith-nx-') {
+  /**
+   * @param pluginSteps when given, the copied nx.json registers the plugin with only these steps
+   *   (e.g. the steps that need no Docker engine).
+   */
+  constructor(prefix = 'datasmith-nx-', pluginSteps?: readonly string[]) {
     this.root = mkdtempSync(join(tmpdir(), prefix));
     this.store = join(this.root, 'data/store');
     this.sources = join(this.root, '.fixture-sources');
@@ -50,6 +54,11 @@ export class TestWorkspace {
     cpSync(join(MAIN_ROOT, 'libs'), join(this.root, 'libs'), { recursive: true, filter: skip });
     cpSync(join(MAIN_ROOT, 'tools/nx-plugin'), join(this.root, 'tools/nx-plugin'), { recursive: true, filter: skip });
     this.linkNodeModules();
+    if (pluginSteps) {
+      const nxJson = JSON.parse(readFileSync(join(this.root, 'nx.json'), 'utf8'));
+      nxJson.plugins = [{ plugin: './tools/nx-plugin/index.ts', options: { steps: [...pluginSteps] } }];
+      writeFileSync(join(this.root, 'nx.json'), `${JSON.stringify(nxJson, null, 2)}\n`);
+    }
     writeFileSync(
       join(this.root, '.gitignore'),
       `${readFileSync(join(this.root, '.gitignore'), 'utf8')}/.fixture-sources/\n`,
