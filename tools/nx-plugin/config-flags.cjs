@@ -15,7 +15,7 @@ const { resolve } = require('node:path');
 /** config key -> CLI flag, per step. */
 const FLAGS = {
   classify: { backend: '--backend', model: '--model' },
-  synthesize: { backend: '--backend' },
+  synthesize: { backend: '--backend', online: '--online' },
 };
 
 const step = process.argv[2] ?? '';
@@ -34,7 +34,12 @@ try {
 const out = [];
 for (const [key, flag] of Object.entries(FLAGS[step])) {
   const value = section[key];
-  if (value === undefined || value === null) continue;
+  if (value === undefined || value === null || value === false) continue;
+  // A boolean key is a switch: the flag alone.
+  if (value === true) {
+    out.push(flag);
+    continue;
+  }
   // The command splits this output on spaces, unquoted: refuse anything a shell would reinterpret.
   if (!/^[A-Za-z0-9._:/@+=-]+$/.test(String(value)))
     fail(`${file}: ${step}.${key}: ${JSON.stringify(value)} has characters a command line cannot carry unquoted`);

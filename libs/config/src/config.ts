@@ -39,6 +39,10 @@ export const DatasmithConfigSchema = z
     synthesize: z
       .object({
         backend: z.enum(['rules', 'agent']).default('rules'),
+        online: z
+          .boolean()
+          .default(false)
+          .describe('public python:<version>-slim base images and asv from PyPI (needs network); false = local Debian base'),
       })
       .prefault({}),
   })
