@@ -42,7 +42,9 @@ export const DatasmithConfigSchema = z
         online: z
           .boolean()
           .default(false)
-          .describe('public python:<version>-slim base images and asv from PyPI (needs network); false = local Debian base'),
+          .describe(
+            'public python:<version>-slim base images and asv from PyPI (needs network); false = local Debian base',
+          ),
       })
       .prefault({}),
   })
