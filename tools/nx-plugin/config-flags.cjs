@@ -15,7 +15,7 @@ const { resolve } = require('node:path');
 /** config key -> CLI flag, per step. */
 const FLAGS = {
   classify: { backend: '--backend', model: '--model' },
-  synthesize: { backend: '--backend', online: '--online' },
+  synthesize: { backend: '--backend', online: '--online', asvStandIn: '--asv-stand-in' },
 };
 
 const step = process.argv[2] ?? '';

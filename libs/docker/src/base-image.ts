@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DockerError } from '@datasmith/errors';
 import type Docker from 'dockerode';
 import { buildImage } from './build';
@@ -64,6 +66,22 @@ export type BaseImageRecipe = DebootstrapRecipe | RegistryImageRecipe;
 /** The offline default: Debian bookworm (Python 3.11) with OFFLINE_BASE_PACKAGES. */
 export function offlineBaseRecipe(overrides: Partial<Omit<DebootstrapRecipe, 'kind'>> = {}): DebootstrapRecipe {
   return { kind: 'debootstrap', suite: 'bookworm', variant: 'minbase', packages: OFFLINE_BASE_PACKAGES, ...overrides };
+}
+
+/**
+ * The asv stand-in (`asv-stand-in/asv.py`, not asv): it implements only the asv subcommands validation
+ * runs. For Docker tests and the offline demo, where PyPI (and so asv) cannot be reached.
+ */
+export const ASV_STAND_IN_PATH = fileURLToPath(new URL('./asv-stand-in/asv.py', import.meta.url));
+
+/** The warning every result validated with the stand-in carries. */
+export const ASV_STAND_IN_WARNING = 'validated with the bundled asv stand-in, not real asv (offline demo only)';
+
+/** The offline recipe plus the asv stand-in at /usr/local/bin/asv (a last, small layer). */
+export function asvStandInBaseRecipe(): DebootstrapRecipe {
+  return offlineBaseRecipe({
+    files: { '/usr/local/bin/asv': { content: readFileSync(ASV_STAND_IN_PATH), mode: 0o755 } },
+  });
 }
 
 /** The online default for one Python version: `python:<version>-slim`, git and build tools, asv from PyPI (pinned). */

@@ -1,6 +1,12 @@
 import { join, resolve } from 'node:path';
 import { DockerError, InputError } from '@datasmith/errors';
-import { createDockerClient, offlineBaseRecipe, onlineBaseRecipe } from '@datasmith/docker';
+import {
+  ASV_STAND_IN_WARNING,
+  asvStandInBaseRecipe,
+  createDockerClient,
+  offlineBaseRecipe,
+  onlineBaseRecipe,
+} from '@datasmith/docker';
 import { dataLayout } from '@datasmith/paths';
 import { type BaseImageChoice, synthesize } from '@datasmith/steps';
 import { OfflineStore } from '@datasmith/store';
@@ -28,6 +34,7 @@ interface SynthesizeOptions extends PartitionOptions {
   buildTimeout: number;
   benchTimeout: number;
   baseImage?: string;
+  asvStandIn?: boolean;
   debianPackages?: string;
   online?: boolean;
   pythonVersion?: string;
@@ -71,6 +78,10 @@ export const registerSynthesize: RegisterCommand = (program, context) => {
       'limit of the quick benchmark run, seconds (a timeout fails)',
       intOption('--bench-timeout'),
       120,
+    )
+    .option(
+      '--asv-stand-in',
+      'offline demo only: put the bundled asv stand-in (not asv) in the local base image; results say so',
     )
     .option('--base-image <ref>', 'use this existing image as the base instead of building the default one')
     .option('--debian-packages <list>', 'extra Debian packages for every dependency layer (comma-separated)')
@@ -128,7 +139,11 @@ export const registerSynthesize: RegisterCommand = (program, context) => {
           ? { ref: options.baseImage }
           : options.online
             ? (python: string) => ({ recipe: onlineBaseRecipe(fixedPython ?? python) })
-            : { recipe: offlineBaseRecipe() };
+            : { recipe: options.asvStandIn ? asvStandInBaseRecipe() : offlineBaseRecipe() };
+        if (options.asvStandIn && (options.online || options.baseImage)) {
+          throw new InputError('--asv-stand-in is for the offline base image: drop --online and --base-image');
+        }
+        if (options.asvStandIn) ctx.log.warn(`synthesize: ${ASV_STAND_IN_WARNING}`);
         const extra = (options.debianPackages ?? '')
           .split(',')
           .map((p) => p.trim())
@@ -153,7 +168,11 @@ export const registerSynthesize: RegisterCommand = (program, context) => {
           },
         );
         const results = output.results
-          .map((r) => SynthesisResult.parse(r))
+          .map((r) =>
+            SynthesisResult.parse(
+              options.asvStandIn && r.ok ? { ...r, warnings: [...r.warnings, ASV_STAND_IN_WARNING] } : r,
+            ),
+          )
           .sort((a, b) => (`${a.owner}/${a.repo}/${a.sha}` < `${b.owner}/${b.repo}/${b.sha}` ? -1 : 1));
         await writeFileAtomic(resultsPath, results.map((r) => `${JSON.stringify(r)}\n`).join(''));
         await writeTable(contextsPath, ContextRow, output.contexts, SYNTHESIZE_TABLE_KEYS.contexts);

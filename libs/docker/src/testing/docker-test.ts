@@ -1,20 +1,22 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
-import { type BaseImage, type DebootstrapRecipe, ensureBaseImage, offlineBaseRecipe } from '../base-image';
+import {
+  ASV_STAND_IN_PATH,
+  type BaseImage,
+  type DebootstrapRecipe,
+  asvStandInBaseRecipe,
+  ensureBaseImage,
+} from '../base-image';
 import { createDockerClient, probeEngine } from '../client';
 
 /**
  * TEST-ONLY: the path of the asv stand-in (asv-shim.py) that Docker tests install as
  * /usr/local/bin/asv, because PyPI (and so asv) is unreachable on CI. Never used by production code.
  */
-export const TEST_ONLY_ASV_SHIM_PATH = fileURLToPath(new URL('./asv-shim.py', import.meta.url));
+export const TEST_ONLY_ASV_SHIM_PATH = ASV_STAND_IN_PATH;
 
 /** TEST-ONLY: the offline base recipe plus the asv stand-in at /usr/local/bin/asv (a last, small layer). */
 export function testOnlyBaseRecipe(): DebootstrapRecipe {
-  return offlineBaseRecipe({
-    files: { '/usr/local/bin/asv': { content: readFileSync(TEST_ONLY_ASV_SHIM_PATH), mode: 0o755 } },
-  });
+  return asvStandInBaseRecipe();
 }
 
 /** What a Docker test file learns before it declares its tests. */

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-# TEST-ONLY asv stand-in. NOT asv, never shipped in a production image.
+# asv stand-in. NOT asv: for tests and the offline demo only, never in a published production image.
 #
 # PyPI is unreachable on the CI machine, so real asv cannot be installed there. The Docker tests copy
 # this file to /usr/local/bin/asv in a test base image so that the production validation code path
-# (its arguments, exit codes and result parsing) runs for real. It implements exactly the asv
+# (its arguments, exit codes and result parsing) runs for real; the offline demo opts in with
+# `synthesize --asv-stand-in` (config `synthesize.asvStandIn`), and every result it validates says so. It implements exactly the asv
 # subcommands that datasmith's validation calls, with asv 0.6's file layout:
 #   asv [--config PATH] machine --yes [--machine NAME]
 #       -> ~/.asv-machine.json
