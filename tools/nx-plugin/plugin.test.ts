@@ -135,6 +135,8 @@ describe('createNodesV2', () => {
                       "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,report}.ts",
                       "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,report}/**",
                       "!{workspaceRoot}/libs/steps/src/{scrape-repos,report}/**",
+                      "!{workspaceRoot}/libs/cli/src/commands/{update,explain,doctor,gc,config}.ts",
+                      "!{workspaceRoot}/libs/cli/src/{update,explain,doctor,gc,config}/**",
                       "!{workspaceRoot}/libs/**/*.test.ts",
                       "!{workspaceRoot}/libs/**/__snapshots__/**",
                       "!{workspaceRoot}/libs/**/testing/**",
@@ -150,6 +152,15 @@ describe('createNodesV2', () => {
                       },
                       {
                         "env": "DATASMITH_CONFIG",
+                      },
+                      {
+                        "env": "DATASMITH_HF_REPO",
+                      },
+                      {
+                        "env": "DATASMITH_VERIFIED",
+                      },
+                      {
+                        "env": "HF_ENDPOINT",
                       },
                       {
                         "dependentTasksOutputFiles": "**/*",
@@ -211,6 +222,8 @@ describe('createNodesV2', () => {
                       "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,dataset,report}.ts",
                       "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,dataset,report}/**",
                       "!{workspaceRoot}/libs/steps/src/{scrape-repos,dataset,report}/**",
+                      "!{workspaceRoot}/libs/cli/src/commands/{update,explain,doctor,gc,config}.ts",
+                      "!{workspaceRoot}/libs/cli/src/{update,explain,doctor,gc,config}/**",
                       "!{workspaceRoot}/libs/**/*.test.ts",
                       "!{workspaceRoot}/libs/**/__snapshots__/**",
                       "!{workspaceRoot}/libs/**/testing/**",
@@ -299,6 +312,8 @@ describe('createNodesV2', () => {
                       "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,synthesize,publish,merge,dataset,report}.ts",
                       "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,synthesize,publish,merge,dataset,report}/**",
                       "!{workspaceRoot}/libs/steps/src/{scrape-repos,synthesize,publish,merge,dataset,report}/**",
+                      "!{workspaceRoot}/libs/cli/src/commands/{update,explain,doctor,gc,config}.ts",
+                      "!{workspaceRoot}/libs/cli/src/{update,explain,doctor,gc,config}/**",
                       "!{workspaceRoot}/libs/**/*.test.ts",
                       "!{workspaceRoot}/libs/**/__snapshots__/**",
                       "!{workspaceRoot}/libs/**/testing/**",
@@ -392,6 +407,8 @@ describe('createNodesV2', () => {
                       "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,prepare,classify,synthesize,publish,merge,dataset,report}.ts",
                       "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,prepare,classify,synthesize,publish,merge,dataset,report}/**",
                       "!{workspaceRoot}/libs/steps/src/{scrape-repos,prepare,classify,synthesize,publish,merge,dataset,report}/**",
+                      "!{workspaceRoot}/libs/cli/src/commands/{update,explain,doctor,gc,config}.ts",
+                      "!{workspaceRoot}/libs/cli/src/{update,explain,doctor,gc,config}/**",
                       "!{workspaceRoot}/libs/**/*.test.ts",
                       "!{workspaceRoot}/libs/**/__snapshots__/**",
                       "!{workspaceRoot}/libs/**/testing/**",
@@ -469,6 +486,8 @@ describe('createNodesV2', () => {
                       "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,classify,synthesize,publish,merge,dataset,report}.ts",
                       "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,classify,synthesize,publish,merge,dataset,report}/**",
                       "!{workspaceRoot}/libs/steps/src/{scrape-repos,classify,synthesize,publish,merge,dataset,report}/**",
+                      "!{workspaceRoot}/libs/cli/src/commands/{update,explain,doctor,gc,config}.ts",
+                      "!{workspaceRoot}/libs/cli/src/{update,explain,doctor,gc,config}/**",
                       "!{workspaceRoot}/libs/**/*.test.ts",
                       "!{workspaceRoot}/libs/**/__snapshots__/**",
                       "!{workspaceRoot}/libs/**/testing/**",
@@ -542,6 +561,8 @@ describe('createNodesV2', () => {
                       "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,merge,dataset,report}.ts",
                       "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,merge,dataset,report}/**",
                       "!{workspaceRoot}/libs/steps/src/{scrape-repos,merge,dataset,report}/**",
+                      "!{workspaceRoot}/libs/cli/src/commands/{update,explain,doctor,gc,config}.ts",
+                      "!{workspaceRoot}/libs/cli/src/{update,explain,doctor,gc,config}/**",
                       "!{workspaceRoot}/libs/**/*.test.ts",
                       "!{workspaceRoot}/libs/**/__snapshots__/**",
                       "!{workspaceRoot}/libs/**/testing/**",
@@ -556,6 +577,15 @@ describe('createNodesV2', () => {
                       },
                       {
                         "env": "DATASMITH_CONFIG",
+                      },
+                      {
+                        "env": "DOCKERHUB_NAMESPACE",
+                      },
+                      {
+                        "env": "DATASMITH_IMAGE_REGISTRY",
+                      },
+                      {
+                        "env": "DATASMITH_SKIP_EXISTING",
                       },
                       {
                         "dependentTasksOutputFiles": "**/*",
@@ -620,6 +650,8 @@ describe('createNodesV2', () => {
                       "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,publish,merge,dataset,report}.ts",
                       "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,publish,merge,dataset,report}/**",
                       "!{workspaceRoot}/libs/steps/src/{scrape-repos,publish,merge,dataset,report}/**",
+                      "!{workspaceRoot}/libs/cli/src/commands/{update,explain,doctor,gc,config}.ts",
+                      "!{workspaceRoot}/libs/cli/src/{update,explain,doctor,gc,config}/**",
                       "!{workspaceRoot}/libs/**/*.test.ts",
                       "!{workspaceRoot}/libs/**/__snapshots__/**",
                       "!{workspaceRoot}/libs/**/testing/**",
@@ -648,6 +680,9 @@ describe('createNodesV2', () => {
                       },
                       {
                         "env": "OPENAI_MODEL",
+                      },
+                      {
+                        "env": "DATASMITH_CONTEXTS",
                       },
                       "{workspaceRoot}/tools/nx-plugin/config-flags.cjs",
                       {
@@ -726,6 +761,8 @@ describe('createNodesV2', () => {
                       "!{workspaceRoot}/libs/cli/src/commands/{collect,prepare,classify,synthesize,publish,merge,dataset,report}.ts",
                       "!{workspaceRoot}/libs/cli/src/commands/{collect,prepare,classify,synthesize,publish,merge,dataset,report}/**",
                       "!{workspaceRoot}/libs/steps/src/{collect,prepare,classify,synthesize,publish,merge,dataset,report}/**",
+                      "!{workspaceRoot}/libs/cli/src/commands/{update,explain,doctor,gc,config}.ts",
+                      "!{workspaceRoot}/libs/cli/src/{update,explain,doctor,gc,config}/**",
                       "!{workspaceRoot}/libs/**/*.test.ts",
                       "!{workspaceRoot}/libs/**/__snapshots__/**",
                       "!{workspaceRoot}/libs/**/testing/**",

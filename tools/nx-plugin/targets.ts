@@ -8,6 +8,12 @@ type Input = NonNullable<TargetConfiguration['inputs']>[number];
 /** The helper that turns a step's config section into CLI flags at run time (see config-flags.cjs for why). */
 const CONFIG_FLAGS = 'node tools/nx-plugin/config-flags.cjs';
 
+/**
+ * CLI commands that drive or inspect the pipeline without being a step: no step's output depends on
+ * them, so editing one re-runs nothing.
+ */
+const OPERATOR_COMMANDS = ['update', 'explain', 'doctor', 'gc', 'config'];
+
 /** Libraries every CLI-run step loads. */
 const COMMON_LIBS = ['cli', 'config', 'errors', 'memo', 'paths', 'progress', 'tables', 'steps'];
 
@@ -50,9 +56,12 @@ const STEP_CONFIG_SECTION: Partial<Record<PipelineStep, string>> = {
 
 /** Environment variables that change a step's result besides `DATASMITH_CONFIG`. */
 const LLM_ENV = ['DSPY_MODEL_NAME', 'DSPY_TEMPERATURE', 'DSPY_MAX_TOKENS', 'OPENAI_MODEL'];
+// The DATASMITH_* ones are how `datasmith update` passes its original flags to the targets.
 const STEP_ENV: Partial<Record<PipelineStep, string[]>> = {
   classify: LLM_ENV,
-  synthesize: LLM_ENV,
+  synthesize: [...LLM_ENV, 'DATASMITH_CONTEXTS'],
+  publish: ['DOCKERHUB_NAMESPACE', 'DATASMITH_IMAGE_REGISTRY', 'DATASMITH_SKIP_EXISTING'],
+  dataset: ['DATASMITH_HF_REPO', 'DATASMITH_VERIFIED', 'HF_ENDPOINT'],
 };
 
 /** One-line descriptions shown by `nx show project`. */
@@ -94,6 +103,8 @@ function codeInputs(step: PipelineStep): Input[] {
     `!{workspaceRoot}/libs/cli/src/commands/${group}.ts`,
     `!{workspaceRoot}/libs/cli/src/commands/${group}/**`,
     `!{workspaceRoot}/libs/steps/src/${group}/**`,
+    `!{workspaceRoot}/libs/cli/src/commands/{${OPERATOR_COMMANDS.join(',')}}.ts`,
+    `!{workspaceRoot}/libs/cli/src/{${OPERATOR_COMMANDS.join(',')}}/**`,
   ];
   return [
     '{workspaceRoot}/libs/cli/bin/**/*',

@@ -133,7 +133,9 @@ export const registerDataset: RegisterCommand = (program, context) => {
         ...raw,
         in: raw.in ?? raw.input,
         out: raw.out ?? raw.output,
-        verified: raw.verified ?? raw.hfVerifiedFilter,
+        verified: raw.verified ?? raw.hfVerifiedFilter ?? (ctx.env.DATASMITH_VERIFIED || undefined),
+        // `datasmith update --upload-to-hf --hf-repo R` reaches the Nx target through the environment.
+        uploadToHf: raw.uploadToHf ?? (ctx.env.DATASMITH_HF_REPO || undefined),
       };
       const layout = dataLayout(options.outRoot);
       const globalMode = !options.in;

@@ -161,6 +161,8 @@ export const registerPublish: RegisterCommand = (program, context) => {
         ...raw,
         in: raw.in ?? raw.commits,
         contexts: raw.contexts ?? raw.contextRegistry,
+        // `datasmith update --skip-existing` reaches the Nx target through the environment.
+        skipExisting: raw.skipExisting ?? ctx.env.DATASMITH_SKIP_EXISTING === '1',
       };
       const partition = resolvePartition('publish', options);
       let inPath: string;

@@ -122,7 +122,8 @@ export const registerSynthesize: RegisterCommand = (program, context) => {
           outDir = layout.partitionDir('synthesize', partition.repo, partition.month.key);
           resultsPath = layout.synthesizeResults(partition.repo, partition.month.key);
           contextsPath = partition.output('synthesize', 'contexts');
-          registry = options.contexts ?? join(outDir, '..', 'context-registry.json');
+          // `datasmith update --context-registry FILE` reaches the Nx target through the environment.
+          registry = options.contexts ?? (ctx.env.DATASMITH_CONTEXTS || join(outDir, '..', 'context-registry.json'));
         } else {
           if (!options.in) throw new InputError('Missing --in: give the perf table (or --repo with --month)');
           if (!options.contexts) throw new InputError('Missing --contexts: give the context registry JSON file');

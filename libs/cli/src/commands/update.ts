@@ -86,7 +86,7 @@ export const registerUpdate: RegisterCommand = (program, context) => {
       const overrides: Record<string, string | undefined> = {
         DATASMITH_REPOS: options.repos,
         DATASMITH_CONTEXTS: options.contextRegistry,
-        DATASMITH_IMAGE_NAMESPACE: options.dockerhubNamespace,
+        DOCKERHUB_NAMESPACE: options.dockerhubNamespace,
         DATASMITH_HF_REPO: options.uploadToHf ? (options.hfRepo ?? 'formulacode/formulacode-all') : undefined,
         DATASMITH_VERIFIED: options.validTasks,
         DATASMITH_SKIP_EXISTING: options.skipExisting ? '1' : undefined,

@@ -1,0 +1,205 @@
+// `datasmith update` end to end (issue: operate it every month): the real CLI driving the real Nx over a
+// throw-away workspace, limited to the steps that need no Docker engine. Asserts the lock, the log,
+// and that a SIGKILLed run, run again, redoes no finished task and ends byte-identical.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestWorkspace } from './test-workspace';
+
+const REPOS = ['o1/alpha', 'o2/beta'] as const;
+const STEPS = ['scrape-repos', 'collect', 'prepare', 'classify', 'merge', 'dataset'];
+const OUTPUT_DIRS = ['data/collect', 'data/prepare', 'data/classify', 'data/master', 'data/dataset'];
+const WINDOW = ['--start-date', '2024-01-01', '--end-date', '2024-03-01'];
+
+let ws: TestWorkspace;
+
+interface CliRun {
+  status: number | null;
+  output: string;
+}
+
+function startUpdate(args: string[]): { child: ChildProcess; done: Promise<CliRun>; output: () => string } {
+  const child = spawn(process.execPath, ['libs/cli/bin/datasmith.js', 'update', ...args], {
+    cwd: ws.root,
+    env: { ...process.env, DATASMITH_CONFIG: '', NX_DAEMON: 'false', NO_COLOR: '1', FORCE_COLOR: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so that the test can SIGKILL update and the Nx run under it at once.
+    detached: true,
+  });
+  let output = '';
+  child.stdout?.on('data', (c: Buffer) => {
+    output += c.toString('utf8');
+  });
+  child.stderr?.on('data', (c: Buffer) => {
+    output += c.toString('utf8');
+  });
+  const done = new Promise<CliRun>((resolve) => child.on('close', (status) => resolve({ status, output })));
+  return { child, done, output: () => output };
+}
+
+function runUpdate(args: string[] = WINDOW): Promise<CliRun> {
+  return startUpdate(args).done;
+}
+
+/** sha256 of every file under the output folders, keyed by path. */
+function fingerprint(): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (dir: string) => {
+    if (!existsSync(ws.path(dir))) return;
+    for (const entry of readdirSync(ws.path(dir)).sort()) {
+      const rel = `${dir}/${entry}`;
+      if (statSync(ws.path(rel)).isDirectory()) walk(rel);
+      else
+        out[rel] = createHash('sha256')
+          .update(readFileSync(ws.path(rel)))
+          .digest('hex');
+    }
+  };
+  for (const dir of OUTPUT_DIRS) walk(dir);
+  return out;
+}
+
+/** The Nx output of one section of an update log (`=== <title>: nx …` up to the next section). */
+function section(log: string, title: string): string {
+  const start = log.lastIndexOf(`=== ${title}:`);
+  if (start < 0) return '';
+  const next = log.indexOf('\n=== ', start + 4);
+  return log.slice(start, next < 0 ? undefined : next);
+}
+
+function todayLog(): string {
+  return ws.path('data/logs', `${new Date().toISOString().slice(0, 10)}.log`);
+}
+
+function buildStore(): void {
+  for (const [i, repo] of REPOS.entries()) {
+    const src = ws.source(repo);
+    src.commit(
+      {
+        'asv.conf.json': '{"version": 1, "benchmark_dir": "benchmarks"}\n',
+        'pkg/__init__.py': '',
+        'pkg/core.py': 'def total(xs):\n    t = 0\n    for x in xs:\n        t += x\n    return t\n',
+        'benchmarks/bench_core.py': 'from pkg.core import total\n\ndef time_total():\n    total(range(1000))\n',
+      },
+      'Initial commit',
+      '2023-11-01T10:00:00Z',
+    );
+    src.mergePull(
+      1,
+      'Speed up total with sum',
+      { 'pkg/core.py': 'def total(xs):\n    return sum(xs)\n' },
+      `2024-01-0${i + 2}T10:00:00Z`,
+    );
+    src.squashPull(2, 'Document total', { 'docs/index.md': '# total\n' }, `2024-01-1${i}T12:00:00Z`);
+    src.mergePull(
+      3,
+      'Cache the parsed config for faster startup',
+      { 'pkg/config.py': 'import functools\n\n@functools.cache\ndef load():\n    return {}\n' },
+      '2024-02-14T16:00:00Z',
+    );
+    ws.mirror(repo);
+    ws.write(`data/store/${repo}/repo.json`, JSON.stringify({ full_name: repo, stargazers_count: 1000 + i }));
+  }
+}
+
+beforeAll(() => {
+  ws = new TestWorkspace('datasmith-update-', STEPS);
+  buildStore();
+  ws.write(
+    'datasmith.config.json',
+    `${JSON.stringify({ source: 'store', store: 'data/store', repos: { file: 'data/config/repos.csv' }, scrape: { minStars: 0 } }, null, 2)}\n`,
+  );
+  ws.write('data/config/repos.csv', `repo_name\n${REPOS.join('\n')}\n`);
+  ws.commitAll('workspace');
+});
+
+afterAll(() => ws?.dispose());
+
+describe.sequential('datasmith update (real CLI, real Nx)', { timeout: 300_000 }, () => {
+  let uninterrupted: Record<string, string> = {};
+
+  it('refuses an end in the future and a date that is not the first of a month, before any work', async () => {
+    const future = await runUpdate(['--start-date', '2024-01-01', '--end-date', '2999-01-01']);
+    expect(future.status).toBe(2);
+    expect(future.output).toMatch(/--end-date 2999-01-01: it is in the future/);
+    const mid = await runUpdate(['--start-date', '2024-01-15', '--end-date', '2024-03-01']);
+    expect(mid.status).toBe(2);
+    expect(mid.output).toMatch(/Invalid --start-date/);
+    expect(existsSync(ws.path('data/collect'))).toBe(false);
+  });
+
+  it('--dry-run lists the Nx commands of every month and the global steps, and runs nothing', async () => {
+    const run = await runUpdate([...WINDOW, '--dry-run']);
+    expect(run.status, run.output).toBe(0);
+    expect(run.output).toContain('scrape-repos: nx run repos:scrape-repos');
+    expect(run.output).toMatch(
+      /month 2024-01: nx run-many -t collect prepare classify synthesize publish --month=2024-01/,
+    );
+    expect(run.output).toMatch(/month 2024-02: nx run-many .*--month=2024-02/);
+    expect(run.output).toMatch(/global steps: nx run-many -t merge dataset report/);
+    expect(existsSync(ws.path('data/collect'))).toBe(false);
+  });
+
+  it('runs scrape-repos, every month and the global steps, and logs to data/logs/<date>.log', async () => {
+    const run = await runUpdate();
+    expect(run.status, run.output).toBe(0);
+    for (const repo of REPOS) {
+      for (const month of ['2024-01', '2024-02'])
+        expect(ws.exists(`data/classify/${repo.replace('/', '__')}/${month}/classified.parquet`)).toBe(true);
+    }
+    expect(ws.exists('data/master/master.parquet')).toBe(true);
+    expect(ws.exists('data/dataset/README.md')).toBe(true);
+    const log = readFileSync(todayLog(), 'utf8');
+    for (const title of ['scrape-repos', 'month 2024-01', 'month 2024-02', 'global steps'])
+      expect(log).toContain(`=== ${title}:`);
+    expect(ws.exists('data/update.lock')).toBe(false);
+    uninterrupted = fingerprint();
+    expect(Object.keys(uninterrupted).length).toBeGreaterThan(8);
+  });
+
+  it('a second run while one holds the lock exits 3 naming its PID; a lock of a dead PID is taken over', async () => {
+    const holder = spawn('sleep', ['60']);
+    try {
+      ws.write(
+        'data/update.lock',
+        JSON.stringify({ pid: holder.pid, startedAt: new Date().toISOString(), command: 'update' }),
+      );
+      const blocked = await runUpdate();
+      expect(blocked.status).toBe(3);
+      expect(blocked.output).toContain(`PID ${holder.pid}`);
+    } finally {
+      holder.kill('SIGKILL');
+    }
+    const dead = spawnSync('true').pid;
+    ws.write('data/update.lock', JSON.stringify({ pid: dead, startedAt: new Date().toISOString(), command: 'update' }));
+    const takeover = await runUpdate();
+    expect(takeover.status, takeover.output).toBe(0);
+    expect(takeover.output).toContain(`its holder (PID ${dead}) is gone`);
+    expect(fingerprint()).toEqual(uninterrupted);
+  });
+
+  it('SIGKILLed in the middle and run again: completes, redoes no finished task, byte-identical tables', async () => {
+    for (const dir of [...OUTPUT_DIRS, 'data/repos', '.nx/cache', 'data/memo', 'data/logs'])
+      rmSync(ws.path(dir), { recursive: true, force: true });
+    const first = startUpdate(WINDOW);
+    // Wait until the first month is done and the second has started, then kill the whole group.
+    const deadline = Date.now() + 240_000;
+    while (!first.output().includes('=== month 2024-02:') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(first.output()).toContain('=== month 2024-02:');
+    process.kill(-(first.child.pid as number), 'SIGKILL');
+    const killed = await first.done;
+    expect(killed.status).toBeNull();
+    expect(ws.exists('data/update.lock')).toBe(true);
+
+    const again = await runUpdate();
+    expect(again.status, again.output).toBe(0);
+    // Every task of the finished month comes from Nx's cache: nothing finished is redone.
+    const month1 = section(readFileSync(todayLog(), 'utf8'), 'month 2024-01');
+    expect(month1).toMatch(/from the cache instead of running the command for (\d+) out of \1 tasks/);
+    expect(fingerprint()).toEqual(uninterrupted);
+  });
+});
