@@ -59,6 +59,7 @@ def discover(conf):
     if not os.path.isdir(root):
         fail(f"benchmark_dir {root} does not exist", 1)
     sys.path.insert(0, os.path.dirname(root))
+    package = os.path.basename(root.rstrip(os.sep)) if os.path.isfile(os.path.join(root, "__init__.py")) else None
     found = {}
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
@@ -71,19 +72,25 @@ def discover(conf):
                 rel = rel[: -len("__init__")].rstrip(".")
                 if not rel:
                     continue
-            spec = importlib.util.spec_from_file_location(rel, path)
-            module = importlib.util.module_from_spec(spec)
+            # Like asv: a benchmark folder with __init__.py is a package named after the folder, so
+            # its modules may import each other relatively; names drop the package prefix.
             try:
-                spec.loader.exec_module(module)
+                if package:
+                    module = importlib.import_module(f"{package}.{rel}")
+                else:
+                    spec = importlib.util.spec_from_file_location(rel, path)
+                    module = importlib.util.module_from_spec(spec)
+                    spec.loader.exec_module(module)
             except Exception:
                 traceback.print_exc()
                 fail(f"error importing benchmark module {rel}", 1)
+            own = module.__name__
             for attr, value in sorted(vars(module).items()):
-                if inspect.isclass(value) and getattr(value, "__module__", None) == rel:
+                if inspect.isclass(value) and getattr(value, "__module__", None) == own:
                     for meth in sorted(dir(value)):
                         if bench_type(meth):
                             found[f"{rel}.{attr}.{meth}"] = (value, meth)
-                elif inspect.isfunction(value) and bench_type(attr) and value.__module__ == rel:
+                elif inspect.isfunction(value) and bench_type(attr) and value.__module__ == own:
                     found[f"{rel}.{attr}"] = (None, value)
     return found
 
