@@ -139,6 +139,10 @@ describe.sequential('datasmith update (real CLI, real Nx)', { timeout: 300_000 }
     );
     expect(run.output).toMatch(/month 2024-02: nx run-many .*--month=2024-02/);
     expect(run.output).toMatch(/global steps: nx run-many -t merge dataset report/);
+    // Nothing has run yet: the first tasks would run, the ones reading their outputs follow them.
+    expect(run.output).toMatch(/would run\s+repo-o1__alpha:collect/);
+    expect(run.output).toMatch(/after upstream\s+repo-o1__alpha:classify/);
+    expect(run.output).toMatch(/would run\s+repos:scrape-repos/);
     expect(existsSync(ws.path('data/collect'))).toBe(false);
   });
 
@@ -157,6 +161,17 @@ describe.sequential('datasmith update (real CLI, real Nx)', { timeout: 300_000 }
     expect(ws.exists('data/update.lock')).toBe(false);
     uninterrupted = fingerprint();
     expect(Object.keys(uninterrupted).length).toBeGreaterThan(8);
+
+    // Now every task is in Nx's cache, and the dry run says so.
+    const dry = await runUpdate([...WINDOW, '--dry-run']);
+    expect(dry.status, dry.output).toBe(0);
+    const totals = [...dry.output.matchAll(/(\d+) tasks: (\d+) cached, (\d+) would run, (\d+) after upstream/g)];
+    expect(totals.map((m) => [m[1], m[2]])).toEqual([
+      ['1', '1'],
+      ['6', '6'],
+      ['6', '6'],
+      ['2', '2'],
+    ]);
   });
 
   it('a second run while one holds the lock exits 3 naming its PID; a lock of a dead PID is taken over', async () => {

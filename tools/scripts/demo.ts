@@ -9,7 +9,14 @@ import { monthRange } from '@datasmith/paths';
 
 const root = resolve(import.meta.dirname, '../..');
 const demoConfig = 'tools/demo/datasmith.demo.json';
-const env = { ...process.env, DATASMITH_CONFIG: demoConfig, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' };
+const registry = process.env.DATASMITH_IMAGE_REGISTRY ?? 'http://127.0.0.1:5000';
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  DATASMITH_CONFIG: demoConfig,
+  NX_DAEMON: 'false',
+  NX_NO_CLOUD: 'true',
+  NX_TUI: 'false',
+};
 const nxBin = resolve(root, 'node_modules/nx/dist/bin/nx.js');
 
 /** Per-repository targets in pipeline order; Nx skips the ones a project does not have yet. */
@@ -30,6 +37,19 @@ const config = JSON.parse(readFileSync(resolve(root, demoConfig), 'utf8')) as {
   months: { from: string; to: string };
 };
 const started = Date.now();
+// The real components the demo uses: a Docker engine (synthesize) and a local registry (publish). Without
+// them the demo still runs to the end: synthesize records `engine_unreachable` per task and publish
+// keeps images local.
+if (spawnSync('docker', ['info'], { stdio: 'ignore' }).status !== 0) {
+  spawnSync('bash', ['tools/scripts/ensure-docker'], { cwd: root, stdio: 'inherit' });
+}
+if (!process.env.DATASMITH_IMAGE_REGISTRY) {
+  const registryUp = spawnSync('bash', ['tools/scripts/start-registry'], { cwd: root, stdio: 'inherit' });
+  if (registryUp.status === 0) env.DATASMITH_IMAGE_REGISTRY = registry;
+  else process.stdout.write('demo: no local registry (tools/scripts/start-registry failed): images stay local\n');
+} else {
+  env.DATASMITH_IMAGE_REGISTRY = registry;
+}
 run('generate the demo store', process.execPath, ['--import', 'tsx', 'tools/demo/src/main.ts', '--out', config.store]);
 run('scrape-repos', process.execPath, [nxBin, 'run', 'repos:scrape-repos', '--output-style=static']);
 for (const month of monthRange(config.months.from, config.months.to)) {

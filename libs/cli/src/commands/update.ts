@@ -3,6 +3,7 @@ import { secretValues } from '@datasmith/config';
 import { InputError } from '@datasmith/errors';
 import { type MonthWindow, dataLayout, monthRange } from '@datasmith/paths';
 import { acquireLock } from '../update/lock';
+import { type PlannedTask, planNxTasks } from '../update/nx-plan';
 import { createNxRunner } from '../update/nx-runner';
 import type { RegisterCommand } from './index';
 import { intOption } from './shared';
@@ -26,6 +27,28 @@ interface UpdateOptions {
 
 const PER_REPO_TARGETS = ['collect', 'prepare', 'classify', 'synthesize', 'publish'];
 const GLOBAL_TARGETS = ['merge', 'dataset', 'report'];
+
+/** One Nx invocation of an update. */
+interface UpdateStep {
+  title: string;
+  targets: string[];
+  /** Only these projects (`nx run`), else every project with the targets (`nx run-many`). */
+  projects?: string[];
+  overrides: Record<string, string>;
+}
+
+const DRY_RUN_LABELS: Record<PlannedTask['status'], string> = {
+  cached: 'cached        ',
+  run: 'would run     ',
+  'after-upstream': 'after upstream',
+};
+
+function nxArgs(step: UpdateStep, parallel: string): string[] {
+  const flags = Object.entries(step.overrides).map(([k, v]) => `--${k}=${v}`);
+  if (step.projects?.length === 1 && step.targets.length === 1)
+    return ['run', `${step.projects[0]}:${step.targets[0]}`, ...flags, '--output-style=static'];
+  return ['run-many', '-t', ...step.targets, ...flags, '--output-style=static', parallel];
+}
 
 /** `YYYY-MM-01` (or `YYYY-MM`) → the month it starts; anything else is refused. */
 export function parseMonthStart(value: string, flag: string): string {
@@ -63,7 +86,7 @@ export const registerUpdate: RegisterCommand = (program, context) => {
     )
     .requiredOption('--start-date <date>', 'first month, YYYY-MM-01 (UTC)')
     .requiredOption('--end-date <date>', 'end month, exclusive, YYYY-MM-01; not in the future')
-    .option('--dry-run', 'print the Nx commands and the tasks they would run, run nothing')
+    .option('--dry-run', 'print the Nx commands and their tasks, cached or to run (hashed as Nx does), run nothing')
     .option('--skip-existing', 'do not rebuild or re-push images that exist (original flag)')
     .option('--max-workers <n>', 'Nx --parallel (original flag)', intOption('--max-workers'), 2)
     .option('--config <file>', 'datasmith config (default: DATASMITH_CONFIG or datasmith.config.json)')
@@ -93,16 +116,25 @@ export const registerUpdate: RegisterCommand = (program, context) => {
       };
       for (const [key, value] of Object.entries(overrides)) if (value !== undefined) env[key] = value;
       const parallel = `--parallel=${Math.max(1, options.maxWorkers)}`;
-      const plan: Array<[string, string[]]> = [
-        ['scrape-repos', ['run', 'repos:scrape-repos', '--output-style=static']],
-        ...months.map((m): [string, string[]] => [
-          `month ${m.key}`,
-          ['run-many', '-t', ...PER_REPO_TARGETS, `--month=${m.key}`, '--output-style=static', parallel],
-        ]),
-        ['global steps', ['run-many', '-t', ...GLOBAL_TARGETS, '--output-style=static', parallel]],
+      const plan: UpdateStep[] = [
+        { title: 'scrape-repos', targets: ['scrape-repos'], projects: ['repos'], overrides: {} },
+        ...months.map((m) => ({ title: `month ${m.key}`, targets: PER_REPO_TARGETS, overrides: { month: m.key } })),
+        { title: 'global steps', targets: GLOBAL_TARGETS, overrides: {} },
       ];
       if (options.dryRun) {
-        for (const [title, args] of plan) ctx.print(`${title}: nx ${args.join(' ')}`);
+        // Nx computes hashes in this process: it must see the environment the run would have.
+        for (const [key, value] of Object.entries(env)) if (value !== undefined) process.env[key] = value;
+        for (const step of plan) {
+          ctx.print(`${step.title}: nx ${nxArgs(step, parallel).join(' ')}`);
+          const tasks = await planNxTasks(ctx.cwd, step.targets, step.overrides, step.projects);
+          const count = (status: PlannedTask['status']) => tasks.filter((t) => t.status === status).length;
+          for (const task of tasks) ctx.print(`  ${DRY_RUN_LABELS[task.status]} ${task.id}`);
+          ctx.print(
+            `  ${tasks.length} tasks: ${count('cached')} cached, ${count('run')} would run, ${count('after-upstream')} after upstream`,
+          );
+        }
+        if (months.length > 0)
+          ctx.print('(projects come from the repository list; scrape-repos may add some when it runs)');
         return;
       }
       const release = await acquireLock(
@@ -119,7 +151,7 @@ export const registerUpdate: RegisterCommand = (program, context) => {
         echo: (text) => process.stdout.write(text),
       });
       try {
-        for (const [title, args] of plan) await runner.run(title, args);
+        for (const step of plan) await runner.run(step.title, nxArgs(step, parallel));
         ctx.print(`update: ${months.length} month(s) done; log ${logFile}`);
       } finally {
         await runner.close();
