@@ -7,7 +7,7 @@ import { DEFAULT_MIN_GATE_SCORE, perfGate } from './gate';
 import { detectSignals } from './signals';
 
 /** Bump when the same commits would now give different prepared rows (gate, limits, columns). */
-export const PREPARE_CODE_VERSION = 'prepare-1';
+export const PREPARE_CODE_VERSION = 'prepare-2';
 
 /** Limits of the original's crude filter (reference §5.1), as options. */
 export interface PrepareOptions {
@@ -20,7 +20,10 @@ export interface PrepareOptions {
    * tokens: a header-only diff (empty file, mode change, binary) has 0. Default 5.
    */
   minPatchTokens?: number;
-  /** Drop when the patch has this many tokens or more (the original's DSPY_MAX_TOKENS). Default 16000. */
+  /**
+   * Drop when the patch has this many tokens or more (the original's DSPY_MAX_TOKENS) and the gate
+   * fails the row; a gated row is kept and the llm backend reads its first this-many tokens. Default 16000.
+   */
   maxPatchTokens?: number;
   /** Minimum gate score when the title/message has no strong performance wording. Default 2. */
   minGateScore?: number;
@@ -92,17 +95,22 @@ function nFilesChanged(filesChanged: string): number {
   return paths.length;
 }
 
-/** The size-limit drop of a row, or null when it is within every limit. */
+/**
+ * The size-limit drop of a row, or null when it is within every limit. The token limit drops only
+ * rows the gate fails: a likely performance PR is never lost to its patch's length (the llm
+ * backend reads the first `maxPatchTokens` of it instead).
+ */
 function sizeDrop(
   row: { total_changes: number; n_files_changed: number; n_patch_tokens: number | null; patch: string | null },
   o: NormalizedPrepareOptions,
+  gatePassed: boolean,
 ): { reason: DropReason; why: string } | null {
   if (row.total_changes >= o.maxTotalChanges)
     return { reason: 'too_large', why: `total_changes ${row.total_changes} >= ${o.maxTotalChanges}` };
   if (row.n_files_changed >= o.maxFilesChanged)
     return { reason: 'too_many_files', why: `n_files_changed ${row.n_files_changed} >= ${o.maxFilesChanged}` };
   if (row.n_patch_tokens === null) return { reason: 'patch_unavailable', why: 'no patch' };
-  if (row.n_patch_tokens >= o.maxPatchTokens)
+  if (row.n_patch_tokens >= o.maxPatchTokens && !gatePassed)
     return { reason: 'too_many_tokens', why: `n_patch_tokens ${row.n_patch_tokens} >= ${o.maxPatchTokens}` };
   const changed = changedLineTokens(row.patch ?? '');
   if (changed < o.minPatchTokens)
@@ -132,7 +140,7 @@ export function prepareRow(row: CommitRow, options: NormalizedPrepareOptions): P
       perf_gate_explanation: `dropped upstream (${row.drop_reason ?? 'unspecified'}); ${verdict.explanation}`,
     };
   }
-  const drop = sizeDrop(base, options);
+  const drop = sizeDrop(base, options, verdict.candidate);
   if (drop) {
     return {
       ...base,
@@ -142,12 +150,16 @@ export function prepareRow(row: CommitRow, options: NormalizedPrepareOptions): P
       perf_gate_explanation: `${drop.reason}: ${drop.why}; ${verdict.explanation}`,
     };
   }
+  const long =
+    base.n_patch_tokens !== null && base.n_patch_tokens >= options.maxPatchTokens
+      ? `; n_patch_tokens ${base.n_patch_tokens} >= ${options.maxPatchTokens}: kept, the llm backend reads the first ${options.maxPatchTokens}`
+      : '';
   return {
     ...base,
     kept: verdict.candidate,
     drop_reason: verdict.candidate ? null : 'not_perf_candidate',
     is_perf_candidate: verdict.candidate,
-    perf_gate_explanation: verdict.explanation,
+    perf_gate_explanation: `${verdict.explanation}${long}`,
   };
 }
 
