@@ -57,6 +57,18 @@ export function isCompiledPath(path: string): boolean {
   return COMPILED_EXT.test(path);
 }
 
+/**
+ * Code that is not part of the library at run time: development tools and scripts, build helpers
+ * and packaging files, vendored build systems, typing stubs and test utilities.
+ */
+const NOT_RUNTIME_PATH =
+  /(^|\/)(tools|scripts|_build_utils|build_utils|vendored-[^/]*|\.spin|ci|typing|testing)\/|\.pyi$|(^|\/)(meson\.build|meson\.options|meson_options\.txt|setup\.py|setup\.cfg|pyproject\.toml|requirements[^/]*\.txt|environment[^/]*\.ya?ml|\.git\w*|\.mailmap)$/i;
+
+/** A code path that runs as part of the library (not tooling, build files, stubs or test helpers). */
+export function isRuntimeCodePath(path: string): boolean {
+  return classifyPath(path) === 'code' && !isBenchmarkPath(path) && !NOT_RUNTIME_PATH.test(path);
+}
+
 /** What the gate and the rules classifier read from a row, computed once. */
 export interface RowFeatures {
   title: string;

@@ -3,7 +3,7 @@ import { type StepSummary, summarizeRows } from '@datasmith/progress';
 import type { CommitRow, DropReason, PreparedRow } from '@datasmith/tables';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { parsePatch, rowFeatures } from './features';
-import { DEFAULT_MIN_GATE_SCORE, perfGate } from './gate';
+import { DEFAULT_MIN_GATE_SCORE, type GateMode, perfGate, runtimeCodePath } from './gate';
 import { detectSignals } from './signals';
 
 /** Bump when the same commits would now give different prepared rows (gate, limits, columns). */
@@ -27,6 +27,8 @@ export interface PrepareOptions {
   maxPatchTokens?: number;
   /** Minimum gate score when the title/message has no strong performance wording. Default 2. */
   minGateScore?: number;
+  /** `evidence` (default) or `recall`: also pass every runtime-code change without a non-performance prefix. */
+  gateMode?: GateMode;
   /**
    * Fetch `patch` from GitHub where the mirror lacks objects. Placeholder until the GitHub source
    * lands: with the offline store every patch comes from git, so this changes nothing.
@@ -44,6 +46,7 @@ export const DEFAULT_PREPARE_OPTIONS: NormalizedPrepareOptions = {
   minPatchTokens: 5,
   maxPatchTokens: 16_000,
   minGateScore: DEFAULT_MIN_GATE_SCORE,
+  gateMode: 'evidence',
   fetchPatches: false,
 };
 
@@ -124,7 +127,12 @@ export function prepareRow(row: CommitRow, options: NormalizedPrepareOptions): P
   const total_changes = row.total_additions + row.total_deletions;
   // An empty files_changed means no paths; the original counted it as one file.
   const n_files_changed = nFilesChanged(row.files_changed);
-  const verdict = perfGate(detectSignals(rowFeatures(row)), options.minGateScore);
+  const features = rowFeatures(row);
+  const verdict = perfGate(
+    detectSignals(features),
+    options.minGateScore,
+    options.gateMode === 'recall' ? { runtimeCode: runtimeCodePath(features) } : undefined,
+  );
   const base = {
     ...row,
     n_patch_tokens,
