@@ -34,11 +34,12 @@ export {
   PREPARE_CODE_VERSION,
 } from './prepare/prepare';
 export type { GateVerdict } from './prepare/gate';
-export { perfGate, GATE_WEIGHTS, DEFAULT_MIN_GATE_SCORE } from './prepare/gate';
+export type { GateMode } from './prepare/gate';
+export { perfGate, GATE_WEIGHTS, DEFAULT_MIN_GATE_SCORE, GATE_MODES, runtimeCodePath } from './prepare/gate';
 export type { SignalId, Signals, SignalWeights, ScoredSignal } from './prepare/signals';
 export { SIGNAL_IDS, detectSignals, scoreSignals } from './prepare/signals';
 export type { PatchFile, RowFeatures } from './prepare/features';
-export { parsePatch, rowFeatures, isBenchmarkPath, isCompiledPath } from './prepare/features';
+export { parsePatch, rowFeatures, isBenchmarkPath, isCompiledPath, isRuntimeCodePath } from './prepare/features';
 export type {
   ClassifyOptions,
   ClassifyInput,

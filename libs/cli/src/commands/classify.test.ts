@@ -7,6 +7,7 @@ import { type FakeOpenAiServer, type FakeReply, type FakeRequest, startFakeOpenA
 import { normalizePrepareOptions, prepareRow } from '@datasmith/steps';
 import { ClassifiedRow, PreparedRow, readTable, writeTable } from '@datasmith/tables';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { runCli, testCommit } from './cli-test-helpers';
 
 const exists = (p: string) =>
@@ -153,6 +154,41 @@ describe('datasmith classify', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
   });
+
+  const badTables: Array<[string, z.ZodObject<z.ZodRawShape>, (r: PreparedRow) => Record<string, unknown>, RegExp]> = [
+    [
+      'missing columns',
+      PreparedRow.omit({ is_perf_candidate: true, n_patch_tokens: true }),
+      (r: PreparedRow) => {
+        const { is_perf_candidate: _c, n_patch_tokens: _t, ...rest } = r;
+        return rest;
+      },
+      /^datasmith classify: Invalid table: .*bad\.parquet is missing column\(s\) (n_patch_tokens, is_perf_candidate|is_perf_candidate, n_patch_tokens)\n$/,
+    ],
+    [
+      'a wrong type',
+      PreparedRow.extend({ kept: z.string() }),
+      (r: PreparedRow) => ({ ...r, kept: String(r.kept) }),
+      /^datasmith classify: Invalid row: .*bad\.parquet row 0, kept: Invalid input: expected boolean, received string[^\n]*\n$/,
+    ],
+  ];
+  it.each(badTables)(
+    'rejects %s in one line, naming them, and writes nothing',
+    async (_name, schema, shape, message) => {
+      const cwd = await mkdtemp(join(root, 'bad-table-'));
+      await writeTable(join(cwd, 'bad.parquet'), schema, prepared.map(shape), ['pr_number']);
+      const run = await runCli(
+        ['classify', '--in', 'bad.parquet', '--out', 'perf.parquet', '--out-raw', 'classified.parquet'],
+        {
+          cwd,
+        },
+      );
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(message);
+      expect(run.stdout).toBe('');
+      expect(await readdir(cwd)).toEqual(['bad.parquet']);
+    },
+  );
 
   it('resumes after SIGKILL: finished rows are memo hits and the tables are byte-identical', async () => {
     const reference = await mkdtemp(join(root, 'ref-'));

@@ -59,6 +59,22 @@ describe('datasmith prepare', () => {
     expect((await readFile(out)).equals(bytes)).toBe(true);
   });
 
+  it('--gate-mode recall also passes runtime-code changes; an unknown mode is refused', async () => {
+    const recall = await runCli(
+      ['prepare', '--in', 'commits.parquet', '--out', 'recall.parquet', '--gate-mode', 'recall'],
+      { cwd: dir },
+    );
+    expect(recall.code).toBe(0);
+    const table = await readTable(join(dir, 'recall.parquet'), PreparedRow);
+    expect(table.find((r) => r.pr_number === 2)).toMatchObject({ is_perf_candidate: true, drop_reason: null });
+    expect(table.find((r) => r.pr_number === 2)?.perf_gate_explanation).toMatch(/^gate pass \(recall mode: /);
+    const bad = await runCli(['prepare', '--in', 'commits.parquet', '--out', 'x.parquet', '--gate-mode', 'all'], {
+      cwd: dir,
+    });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('datasmith prepare: Invalid --gate-mode: "all"; expected evidence or recall\n');
+  });
+
   it('works in partition mode on the data layout', async () => {
     const layout = dataLayout('data');
     const input = join(dir, layout.tablePath('collect', 'acme/widgets', '2024-05', 'commits'));

@@ -1,5 +1,5 @@
 import { InputError } from '@datasmith/errors';
-import { DEFAULT_PREPARE_OPTIONS, prepare } from '@datasmith/steps';
+import { DEFAULT_PREPARE_OPTIONS, GATE_MODES, type GateMode, prepare } from '@datasmith/steps';
 import { CLASSIFY_TABLE_KEYS, CommitRow, PreparedRow, readTable, writeTable } from '@datasmith/tables';
 import type { RegisterCommand } from './index';
 import { type PartitionOptions, intOption, reportSummary, resolvePartition } from './shared';
@@ -16,6 +16,7 @@ interface PrepareCliOptions extends PartitionOptions {
   minPatchTokens: number;
   maxPatchTokens?: number;
   minGateScore: number;
+  gateMode: string;
   tokenEncoding: string;
   json?: boolean;
 }
@@ -67,6 +68,11 @@ export const registerPrepare: RegisterCommand = (program, context) => {
       intOption('--min-gate-score'),
       d.minGateScore,
     )
+    .option(
+      '--gate-mode <mode>',
+      'evidence: pass on performance evidence; recall: also pass every runtime-code change without a non-performance title prefix',
+      d.gateMode,
+    )
     .option('--token-encoding <name>', 'tokenizer encoding (only o200k_base)', 'o200k_base')
     .option('--json', 'print the summary as JSON')
     .addHelpText(
@@ -79,6 +85,9 @@ export const registerPrepare: RegisterCommand = (program, context) => {
         throw new InputError(
           `Invalid --token-encoding: ${JSON.stringify(options.tokenEncoding)}; only o200k_base is supported`,
         );
+      }
+      if (!GATE_MODES.includes(options.gateMode as GateMode)) {
+        throw new InputError(`Invalid --gate-mode: ${JSON.stringify(options.gateMode)}; expected evidence or recall`);
       }
       const partition = resolvePartition('prepare', options);
       const input = partition ? partition.input('collect', 'commits') : (options.in ?? options.input);
@@ -97,6 +106,7 @@ export const registerPrepare: RegisterCommand = (program, context) => {
             minPatchTokens: options.minPatchTokens,
             maxPatchTokens,
             minGateScore: options.minGateScore,
+            gateMode: options.gateMode as GateMode,
             fetchPatches: Boolean(options.fetchPatches),
           },
         },

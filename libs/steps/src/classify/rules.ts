@@ -3,7 +3,7 @@ import type { RowFeatures } from '../prepare/features';
 import { type SignalWeights, type Signals, describeHits, scoreSignals } from '../prepare/signals';
 
 /** Bump when the rules would now decide the same row differently. Recorded as `prompt_version`. */
-export const RULES_VERSION = 'rules-1';
+export const RULES_VERSION = 'rules-2';
 
 /**
  * Rules weights (precision first, unlike the gate): a performance word in the title or message
@@ -13,14 +13,17 @@ export const RULES_VERSION = 'rules-1';
 export const RULES_WEIGHTS: SignalWeights = {
   headline_perf_prefix: 5,
   headline_perf_strong: 4,
-  headline_perf_medium: 1,
+  headline_perf_medium: 3,
   headline_negative_prefix: -5,
   headline_negative: -2,
   headline_bugfix: -2,
-  body_perf_strong: 2,
+  body_perf_strong: 3,
   body_perf_medium: 0,
   body_measurement: 3,
   paths_benchmarks: 1,
+  branch_perf: 3,
+  paths_compiled: 1,
+  paths_simd: 1,
   patch_cache: 1,
   patch_parallel: 1,
   patch_simd: 1,
@@ -28,7 +31,7 @@ export const RULES_WEIGHTS: SignalWeights = {
   patch_vectorized_loop: 1,
   patch_perf_comment: 1,
   patch_data_structure: 1,
-  patch_allocation: 0,
+  patch_allocation: 1,
   patch_loops_changed: 0,
 };
 

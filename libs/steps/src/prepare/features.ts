@@ -57,13 +57,33 @@ export function isCompiledPath(path: string): boolean {
   return COMPILED_EXT.test(path);
 }
 
+/**
+ * Code that is not part of the library at run time: development tools and scripts, build helpers
+ * and packaging files, vendored build systems, typing stubs and test utilities.
+ */
+const NOT_RUNTIME_PATH =
+  /(^|\/)(tools|scripts|_build_utils|build_utils|vendored-[^/]*|\.spin|ci|typing|testing)\/|\.pyi$|(^|\/)(meson\.build|meson\.options|meson_options\.txt|setup\.py|setup\.cfg|pyproject\.toml|requirements[^/]*\.txt|environment[^/]*\.ya?ml|\.git\w*|\.mailmap)$/i;
+
+/** A code path that runs as part of the library (not tooling, build files, stubs or test helpers). */
+export function isRuntimeCodePath(path: string): boolean {
+  return classifyPath(path) === 'code' && !isBenchmarkPath(path) && !NOT_RUNTIME_PATH.test(path);
+}
+
 /** What the gate and the rules classifier read from a row, computed once. */
 export interface RowFeatures {
   title: string;
   /** The commit message without its merge boilerplate line. */
   message: string;
-  /** The PR body without HTML comments (PR templates) and without code fences. */
+  /** The first line of `message`: with `title`, the headline the gate reads. */
+  subject: string;
+  /**
+   * The PR body without HTML comments (PR templates), plus the rest of the commit message when it
+   * says something the body does not (a squash commit's message is often the whole PR description,
+   * and a store without PR files has no other body).
+   */
   body: string;
+  /** The PR's head branch from git's `Merge pull request #N from user/branch` line ('' when unknown). */
+  branch: string;
   paths: string[];
   files: PatchFile[];
   /** Files that are code (not tests, docs, benchmarks, CI or examples). */
@@ -89,6 +109,24 @@ export function stripMergeBoilerplate(message: string): string {
     .trim();
 }
 
+/** The head branch named by a `Merge pull request #N from user/branch` line, without the user. */
+export function mergeBranch(message: string): string {
+  const from = /^Merge pull request #\d+ from (\S+)/m.exec(message)?.[1] ?? '';
+  return from.includes('/') ? from.slice(from.indexOf('/') + 1) : from;
+}
+
+/** Joins the PR body and the commit message's body, once when one already holds the other. */
+function mergedBody(prBody: string, messageBody: string): string {
+  const normalize = (text: string) => text.replace(/\s+/g, ' ').trim();
+  if (!messageBody) return prBody;
+  if (!prBody) return messageBody;
+  const a = normalize(prBody);
+  const b = normalize(messageBody);
+  if (a.includes(b)) return prBody;
+  if (b.includes(a)) return messageBody;
+  return `${prBody}\n\n${messageBody}`;
+}
+
 /** Computes the features of a row from its title, body, message, changed paths and patch. */
 export function rowFeatures(row: {
   pr_title: string;
@@ -104,10 +142,16 @@ export function rowFeatures(row: {
     .filter(Boolean);
   const allPaths = paths.length > 0 ? paths : files.map((f) => f.path);
   const codeFiles = files.filter((f) => classifyPath(f.path) === 'code' && !isBenchmarkPath(f.path));
+  const message = stripMergeBoilerplate(row.message);
+  const newline = message.indexOf('\n');
+  const subject = (newline === -1 ? message : message.slice(0, newline)).trim();
+  const messageBody = newline === -1 ? '' : message.slice(newline + 1).trim();
   return {
     title: row.pr_title.trim(),
-    message: stripMergeBoilerplate(row.message),
-    body: stripHtmlComments(row.pr_body).trim(),
+    message,
+    subject,
+    body: mergedBody(stripHtmlComments(row.pr_body).trim(), stripHtmlComments(messageBody).trim()),
+    branch: mergeBranch(row.message),
     paths: allPaths,
     files,
     codeFiles,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { rowFeatures } from './features';
 import { commitRow, makePatch } from './fixtures';
-import { perfGate } from './gate';
+import { perfGate, runtimeCodePath } from './gate';
 import { detectSignals } from './signals';
 
 const plainPatch = makePatch({ 'pkg/core.py': { add: ['    value = int(text)'], remove: ['    value = text'] } });
@@ -134,5 +134,43 @@ describe('perfGate', () => {
     const b = perfGate(detectSignals(rowFeatures(row)));
     expect(a).toEqual(b);
     expect(a.explanation).toBe('gate pass (performance wording in title/message): headline_perf_strong(+3 "Speed up")');
+  });
+});
+
+describe('perfGate in recall mode', () => {
+  const verdictOf = (title: string, patch: string) => {
+    const f = rowFeatures(commitRow({ pr_title: title, message: `${title} (#1)`, patch }));
+    return perfGate(detectSignals(f), undefined, { runtimeCode: runtimeCodePath(f) });
+  };
+  it.each([
+    ['a bug fix in library code passes', 'BUG: fix crash on empty input', plainPatch, true],
+    ['a feature in library code passes', 'ENH: add axis argument to foo', plainPatch, true],
+    ['MAINT is not a non-performance prefix', 'MAINT: tidy', plainPatch, true],
+    ['DOC prefix fails', 'DOC: fix typo in docstring', plainPatch, false],
+    ['BLD prefix fails', 'BLD: bump meson', plainPatch, false],
+    [
+      'typing stubs only fail',
+      'ENH: add overloads',
+      makePatch({ 'pkg/core.pyi': { add: ['def f() -> int: ...'] } }),
+      false,
+    ],
+    ['dev tools only fail', 'Add a release script', makePatch({ 'tools/changelog.py': { add: ['x = 1'] } }), false],
+    [
+      'build files only fail',
+      'Add a build flag',
+      makePatch({ 'meson.build': { add: ["add_project_arguments('-O3')"] } }),
+      false,
+    ],
+  ] as const)('%s', (_name, title, patch, candidate) => {
+    const verdict = verdictOf(title, patch);
+    expect(verdict.candidate).toBe(candidate);
+    if (candidate && verdict.score < 2)
+      expect(verdict.explanation).toMatch(/^gate pass \(recall mode: runtime code changed \(pkg\/core\.py\)/);
+  });
+
+  it('is the evidence gate without the runtime-code rule', () => {
+    const f = rowFeatures(commitRow({ pr_title: 'BUG: fix crash on empty input', patch: plainPatch }));
+    expect(perfGate(detectSignals(f)).candidate).toBe(false);
+    expect(runtimeCodePath(f)).toBe('pkg/core.py');
   });
 });

@@ -1,3 +1,4 @@
+import { type RowFeatures, isRuntimeCodePath } from './features';
 import { type ScoredSignal, type SignalWeights, type Signals, describeHits, scoreSignals } from './signals';
 
 /**
@@ -16,6 +17,9 @@ export const GATE_WEIGHTS: SignalWeights = {
   body_perf_medium: 1,
   body_measurement: 2,
   paths_benchmarks: 2,
+  branch_perf: 3,
+  paths_compiled: 2,
+  paths_simd: 2,
   patch_cache: 2,
   patch_parallel: 2,
   patch_simd: 2,
@@ -30,6 +34,21 @@ export const GATE_WEIGHTS: SignalWeights = {
 /** Default minimum gate score. */
 export const DEFAULT_MIN_GATE_SCORE = 2;
 
+/**
+ * `evidence` (default): a row passes on performance evidence (the weights above). `recall`: it
+ * also passes whenever it changes runtime library code and its title has no non-performance prefix
+ * (`DOC:`, `TST:`, `TYP:`, `BLD:`, `CI:`, `REL:`, …), so only clearly non-performance work is
+ * removed before the LLM; on numpy this keeps nearly every labelled performance PR while passing
+ * about 43% of merged PRs (prepare/README.md).
+ */
+export type GateMode = 'evidence' | 'recall';
+export const GATE_MODES: readonly GateMode[] = ['evidence', 'recall'];
+
+/** The first changed runtime-code path of a row (recall mode), or undefined. */
+export function runtimeCodePath(f: Pick<RowFeatures, 'codeFiles'>): string | undefined {
+  return f.codeFiles.find((file) => isRuntimeCodePath(file.path))?.path;
+}
+
 /** The gate's verdict on a row's content (size limits are checked separately). */
 export interface GateVerdict {
   candidate: boolean;
@@ -43,12 +62,20 @@ export interface GateVerdict {
  * message, title, body, changed paths and patch. Candidate when the title or message has a
  * performance prefix or strong performance word, or when the weighted score reaches `minScore`.
  */
-export function perfGate(signals: Signals, minScore = DEFAULT_MIN_GATE_SCORE): GateVerdict {
+export function perfGate(
+  signals: Signals,
+  minScore = DEFAULT_MIN_GATE_SCORE,
+  recall?: { runtimeCode: string | undefined },
+): GateVerdict {
   const { score, hits } = scoreSignals(signals, GATE_WEIGHTS);
   const strongHeadline = signals.headline_perf_prefix !== undefined || signals.headline_perf_strong !== undefined;
-  const candidate = strongHeadline || score >= minScore;
+  const byEvidence = strongHeadline || score >= minScore;
+  const byRecall = !byEvidence && recall?.runtimeCode !== undefined && signals.headline_negative_prefix === undefined;
+  const candidate = byEvidence || byRecall;
   const why = strongHeadline
     ? 'performance wording in title/message'
-    : `score ${score} ${candidate ? '>=' : '<'} ${minScore}`;
+    : byRecall
+      ? `recall mode: runtime code changed (${recall?.runtimeCode}), no non-performance prefix; score ${score}`
+      : `score ${score} ${candidate ? '>=' : '<'} ${minScore}`;
   return { candidate, score, hits, explanation: `gate ${candidate ? 'pass' : 'fail'} (${why}): ${describeHits(hits)}` };
 }

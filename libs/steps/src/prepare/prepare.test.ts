@@ -36,7 +36,11 @@ describe('prepare', () => {
       { patch: 'diff --git a/pkg/py.typed b/pkg/py.typed\nnew file mode 100644\nindex 0000000..e69de29\n' },
       {},
     ],
-    ['too_many_tokens', {}, { maxPatchTokens: 10 }],
+    [
+      'too_many_tokens',
+      { pr_title: 'ENH: add axis argument', message: 'ENH: add axis argument (#1)' },
+      { maxPatchTokens: 10 },
+    ],
     ['patch_unavailable', { patch: null }, {}],
     ['not_perf_candidate', { pr_title: 'ENH: add axis argument', message: 'ENH: add axis argument (#1)' }, {}],
   ] as const)('drops with %s', (reason, overrides, options) => {
@@ -44,6 +48,15 @@ describe('prepare', () => {
     expect(out).toMatchObject({ kept: false, drop_reason: reason, is_perf_candidate: false });
     expect(out.perf_gate_explanation.startsWith(reason === 'not_perf_candidate' ? 'gate fail' : `${reason}:`)).toBe(
       true,
+    );
+  });
+
+  it('never drops a gated row for its token count: the llm backend reads the first maxPatchTokens', () => {
+    const out = prepareRow(commitRow(perf), normalizePrepareOptions({ maxPatchTokens: 10 }));
+    expect(out).toMatchObject({ kept: true, drop_reason: null, is_perf_candidate: true });
+    expect(out.n_patch_tokens).toBeGreaterThanOrEqual(10);
+    expect(out.perf_gate_explanation).toMatch(
+      /^gate pass .*; n_patch_tokens \d+ >= 10: kept, the llm backend reads the first 10$/,
     );
   });
 

@@ -3,11 +3,11 @@ import { type StepSummary, summarizeRows } from '@datasmith/progress';
 import type { CommitRow, DropReason, PreparedRow } from '@datasmith/tables';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { parsePatch, rowFeatures } from './features';
-import { DEFAULT_MIN_GATE_SCORE, perfGate } from './gate';
+import { DEFAULT_MIN_GATE_SCORE, type GateMode, perfGate, runtimeCodePath } from './gate';
 import { detectSignals } from './signals';
 
 /** Bump when the same commits would now give different prepared rows (gate, limits, columns). */
-export const PREPARE_CODE_VERSION = 'prepare-1';
+export const PREPARE_CODE_VERSION = 'prepare-2';
 
 /** Limits of the original's crude filter (reference §5.1), as options. */
 export interface PrepareOptions {
@@ -20,10 +20,15 @@ export interface PrepareOptions {
    * tokens: a header-only diff (empty file, mode change, binary) has 0. Default 5.
    */
   minPatchTokens?: number;
-  /** Drop when the patch has this many tokens or more (the original's DSPY_MAX_TOKENS). Default 16000. */
+  /**
+   * Drop when the patch has this many tokens or more (the original's DSPY_MAX_TOKENS) and the gate
+   * fails the row; a gated row is kept and the llm backend reads its first this-many tokens. Default 16000.
+   */
   maxPatchTokens?: number;
   /** Minimum gate score when the title/message has no strong performance wording. Default 2. */
   minGateScore?: number;
+  /** `evidence` (default) or `recall`: also pass every runtime-code change without a non-performance prefix. */
+  gateMode?: GateMode;
   /**
    * Fetch `patch` from GitHub where the mirror lacks objects. Placeholder until the GitHub source
    * lands: with the offline store every patch comes from git, so this changes nothing.
@@ -41,6 +46,7 @@ export const DEFAULT_PREPARE_OPTIONS: NormalizedPrepareOptions = {
   minPatchTokens: 5,
   maxPatchTokens: 16_000,
   minGateScore: DEFAULT_MIN_GATE_SCORE,
+  gateMode: 'evidence',
   fetchPatches: false,
 };
 
@@ -92,17 +98,22 @@ function nFilesChanged(filesChanged: string): number {
   return paths.length;
 }
 
-/** The size-limit drop of a row, or null when it is within every limit. */
+/**
+ * The size-limit drop of a row, or null when it is within every limit. The token limit drops only
+ * rows the gate fails: a likely performance PR is never lost to its patch's length (the llm
+ * backend reads the first `maxPatchTokens` of it instead).
+ */
 function sizeDrop(
   row: { total_changes: number; n_files_changed: number; n_patch_tokens: number | null; patch: string | null },
   o: NormalizedPrepareOptions,
+  gatePassed: boolean,
 ): { reason: DropReason; why: string } | null {
   if (row.total_changes >= o.maxTotalChanges)
     return { reason: 'too_large', why: `total_changes ${row.total_changes} >= ${o.maxTotalChanges}` };
   if (row.n_files_changed >= o.maxFilesChanged)
     return { reason: 'too_many_files', why: `n_files_changed ${row.n_files_changed} >= ${o.maxFilesChanged}` };
   if (row.n_patch_tokens === null) return { reason: 'patch_unavailable', why: 'no patch' };
-  if (row.n_patch_tokens >= o.maxPatchTokens)
+  if (row.n_patch_tokens >= o.maxPatchTokens && !gatePassed)
     return { reason: 'too_many_tokens', why: `n_patch_tokens ${row.n_patch_tokens} >= ${o.maxPatchTokens}` };
   const changed = changedLineTokens(row.patch ?? '');
   if (changed < o.minPatchTokens)
@@ -116,7 +127,12 @@ export function prepareRow(row: CommitRow, options: NormalizedPrepareOptions): P
   const total_changes = row.total_additions + row.total_deletions;
   // An empty files_changed means no paths; the original counted it as one file.
   const n_files_changed = nFilesChanged(row.files_changed);
-  const verdict = perfGate(detectSignals(rowFeatures(row)), options.minGateScore);
+  const features = rowFeatures(row);
+  const verdict = perfGate(
+    detectSignals(features),
+    options.minGateScore,
+    options.gateMode === 'recall' ? { runtimeCode: runtimeCodePath(features) } : undefined,
+  );
   const base = {
     ...row,
     n_patch_tokens,
@@ -132,7 +148,7 @@ export function prepareRow(row: CommitRow, options: NormalizedPrepareOptions): P
       perf_gate_explanation: `dropped upstream (${row.drop_reason ?? 'unspecified'}); ${verdict.explanation}`,
     };
   }
-  const drop = sizeDrop(base, options);
+  const drop = sizeDrop(base, options, verdict.candidate);
   if (drop) {
     return {
       ...base,
@@ -142,12 +158,16 @@ export function prepareRow(row: CommitRow, options: NormalizedPrepareOptions): P
       perf_gate_explanation: `${drop.reason}: ${drop.why}; ${verdict.explanation}`,
     };
   }
+  const long =
+    base.n_patch_tokens !== null && base.n_patch_tokens >= options.maxPatchTokens
+      ? `; n_patch_tokens ${base.n_patch_tokens} >= ${options.maxPatchTokens}: kept, the llm backend reads the first ${options.maxPatchTokens}`
+      : '';
   return {
     ...base,
     kept: verdict.candidate,
     drop_reason: verdict.candidate ? null : 'not_perf_candidate',
     is_perf_candidate: verdict.candidate,
-    perf_gate_explanation: verdict.explanation,
+    perf_gate_explanation: `${verdict.explanation}${long}`,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { RowFeatures } from './features';
+import { type RowFeatures, isCompiledPath } from './features';
 
 /**
  * Everything the gate and the rules classifier can see in a row, each with the text that showed it.
@@ -17,6 +17,9 @@ export const SIGNAL_IDS = [
   'body_perf_medium',
   'body_measurement',
   'paths_benchmarks',
+  'branch_perf',
+  'paths_compiled',
+  'paths_simd',
   'patch_cache',
   'patch_parallel',
   'patch_simd',
@@ -70,6 +73,9 @@ const PERF_STRONG: RegExp[] = [
   /\blazy (import|imports|load|loading|evaluation)\b|\blazily (import|load)/i,
   /\bmemory (usage|footprint|consumption|use|pressure)\b|\b(reduce|lower|less|decrease)\w* memory\b/i,
   /\bzero-?copy\b|\bprealloc\w*\b/i,
+  /\b(improv|increas|boost|better)\w*\s+(the\s+)?(\w+\s+)?(speed|runtime|run time|timings?)\b|\b(much|far|a lot) (better|higher) speed\b/i,
+  /\bwall[- ]?(clock[- ])?time\b|\bexecution time\b|\bruntime (cost|overhead|performance)\b/i,
+  /\bbranch-?less\b|\bhuge-?pages?\b/i,
 ];
 
 /** Words that often come with performance work but also with other work. */
@@ -86,7 +92,16 @@ const PERF_MEDIUM: RegExp[] = [
   /\b(lazy|lazily)\b/i,
   /\bshort-?circuit\w*\b|\bearly (return|exit)\b/i,
   /\bonce\b/i,
+  /\bhash[- ]?(map|table|set)s?\b|\bunordered[-_ ](set|map)\b|\blookup tables?\b/i,
+  /\bcop(y|ies|ying)\b|\b(inner )?loops?\b|\bdispatch(ed|ing)?\b|\bufuncs?\b|\bintrinsics?\b/i,
 ];
+
+/** A head branch named for speed work: `rayleigh-perf`, `speedup-unique`, `simd_sort`. */
+const PERF_BRANCH =
+  /(^|[-_/.])(perf|performance|speed|speedups?|fast|faster|fastpath|optim\w*|simd|vectori[sz]\w*|avx\w*|neon|sse\d*|vsx|accel\w*|cach(e|ing)|parallel\w*|hugepages?)(?=$|[-_/.\d])/i;
+
+/** Compiled-source paths that are about SIMD or CPU dispatch (`loops_*.dispatch.c.src`, `simd/`, `x86-simd-sort`). */
+const SIMD_PATH = /(simd|dispatch|intrinsic|avx|neon|highway|vsx|sse\d)/i;
 
 /** Words of work that is not about runtime performance. */
 const NEGATIVE: RegExp[] = [
@@ -155,15 +170,17 @@ export function detectSignals(f: RowFeatures): Signals {
   const put = (id: SignalId, evidence: string | undefined) => {
     if (evidence !== undefined && out[id] === undefined) out[id] = evidence;
   };
-  const headline = [f.title, f.message].filter(Boolean).join('\n');
-  put('headline_perf_prefix', PERF_PREFIX.exec(f.title)?.[0].trim() ?? PERF_PREFIX.exec(f.message)?.[0].trim());
+  // The headline is what names the change (title and commit subject); the message's further lines
+  // (a squash commit's list of commits, a PR description) are read as body.
+  const headline = [f.title, f.subject].filter(Boolean).join('\n');
+  put('headline_perf_prefix', PERF_PREFIX.exec(f.title)?.[0].trim() ?? PERF_PREFIX.exec(f.subject)?.[0].trim());
   put('headline_perf_strong', firstMatch(headline, PERF_STRONG));
   // A medium word counts only where no strong word did ("Speed up" is not also "speed").
   if (!out.headline_perf_strong) put('headline_perf_medium', firstMatch(headline, PERF_MEDIUM));
-  const titleLine = f.title || (f.message.split('\n')[0] ?? '');
+  const titleLine = f.title || f.subject;
   put('headline_negative_prefix', (NEGATIVE_PREFIX.exec(titleLine) ?? DOCS_TITLE.exec(titleLine))?.[0].trim());
   put('headline_negative', firstMatch(headline, NEGATIVE));
-  put('headline_bugfix', BUGFIX.exec(f.title || f.message)?.[0].trim());
+  put('headline_bugfix', BUGFIX.exec(titleLine)?.[0].trim());
   put('body_perf_strong', firstMatch(f.body, PERF_STRONG));
   if (!out.body_perf_strong) put('body_perf_medium', firstMatch(f.body, PERF_MEDIUM));
   put('body_measurement', firstMatch(f.body, MEASUREMENT));
@@ -172,6 +189,11 @@ export function detectSignals(f: RowFeatures): Signals {
       'paths_benchmarks',
       f.paths.find((p) => /bench/i.test(p)),
     );
+
+  put('branch_perf', PERF_BRANCH.exec(f.branch) ? f.branch.slice(0, 60) : undefined);
+  const compiled = f.codeFiles.filter((file) => isCompiledPath(file.path));
+  put('paths_compiled', compiled[0]?.path);
+  put('paths_simd', compiled.find((file) => SIMD_PATH.test(file.path))?.path);
 
   const added = f.codeFiles.flatMap((file) => file.added);
   const removed = f.codeFiles.flatMap((file) => file.removed);
