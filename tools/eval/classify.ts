@@ -47,7 +47,7 @@ const { values } = (() => {
         until: { type: 'string' },
         split: { type: 'string', default: '2023-01-01' },
         backends: { type: 'string', default: 'rules' },
-        'gate-mode': { type: 'string', default: 'evidence' },
+        'gate-mode': { type: 'string', default: 'recall' },
         reuse: { type: 'boolean', default: false },
         misses: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs
 import { startFakeOpenAiServer } from '@datasmith/llm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENABLED_REPO_STEPS } from './options';
-import { type NxRun, TestWorkspace } from './test-workspace';
+import { type NxRun, TestWorkspace, buildTwoMonthStore, pullJson } from './test-workspace';
 
 const REPOS = ['o1/alpha', 'o1/beta', 'o2/gamma'] as const;
 const PROJECTS = REPOS.map((r) => `repo-${r.replace('/', '__')}`);
@@ -63,61 +63,9 @@ function monthDirs(month: string): string[] {
   return STEPS.flatMap((step) => REPOS.map((r) => `data/${step}/${r.replace('/', '__')}/${month}`));
 }
 
-/** A GitHub pull request file for the squash-merged PR #2. */
-function pullJson(sha: string, i: number, body: string): string {
-  return JSON.stringify({
-    number: 2,
-    title: 'Avoid a copy in mean',
-    body,
-    state: 'closed',
-    merged_at: `2024-01-1${i}T12:00:00Z`,
-    merge_commit_sha: sha,
-    base: { ref: 'main' },
-  });
-}
-
-/** Two months of history per repository: merge commits and squash commits on the first-parent line. */
-function buildStore(): void {
-  for (const [i, repo] of REPOS.entries()) {
-    const src = ws.source(repo);
-    src.commit(
-      {
-        'asv.conf.json': '{"version": 1, "benchmark_dir": "benchmarks"}\n',
-        'pkg/__init__.py': '',
-        'pkg/core.py': 'def total(xs):\n    t = 0\n    for x in xs:\n        t += x\n    return t\n',
-        'benchmarks/bench_core.py': 'from pkg.core import total\n\ndef time_total():\n    total(range(1000))\n',
-      },
-      'Initial commit',
-      '2023-11-01T10:00:00Z',
-    );
-    src.mergePull(
-      1,
-      'Speed up total with sum',
-      { 'pkg/core.py': 'def total(xs):\n    return sum(xs)\n' },
-      `2024-01-0${i + 2}T10:00:00Z`,
-    );
-    const squash = src.squashPull(
-      2,
-      'Avoid a copy in mean',
-      { 'pkg/stats.py': 'def mean(xs):\n    return sum(xs) / len(xs)\n' },
-      `2024-01-1${i}T12:00:00Z`,
-    );
-    src.squashPull(3, 'Document total', { 'docs/index.md': '# total\n' }, '2024-02-03T09:00:00Z');
-    src.mergePull(
-      4,
-      'Cache the parsed config',
-      { 'pkg/config.py': 'import functools\n\n@functools.cache\ndef load():\n    return {}\n' },
-      '2024-02-14T16:00:00Z',
-    );
-    ws.mirror(repo);
-    ws.write(`data/store/${repo}/repo.json`, JSON.stringify({ full_name: repo, stargazers_count: 1000 + i }));
-    ws.write(`data/store/${repo}/pulls/2.json`, pullJson(squash, i, 'mean() no longer copies its input.'));
-  }
-}
-
 beforeAll(() => {
   ws = new TestWorkspace('datasmith-nx-', [...STEPS, 'scrape-repos']);
-  buildStore();
+  buildTwoMonthStore(ws, REPOS);
   ws.write('datasmith.config.json', `${JSON.stringify(CONFIG, null, 2)}\n`);
   ws.write('data/config/repos.csv', `repo_name\n${REPOS.join('\n')}\n`);
   ws.commitAll('workspace');

@@ -192,3 +192,55 @@ export class TestWorkspace {
     rmSync(this.root, { recursive: true, force: true });
   }
 }
+
+/** A GitHub pull request file for the squash-merged PR #2. */
+export function pullJson(sha: string, i: number, body: string): string {
+  return JSON.stringify({
+    number: 2,
+    title: 'Avoid a copy in mean',
+    body,
+    state: 'closed',
+    merged_at: `2024-01-1${i}T12:00:00Z`,
+    merge_commit_sha: sha,
+    base: { ref: 'main' },
+  });
+}
+
+/** Two months of history per repository: merge commits and squash commits on the first-parent line. */
+export function buildTwoMonthStore(ws: TestWorkspace, repos: readonly string[]): void {
+  for (const [i, repo] of repos.entries()) {
+    const src = ws.source(repo);
+    src.commit(
+      {
+        'asv.conf.json': '{"version": 1, "benchmark_dir": "benchmarks"}\n',
+        'pkg/__init__.py': '',
+        'pkg/core.py': 'def total(xs):\n    t = 0\n    for x in xs:\n        t += x\n    return t\n',
+        'benchmarks/bench_core.py': 'from pkg.core import total\n\ndef time_total():\n    total(range(1000))\n',
+      },
+      'Initial commit',
+      '2023-11-01T10:00:00Z',
+    );
+    src.mergePull(
+      1,
+      'Speed up total with sum',
+      { 'pkg/core.py': 'def total(xs):\n    return sum(xs)\n' },
+      `2024-01-0${i + 2}T10:00:00Z`,
+    );
+    const squash = src.squashPull(
+      2,
+      'Avoid a copy in mean',
+      { 'pkg/stats.py': 'def mean(xs):\n    return sum(xs) / len(xs)\n' },
+      `2024-01-1${i}T12:00:00Z`,
+    );
+    src.squashPull(3, 'Document total', { 'docs/index.md': '# total\n' }, '2024-02-03T09:00:00Z');
+    src.mergePull(
+      4,
+      'Cache the parsed config',
+      { 'pkg/config.py': 'import functools\n\n@functools.cache\ndef load():\n    return {}\n' },
+      '2024-02-14T16:00:00Z',
+    );
+    ws.mirror(repo);
+    ws.write(`data/store/${repo}/repo.json`, JSON.stringify({ full_name: repo, stargazers_count: 1000 + i }));
+    ws.write(`data/store/${repo}/pulls/2.json`, pullJson(squash, i, 'mean() no longer copies its input.'));
+  }
+}

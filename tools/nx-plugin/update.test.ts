@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestWorkspace } from './test-workspace';
+import { TestWorkspace, buildTwoMonthStore } from './test-workspace';
 
 const REPOS = ['o1/alpha', 'o2/beta'] as const;
 const STEPS = ['scrape-repos', 'collect', 'prepare', 'classify', 'merge', 'dataset'];
@@ -73,40 +73,9 @@ function todayLog(): string {
   return ws.path('data/logs', `${new Date().toISOString().slice(0, 10)}.log`);
 }
 
-function buildStore(): void {
-  for (const [i, repo] of REPOS.entries()) {
-    const src = ws.source(repo);
-    src.commit(
-      {
-        'asv.conf.json': '{"version": 1, "benchmark_dir": "benchmarks"}\n',
-        'pkg/__init__.py': '',
-        'pkg/core.py': 'def total(xs):\n    t = 0\n    for x in xs:\n        t += x\n    return t\n',
-        'benchmarks/bench_core.py': 'from pkg.core import total\n\ndef time_total():\n    total(range(1000))\n',
-      },
-      'Initial commit',
-      '2023-11-01T10:00:00Z',
-    );
-    src.mergePull(
-      1,
-      'Speed up total with sum',
-      { 'pkg/core.py': 'def total(xs):\n    return sum(xs)\n' },
-      `2024-01-0${i + 2}T10:00:00Z`,
-    );
-    src.squashPull(2, 'Document total', { 'docs/index.md': '# total\n' }, `2024-01-1${i}T12:00:00Z`);
-    src.mergePull(
-      3,
-      'Cache the parsed config for faster startup',
-      { 'pkg/config.py': 'import functools\n\n@functools.cache\ndef load():\n    return {}\n' },
-      '2024-02-14T16:00:00Z',
-    );
-    ws.mirror(repo);
-    ws.write(`data/store/${repo}/repo.json`, JSON.stringify({ full_name: repo, stargazers_count: 1000 + i }));
-  }
-}
-
 beforeAll(() => {
   ws = new TestWorkspace('datasmith-update-', STEPS);
-  buildStore();
+  buildTwoMonthStore(ws, REPOS);
   ws.write(
     'datasmith.config.json',
     `${JSON.stringify({ source: 'store', store: 'data/store', repos: { file: 'data/config/repos.csv' }, scrape: { minStars: 0 } }, null, 2)}\n`,

@@ -1,4 +1,4 @@
-import type { DropReason } from '@datasmith/tables';
+import { type DropReason, OptimizationCategory } from '@datasmith/tables';
 
 /**
  * The intended outcome of every PR in the demo store, and of every repository for scrape-repos:
@@ -15,23 +15,8 @@ import type { DropReason } from '@datasmith/tables';
  *   says they form a PR: `merge_commit_sha` is the last one, `commits` how many landed).
  */
 
-/** The 14 optimisation categories of the classifier (reference §6.2). */
-export const PERF_CATEGORIES = [
-  'use_better_algorithm',
-  'use_better_data_structure_and_layout',
-  'use_lower_level_system',
-  'accept_less_precise_solution',
-  'use_parallelization',
-  'remove_or_reduce_work',
-  'cache_and_reuse',
-  'do_it_earlier_batch_throttle',
-  'scale_platform',
-  'database_and_storage_tuning',
-  'micro_optimizations',
-  'io_and_latency_hiding',
-  'use_higher_level_system',
-  'uncategorized',
-] as const;
+/** The 14 optimisation categories of the classifier (reference §6.2): the classify schema's own list. */
+export const PERF_CATEGORIES = OptimizationCategory.options;
 /** One of {@link PERF_CATEGORIES}. */
 export type PerfCategory = (typeof PERF_CATEGORIES)[number];
 

@@ -35,12 +35,13 @@ describe('datasmith prepare', () => {
     const first = await runCli(['prepare', '--in', 'commits.parquet', '--out', 'prepared.parquet'], { cwd: dir });
     expect(first.stderr).not.toMatch(/error/i);
     expect(first.code).toBe(0);
-    expect(first.stdout.trim()).toBe('prepare: kept 1, dropped 3 (docs_only: 1, not_perf_candidate: 1, too_large: 1)');
+    // The default gate (recall) passes #2, a change to library code without a non-performance prefix.
+    expect(first.stdout.trim()).toBe('prepare: kept 2, dropped 2 (docs_only: 1, too_large: 1)');
     const bytes = await readFile(out);
     const table = await readTable(out, PreparedRow);
     expect(table.map((r) => [r.pr_number, r.is_perf_candidate, r.drop_reason])).toEqual([
       [1, true, null],
-      [2, false, 'not_perf_candidate'],
+      [2, true, null],
       [3, false, 'docs_only'],
       [4, false, 'too_large'],
     ]);
@@ -51,10 +52,10 @@ describe('datasmith prepare', () => {
     expect(second.code).toBe(0);
     expect(JSON.parse(second.stdout)).toMatchObject({
       step: 'prepare',
-      kept: 1,
-      dropped: 3,
-      perf_candidates: 1,
-      gate_pass_rate: 0.3333,
+      kept: 2,
+      dropped: 2,
+      perf_candidates: 2,
+      gate_pass_rate: 0.6667,
     });
     expect((await readFile(out)).equals(bytes)).toBe(true);
   });

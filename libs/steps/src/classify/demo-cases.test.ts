@@ -63,8 +63,11 @@ describe('demo cases', () => {
     };
     console.log(`demo classify metrics: ${JSON.stringify(metrics)}`);
     // The demo keeps a few deliberately hard cases (no performance wording at all), so not 1.
-    expect(metrics.gateRecall).toBeGreaterThanOrEqual(0.9);
-    expect(metrics.gatePassRate).toBeLessThanOrEqual(0.6);
+    // The default gate is recall-first: on numpy it keeps ≥ 95% of perf PRs while passing ≤ 45% of all
+    // (npm run eval:classify). Nearly every demo PR changes library code, so here it passes most rows and
+    // must still drop the ones whose title says they are not performance work.
+    expect(metrics.gateRecall).toBeGreaterThanOrEqual(0.95);
+    expect(metrics.gatePassRate).toBeLessThan(1);
     expect(metrics.rulesRecall).toBeGreaterThanOrEqual(0.6);
     expect(metrics.rulesPrecision).toBeGreaterThanOrEqual(0.8);
   });

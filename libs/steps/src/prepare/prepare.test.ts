@@ -39,10 +39,20 @@ describe('prepare', () => {
     [
       'too_many_tokens',
       { pr_title: 'ENH: add axis argument', message: 'ENH: add axis argument (#1)' },
-      { maxPatchTokens: 10 },
+      { maxPatchTokens: 10, gateMode: 'evidence' },
     ],
     ['patch_unavailable', { patch: null }, {}],
-    ['not_perf_candidate', { pr_title: 'ENH: add axis argument', message: 'ENH: add axis argument (#1)' }, {}],
+    [
+      'not_perf_candidate',
+      { pr_title: 'ENH: add axis argument', message: 'ENH: add axis argument (#1)' },
+      { gateMode: 'evidence' },
+    ],
+    // The default (recall) gate passes runtime-code changes unless the title says they are not performance work.
+    [
+      'not_perf_candidate',
+      { pr_title: 'TST: cover the axis argument', message: 'TST: cover the axis argument (#1)' },
+      {},
+    ],
   ] as const)('drops with %s', (reason, overrides, options) => {
     const out = prepareRow(commitRow({ ...perf, ...overrides }), normalizePrepareOptions(options));
     expect(out).toMatchObject({ kept: false, drop_reason: reason, is_perf_candidate: false });

@@ -46,7 +46,7 @@ export const DEFAULT_PREPARE_OPTIONS: NormalizedPrepareOptions = {
   minPatchTokens: 5,
   maxPatchTokens: 16_000,
   minGateScore: DEFAULT_MIN_GATE_SCORE,
-  gateMode: 'evidence',
+  gateMode: 'recall',
   fetchPatches: false,
 };
 
