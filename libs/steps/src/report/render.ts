@@ -202,7 +202,7 @@ function trendChart(months: readonly MonthReport[]): string {
       .digits(1)(months);
     if (path) body.push(`<path d="${path}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
     for (const m of months) {
-      const label = `${m.month} ${s.label}: ${value(m, s.key)}`;
+      const label = `${s.label} in ${m.month}: ${value(m, s.key)}`;
       body.push(
         `<circle cx="${px(x(m.month) ?? 0)}" cy="${px(y(value(m, s.key)))}" r="3.5" fill="${s.color}" role="img" aria-label="${esc(label)}"><title>${esc(label)}</title></circle>`,
       );
