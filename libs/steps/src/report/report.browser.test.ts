@@ -19,7 +19,10 @@ import { fixtureReportData } from './testing/fixture-data';
 const CHROMIUM = process.env.DATASMITH_CHROMIUM ?? '/usr/bin/chromium';
 /** The committed layout baseline; `DATASMITH_UPDATE_SCREENSHOTS=1` rewrites it. */
 const BASELINE = join(import.meta.dirname, '__screenshots__', 'report-fixture.png');
-/** Share of pixels allowed to differ (anti-aliasing, font hinting), and pixelmatch's per-pixel colour threshold. */
+/**
+ * Share of pixels allowed to differ (anti-aliasing, font hinting: about 300 px of this page; one bar
+ * one count longer already changes about 1,400), and pixelmatch's per-pixel colour threshold.
+ */
 const MAX_DIFF_RATIO = 0.0001;
 const PIXEL_THRESHOLD = 0.1;
 
@@ -145,6 +148,7 @@ describe.skipIf(missing !== null)(`the report in Chromium${missing ? ` (skipped:
   it("shows each month's drop reasons and published tasks as text", async () => {
     for (const month of expected.months) {
       const section = loaded.page.locator(`#month-${month.month}`);
+      // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what a reader sees
       const drops = await section.locator('table.drops').innerText();
       for (const stage of month.stages.slice(1)) {
         for (const [reason, n] of Object.entries(stage.drops)) expect(drops).toContain(`${reason} ${n}`);
