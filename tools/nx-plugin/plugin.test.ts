@@ -12,6 +12,7 @@ import {
   createDatasmithProjects,
   createNodesV2,
   normalizeOptions,
+  reportStateCommand,
   repoStateCommand,
 } from './index';
 
@@ -84,6 +85,166 @@ describe('createNodesV2', () => {
           "datasmith.config.json",
           {
             "projects": {
+              "data/projects/dataset": {
+                "implicitDependencies": [
+                  "merge",
+                ],
+                "metadata": {
+                  "description": "Global step dataset (no month)",
+                },
+                "name": "dataset",
+                "root": "data/projects/dataset",
+                "tags": [
+                  "global",
+                ],
+                "targets": {
+                  "dataset": {
+                    "cache": true,
+                    "dependsOn": [
+                      {
+                        "projects": [
+                          "merge",
+                        ],
+                        "target": "merge",
+                      },
+                    ],
+                    "executor": "nx:run-commands",
+                    "inputs": [
+                      "{workspaceRoot}/libs/cli/bin/**/*",
+                      "{workspaceRoot}/libs/cli/src/**/*",
+                      "{workspaceRoot}/libs/cli/package.json",
+                      "{workspaceRoot}/libs/config/src/**/*",
+                      "{workspaceRoot}/libs/config/package.json",
+                      "{workspaceRoot}/libs/errors/src/**/*",
+                      "{workspaceRoot}/libs/errors/package.json",
+                      "{workspaceRoot}/libs/memo/src/**/*",
+                      "{workspaceRoot}/libs/memo/package.json",
+                      "{workspaceRoot}/libs/paths/src/**/*",
+                      "{workspaceRoot}/libs/paths/package.json",
+                      "{workspaceRoot}/libs/progress/src/**/*",
+                      "{workspaceRoot}/libs/progress/package.json",
+                      "{workspaceRoot}/libs/tables/src/**/*",
+                      "{workspaceRoot}/libs/tables/package.json",
+                      "{workspaceRoot}/libs/steps/src/**/*",
+                      "{workspaceRoot}/libs/steps/package.json",
+                      "{workspaceRoot}/libs/hub/src/**/*",
+                      "{workspaceRoot}/libs/hub/package.json",
+                      "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,report}.ts",
+                      "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,report}/**",
+                      "!{workspaceRoot}/libs/steps/src/{scrape-repos,report}/**",
+                      "!{workspaceRoot}/libs/**/*.test.ts",
+                      "!{workspaceRoot}/libs/**/__snapshots__/**",
+                      "!{workspaceRoot}/libs/**/testing/**",
+                      {
+                        "externalDependencies": [
+                          "@duckdb/node-api",
+                          "commander",
+                          "tsx",
+                          "zod",
+                          "@huggingface/hub",
+                          "yaml",
+                        ],
+                      },
+                      {
+                        "env": "DATASMITH_CONFIG",
+                      },
+                      {
+                        "dependentTasksOutputFiles": "**/*",
+                      },
+                    ],
+                    "metadata": {
+                      "description": "Write the dataset in the Hugging Face layout (step 7)",
+                      "help": {
+                        "command": "node libs/cli/bin/datasmith.js dataset --help",
+                        "example": {},
+                      },
+                      "technologies": [
+                        "datasmith",
+                      ],
+                    },
+                    "options": {
+                      "command": "node libs/cli/bin/datasmith.js dataset --out-root data",
+                    },
+                    "outputs": [
+                      "{workspaceRoot}/data/dataset",
+                    ],
+                  },
+                },
+              },
+              "data/projects/merge": {
+                "implicitDependencies": [
+                  "repo-numpy__numpy",
+                ],
+                "metadata": {
+                  "description": "Global step merge (no month)",
+                },
+                "name": "merge",
+                "root": "data/projects/merge",
+                "tags": [
+                  "global",
+                ],
+                "targets": {
+                  "merge": {
+                    "cache": true,
+                    "executor": "nx:run-commands",
+                    "inputs": [
+                      "{workspaceRoot}/libs/cli/bin/**/*",
+                      "{workspaceRoot}/libs/cli/src/**/*",
+                      "{workspaceRoot}/libs/cli/package.json",
+                      "{workspaceRoot}/libs/config/src/**/*",
+                      "{workspaceRoot}/libs/config/package.json",
+                      "{workspaceRoot}/libs/errors/src/**/*",
+                      "{workspaceRoot}/libs/errors/package.json",
+                      "{workspaceRoot}/libs/memo/src/**/*",
+                      "{workspaceRoot}/libs/memo/package.json",
+                      "{workspaceRoot}/libs/paths/src/**/*",
+                      "{workspaceRoot}/libs/paths/package.json",
+                      "{workspaceRoot}/libs/progress/src/**/*",
+                      "{workspaceRoot}/libs/progress/package.json",
+                      "{workspaceRoot}/libs/tables/src/**/*",
+                      "{workspaceRoot}/libs/tables/package.json",
+                      "{workspaceRoot}/libs/steps/src/**/*",
+                      "{workspaceRoot}/libs/steps/package.json",
+                      "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,dataset,report}.ts",
+                      "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,dataset,report}/**",
+                      "!{workspaceRoot}/libs/steps/src/{scrape-repos,dataset,report}/**",
+                      "!{workspaceRoot}/libs/**/*.test.ts",
+                      "!{workspaceRoot}/libs/**/__snapshots__/**",
+                      "!{workspaceRoot}/libs/**/testing/**",
+                      {
+                        "externalDependencies": [
+                          "@duckdb/node-api",
+                          "commander",
+                          "tsx",
+                          "zod",
+                        ],
+                      },
+                      {
+                        "env": "DATASMITH_CONFIG",
+                      },
+                      {
+                        "runtime": "find -L data/classify data/publish -type f -name '*.parquet' 2>/dev/null | LC_ALL=C sort | { f=$(cat); printf '%s\\n' "$f"; printf '%s\\n' "$f" | xargs git hash-object --; } 2>/dev/null | git hash-object --stdin",
+                      },
+                    ],
+                    "metadata": {
+                      "description": "Merge every partition into the master table (step 6): master.parquet",
+                      "help": {
+                        "command": "node libs/cli/bin/datasmith.js merge --help",
+                        "example": {},
+                      },
+                      "technologies": [
+                        "datasmith",
+                      ],
+                    },
+                    "options": {
+                      "command": "node libs/cli/bin/datasmith.js merge --out-root data",
+                    },
+                    "outputs": [
+                      "{workspaceRoot}/data/master",
+                    ],
+                  },
+                },
+              },
               "data/projects/numpy__numpy": {
                 "implicitDependencies": [
                   "repos",
@@ -346,6 +507,269 @@ describe('createNodesV2', () => {
                       "{workspaceRoot}/data/prepare/numpy__numpy/{options.month}",
                     ],
                   },
+                  "publish": {
+                    "cache": true,
+                    "dependsOn": [
+                      {
+                        "params": "forward",
+                        "target": "synthesize",
+                      },
+                    ],
+                    "executor": "nx:run-commands",
+                    "inputs": [
+                      "{workspaceRoot}/libs/cli/bin/**/*",
+                      "{workspaceRoot}/libs/cli/src/**/*",
+                      "{workspaceRoot}/libs/cli/package.json",
+                      "{workspaceRoot}/libs/config/src/**/*",
+                      "{workspaceRoot}/libs/config/package.json",
+                      "{workspaceRoot}/libs/errors/src/**/*",
+                      "{workspaceRoot}/libs/errors/package.json",
+                      "{workspaceRoot}/libs/memo/src/**/*",
+                      "{workspaceRoot}/libs/memo/package.json",
+                      "{workspaceRoot}/libs/paths/src/**/*",
+                      "{workspaceRoot}/libs/paths/package.json",
+                      "{workspaceRoot}/libs/progress/src/**/*",
+                      "{workspaceRoot}/libs/progress/package.json",
+                      "{workspaceRoot}/libs/tables/src/**/*",
+                      "{workspaceRoot}/libs/tables/package.json",
+                      "{workspaceRoot}/libs/steps/src/**/*",
+                      "{workspaceRoot}/libs/steps/package.json",
+                      "{workspaceRoot}/libs/docker/src/**/*",
+                      "{workspaceRoot}/libs/docker/package.json",
+                      "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,merge,dataset,report}.ts",
+                      "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,merge,dataset,report}/**",
+                      "!{workspaceRoot}/libs/steps/src/{scrape-repos,merge,dataset,report}/**",
+                      "!{workspaceRoot}/libs/**/*.test.ts",
+                      "!{workspaceRoot}/libs/**/__snapshots__/**",
+                      "!{workspaceRoot}/libs/**/testing/**",
+                      {
+                        "externalDependencies": [
+                          "@duckdb/node-api",
+                          "commander",
+                          "tsx",
+                          "zod",
+                          "dockerode",
+                        ],
+                      },
+                      {
+                        "env": "DATASMITH_CONFIG",
+                      },
+                      {
+                        "dependentTasksOutputFiles": "**/*",
+                      },
+                    ],
+                    "metadata": {
+                      "description": "Push the validated images of one month (step 5): images.parquet",
+                      "help": {
+                        "command": "node libs/cli/bin/datasmith.js publish --help",
+                        "example": {
+                          "options": {
+                            "month": "2024-01",
+                          },
+                        },
+                      },
+                      "technologies": [
+                        "datasmith",
+                      ],
+                    },
+                    "options": {
+                      "command": "node libs/cli/bin/datasmith.js publish --repo numpy/numpy --out-root data",
+                    },
+                    "outputs": [
+                      "{workspaceRoot}/data/publish/numpy__numpy/{options.month}",
+                    ],
+                  },
+                  "synthesize": {
+                    "cache": true,
+                    "dependsOn": [
+                      {
+                        "params": "forward",
+                        "target": "classify",
+                      },
+                    ],
+                    "executor": "nx:run-commands",
+                    "inputs": [
+                      "{workspaceRoot}/libs/cli/bin/**/*",
+                      "{workspaceRoot}/libs/cli/src/**/*",
+                      "{workspaceRoot}/libs/cli/package.json",
+                      "{workspaceRoot}/libs/config/src/**/*",
+                      "{workspaceRoot}/libs/config/package.json",
+                      "{workspaceRoot}/libs/errors/src/**/*",
+                      "{workspaceRoot}/libs/errors/package.json",
+                      "{workspaceRoot}/libs/memo/src/**/*",
+                      "{workspaceRoot}/libs/memo/package.json",
+                      "{workspaceRoot}/libs/paths/src/**/*",
+                      "{workspaceRoot}/libs/paths/package.json",
+                      "{workspaceRoot}/libs/progress/src/**/*",
+                      "{workspaceRoot}/libs/progress/package.json",
+                      "{workspaceRoot}/libs/tables/src/**/*",
+                      "{workspaceRoot}/libs/tables/package.json",
+                      "{workspaceRoot}/libs/steps/src/**/*",
+                      "{workspaceRoot}/libs/steps/package.json",
+                      "{workspaceRoot}/libs/git/src/**/*",
+                      "{workspaceRoot}/libs/git/package.json",
+                      "{workspaceRoot}/libs/store/src/**/*",
+                      "{workspaceRoot}/libs/store/package.json",
+                      "{workspaceRoot}/libs/llm/src/**/*",
+                      "{workspaceRoot}/libs/llm/package.json",
+                      "{workspaceRoot}/libs/docker/src/**/*",
+                      "{workspaceRoot}/libs/docker/package.json",
+                      "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,publish,merge,dataset,report}.ts",
+                      "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,publish,merge,dataset,report}/**",
+                      "!{workspaceRoot}/libs/steps/src/{scrape-repos,publish,merge,dataset,report}/**",
+                      "!{workspaceRoot}/libs/**/*.test.ts",
+                      "!{workspaceRoot}/libs/**/__snapshots__/**",
+                      "!{workspaceRoot}/libs/**/testing/**",
+                      {
+                        "externalDependencies": [
+                          "@duckdb/node-api",
+                          "commander",
+                          "tsx",
+                          "zod",
+                          "dockerode",
+                          "openai",
+                          "tar-stream",
+                        ],
+                      },
+                      {
+                        "env": "DATASMITH_CONFIG",
+                      },
+                      {
+                        "env": "DSPY_MODEL_NAME",
+                      },
+                      {
+                        "env": "DSPY_TEMPERATURE",
+                      },
+                      {
+                        "env": "DSPY_MAX_TOKENS",
+                      },
+                      {
+                        "env": "OPENAI_MODEL",
+                      },
+                      "{workspaceRoot}/tools/nx-plugin/config-flags.cjs",
+                      {
+                        "fields": [
+                          "synthesize",
+                        ],
+                        "json": "{workspaceRoot}/datasmith.config.json",
+                      },
+                      {
+                        "runtime": "{ git -C data/store/numpy/numpy.git show-ref --head --heads; cd data/store/numpy/numpy && f=$(find -L repo.json pulls issues -type f | LC_ALL=C sort) && printf '%s\\n' "$f" && printf '%s\\n' "$f" | xargs git hash-object --; } 2>/dev/null | git hash-object --stdin",
+                      },
+                      {
+                        "dependentTasksOutputFiles": "**/*.parquet",
+                      },
+                    ],
+                    "metadata": {
+                      "description": "Build and validate a Docker context per base commit for one month (step 4): contexts.parquet",
+                      "help": {
+                        "command": "node libs/cli/bin/datasmith.js synthesize --help",
+                        "example": {
+                          "options": {
+                            "month": "2024-01",
+                          },
+                        },
+                      },
+                      "technologies": [
+                        "datasmith",
+                      ],
+                    },
+                    "options": {
+                      "command": "flags=$(node tools/nx-plugin/config-flags.cjs synthesize) && node libs/cli/bin/datasmith.js synthesize --repo numpy/numpy --out-root data --store data/store $flags",
+                    },
+                    "outputs": [
+                      "{workspaceRoot}/data/synthesize/numpy__numpy/{options.month}",
+                    ],
+                  },
+                },
+              },
+              "data/projects/report": {
+                "implicitDependencies": [
+                  "dataset",
+                ],
+                "metadata": {
+                  "description": "Global step report (no month)",
+                },
+                "name": "report",
+                "root": "data/projects/report",
+                "tags": [
+                  "global",
+                ],
+                "targets": {
+                  "report": {
+                    "cache": true,
+                    "dependsOn": [
+                      {
+                        "projects": [
+                          "dataset",
+                        ],
+                        "target": "dataset",
+                      },
+                    ],
+                    "executor": "nx:run-commands",
+                    "inputs": [
+                      "{workspaceRoot}/libs/cli/bin/**/*",
+                      "{workspaceRoot}/libs/cli/src/**/*",
+                      "{workspaceRoot}/libs/cli/package.json",
+                      "{workspaceRoot}/libs/config/src/**/*",
+                      "{workspaceRoot}/libs/config/package.json",
+                      "{workspaceRoot}/libs/errors/src/**/*",
+                      "{workspaceRoot}/libs/errors/package.json",
+                      "{workspaceRoot}/libs/memo/src/**/*",
+                      "{workspaceRoot}/libs/memo/package.json",
+                      "{workspaceRoot}/libs/paths/src/**/*",
+                      "{workspaceRoot}/libs/paths/package.json",
+                      "{workspaceRoot}/libs/progress/src/**/*",
+                      "{workspaceRoot}/libs/progress/package.json",
+                      "{workspaceRoot}/libs/tables/src/**/*",
+                      "{workspaceRoot}/libs/tables/package.json",
+                      "{workspaceRoot}/libs/steps/src/**/*",
+                      "{workspaceRoot}/libs/steps/package.json",
+                      "{workspaceRoot}/libs/hub/src/**/*",
+                      "{workspaceRoot}/libs/hub/package.json",
+                      "!{workspaceRoot}/libs/cli/src/commands/scrape-repos.ts",
+                      "!{workspaceRoot}/libs/cli/src/commands/scrape-repos/**",
+                      "!{workspaceRoot}/libs/steps/src/scrape-repos/**",
+                      "!{workspaceRoot}/libs/**/*.test.ts",
+                      "!{workspaceRoot}/libs/**/__snapshots__/**",
+                      "!{workspaceRoot}/libs/**/testing/**",
+                      {
+                        "externalDependencies": [
+                          "@duckdb/node-api",
+                          "commander",
+                          "tsx",
+                          "zod",
+                          "d3-scale",
+                          "d3-shape",
+                        ],
+                      },
+                      {
+                        "env": "DATASMITH_CONFIG",
+                      },
+                      {
+                        "dependentTasksOutputFiles": "**/*",
+                      },
+                      {
+                        "runtime": "{ find -L data/collect data/prepare data/classify data/synthesize data/publish data/dataset -type f \\( -name '*.parquet' -o -name 'results.jsonl' \\) 2>/dev/null | LC_ALL=C sort | { f=$(cat); printf '%s\\n' "$f"; printf '%s\\n' "$f" | xargs git hash-object --; }; find -L data/memo/llm -type f -name '*.json' 2>/dev/null | LC_ALL=C sort; } 2>/dev/null | git hash-object --stdin",
+                      },
+                    ],
+                    "metadata": {
+                      "description": "Write the funnel report over every table: data/report/index.html (inline SVG, nothing from the network)",
+                      "help": {
+                        "command": "node libs/cli/bin/datasmith.js report --help",
+                        "example": {},
+                      },
+                      "technologies": [
+                        "datasmith",
+                      ],
+                    },
+                    "options": {
+                      "command": "node libs/cli/bin/datasmith.js report --out-root data",
+                    },
+                    "outputs": [
+                      "{workspaceRoot}/data/report",
+                    ],
+                  },
                 },
               },
               "data/projects/repos": {
@@ -461,12 +885,12 @@ describe('the repository list', () => {
 
   it('reads an inline list', () => {
     workspace({ 'datasmith.config.json': { store: 's', repos: ['a/x', 'b/y'] } });
-    expect(Object.keys(byName(projects()))).toEqual(['repo-a__x', 'repo-b__y', 'repos']);
+    expect(Object.keys(byName(projects()))).toEqual(['repo-a__x', 'repo-b__y', 'repos', 'merge', 'dataset', 'report']);
   });
 
   it('makes no repository project while the list file does not exist yet', () => {
     workspace({ 'datasmith.config.json': { store: 's', repos: { file: 'data/repos/repos.csv' } } });
-    expect(Object.keys(byName(projects()))).toEqual(['repos']);
+    expect(Object.keys(byName(projects()))).toEqual(['repos', 'merge', 'dataset', 'report']);
   });
 
   it('reads a repos.parquet list through the repos.csv written beside it', () => {
@@ -474,7 +898,7 @@ describe('the repository list', () => {
       'datasmith.config.json': { store: 's', repos: { file: 'data/repos/repos.parquet' } },
       'data/repos/repos.csv': 'repo_name,stars\na/x,10\n',
     });
-    expect(Object.keys(byName(projects()))).toEqual(['repo-a__x', 'repos']);
+    expect(Object.keys(byName(projects()))).toEqual(['repo-a__x', 'repos', 'merge', 'dataset', 'report']);
   });
 
   it('fails naming the file and row of a malformed name', () => {
@@ -493,7 +917,7 @@ describe('the config', () => {
       'tools/demo/demo.json': { store: 'data/demo/store', repos: ['d/y'], classify: { backend: 'llm' } },
     });
     const all = byName(projects(undefined, { DATASMITH_CONFIG: 'tools/demo/demo.json' }));
-    expect(Object.keys(all)).toEqual(['repo-d__y', 'repos']);
+    expect(Object.keys(all)).toEqual(['repo-d__y', 'repos', 'merge', 'dataset', 'report']);
     const targets = all['repo-d__y']?.targets ?? {};
     expect(targets.collect?.options.command).toContain('--store data/demo/store');
     expect(targets.classify?.inputs).toContainEqual({
@@ -620,7 +1044,7 @@ describe('normalizeOptions', () => {
   it('renames targets and keeps the chain', () => {
     workspace({ 'datasmith.config.json': { store: 's', repos: ['a/x'] } });
     const targets = byName(projects({ targetNames: { collect: 'mine', prepare: 'prep' } }))['repo-a__x']?.targets ?? {};
-    expect(Object.keys(targets)).toEqual(['mine', 'prep', 'classify']);
+    expect(Object.keys(targets)).toEqual(['mine', 'prep', 'classify', 'synthesize', 'publish']);
     expect(targets.prep?.dependsOn).toEqual([{ target: 'mine', params: 'forward' }]);
     expect(targets.classify?.dependsOn).toEqual([{ target: 'prep', params: 'forward' }]);
   });
@@ -707,5 +1131,35 @@ describe('repoStateCommand', () => {
 
   it('prints a stable hash for a missing repository instead of failing', () => {
     expect(state()).toMatch(/^[0-9a-f]{40}$/);
+  });
+});
+
+describe('reportStateCommand', () => {
+  function state(): string {
+    return execFileSync('sh', ['-c', reportStateCommand('data')], { cwd: root, encoding: 'utf8' }).trim();
+  }
+
+  it('changes with any table, result or memo entry the report reads, and only with them', () => {
+    const empty = state();
+    expect(empty).toMatch(/^[0-9a-f]{40}$/);
+    workspace({ 'data/collect/o__r/2024-01/commits.parquet': 'a' });
+    const withCommits = state();
+    expect(withCommits).not.toBe(empty);
+    workspace({ 'data/logs/collect.log': 'noise', 'data/collect/o__r/2024-01/commits.failures.jsonl': '{}' });
+    expect(state()).toBe(withCommits);
+    const steps: Array<[string, string]> = [
+      ['data/collect/o__r/2024-01/commits.parquet', 'b'],
+      ['data/synthesize/o__r/2024-01/results.jsonl', '{}\n'],
+      ['data/publish/o__r/2024-01/images.parquet', 'i'],
+      ['data/dataset/default/train-00000-of-00001.parquet', 'd'],
+      ['data/memo/llm/ab/abcd.json', '{}'],
+    ];
+    const seen = new Set([empty, withCommits]);
+    for (const [path, content] of steps) {
+      workspace({ [path]: content });
+      const next = state();
+      expect(seen.has(next), path).toBe(false);
+      seen.add(next);
+    }
   });
 });
