@@ -87,8 +87,8 @@ function emptyTable(name: string, columns: Record<string, string>, partitioned: 
 }
 
 /**
- * Loads partition files into a temp table with `repo` and `month` from their paths; a column a file
- * lacks (an older table version) reads as NULL.
+ * Loads partition files into a temp table with `repo` and `month` from their paths; a column the
+ * files lack (an older table version) reads as NULL.
  */
 async function loadPartitions(
   session: QuerySession,
@@ -102,12 +102,14 @@ async function loadPartitions(
     return;
   }
   const parts = files.map((f) => `(${q(f.path)}, ${q(f.repo)}, ${q(f.month)})`).join(', ');
+  const source = reader(`[${files.map((f) => q(f.path)).join(', ')}]`);
+  const present = new Set((await session.rows(`DESCRIBE SELECT * FROM ${source}`)).map((r) => String(r.column_name)));
   const select = Object.entries(columns)
-    .map(([c, t]) => `CAST(t.${ident(c)} AS ${t}) AS ${ident(c)}`)
+    .map(([c, t]) => `CAST(${present.has(c) ? `t.${ident(c)}` : 'NULL'} AS ${t}) AS ${ident(c)}`)
     .join(', ');
   await session.run(
     `CREATE TEMP TABLE ${name} AS SELECT p.repo, p.month, ${select}, t.ord
-     FROM (SELECT *, row_number() OVER () AS ord FROM ${reader(`[${files.map((f) => q(f.path)).join(', ')}]`)}) t
+     FROM (SELECT *, row_number() OVER () AS ord FROM ${source}) t
      JOIN (VALUES ${parts}) p(path, repo, month) ON t.filename = p.path`,
   );
 }

@@ -1,7 +1,9 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { dataLayout } from '@datasmith/paths';
 import { silentLogger } from '@datasmith/progress';
+import { CommitRow, TABLE_KEYS, readTable, writeTable } from '@datasmith/tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryReportData } from './queries';
 import { escapeHtml, formatCount, formatMinutes } from './render';
@@ -149,6 +151,22 @@ describe('queryReportData', () => {
     ]);
     const page = await buildReportPage({ root: empty }, { log: silentLogger });
     expect(page.html).toContain('no data: the step has not run');
+  });
+
+  it('reads an older table that lacks a column the report uses as NULL', async () => {
+    const old = join(dir, 'old');
+    const rows = (
+      await readTable(join(run.root, 'collect', 'acme__fastmath', '2024-03', 'commits.parquet'), CommitRow)
+    ).map(({ pr_title: _title, ...rest }) => rest);
+    const OldCommitRow = CommitRow.omit({ pr_title: true });
+    await writeTable(
+      dataLayout(old).tablePath('collect', 'acme/fastmath', '2024-03'),
+      OldCommitRow,
+      rows,
+      TABLE_KEYS.commits,
+    );
+    const data = await queryReportData(old);
+    expect(data.months.map((m) => [m.month, m.stages[0]?.count])).toEqual([['2024-03', rows.length]]);
   });
 
   it('fails with the path when the data root does not exist', async () => {
