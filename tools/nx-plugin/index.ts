@@ -9,6 +9,6 @@ export {
   GLOBAL_STEPS,
   GLOBAL_PROJECTS,
 } from './options';
-export { repoStateCommand, storeStateCommand } from './targets';
+export { repoStateCommand, storeStateCommand, reportStateCommand } from './targets';
 export type { PluginWorkspace } from './workspace';
 export { readPluginWorkspace } from './workspace';

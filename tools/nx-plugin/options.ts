@@ -24,7 +24,7 @@ export const GLOBAL_PROJECTS: Record<GlobalStep, string> = {
 export const ENABLED_REPO_STEPS: readonly RepoStep[] = REPO_STEPS;
 
 /** The global steps whose CLI command exists (see {@link ENABLED_REPO_STEPS}). */
-export const ENABLED_GLOBAL_STEPS: readonly GlobalStep[] = ['scrape-repos', 'merge', 'dataset'];
+export const ENABLED_GLOBAL_STEPS: readonly GlobalStep[] = ['scrape-repos', 'merge', 'dataset', 'report'];
 
 /** Options a user may set in nx.json: `{"plugin": "./tools/nx-plugin/index.ts", "options": {...}}`. */
 export interface DatasmithPluginOptions {

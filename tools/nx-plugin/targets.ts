@@ -31,7 +31,7 @@ const STEP_LIBS: Record<PipelineStep, string[]> = {
   publish: ['docker'],
   merge: [],
   dataset: ['hub'],
-  report: [],
+  report: ['hub'],
 };
 
 /** npm packages whose version is part of each step's hash (they must be in package.json). */
@@ -45,7 +45,7 @@ const STEP_PACKAGES: Record<PipelineStep, string[]> = {
   publish: ['dockerode'],
   merge: [],
   dataset: ['@huggingface/hub', 'yaml'],
-  report: [],
+  report: ['d3-scale', 'd3-shape'],
 };
 
 /** The config section a step reads at run time (hashed with a `json` input), if any. */
@@ -74,7 +74,7 @@ const DESCRIPTIONS: Record<PipelineStep, string> = {
   publish: 'Push the validated images of one month (step 5): images.parquet',
   merge: 'Merge every partition into the master table (step 6): master.parquet',
   dataset: 'Write the dataset in the Hugging Face layout (step 7)',
-  report: 'Write the HTML report over every partition',
+  report: 'Write the funnel report over every table: data/report/index.html (inline SVG, nothing from the network)',
 };
 
 /** Quotes a value for a POSIX shell, unless it only holds characters a shell leaves alone. */
@@ -167,6 +167,17 @@ export function storeStateCommand(store: string): string {
 function partitionsStateCommand(outputRoot: string, steps: RepoStep[]): string {
   const dirs = steps.map((s) => sh(`${outputRoot}/${s}`)).join(' ');
   return `find -L ${dirs} -type f -name '*.parquet' 2>/dev/null | LC_ALL=C sort | { f=$(cat); printf '%s\\n' "$f"; printf '%s\\n' "$f" | xargs git hash-object --; } 2>/dev/null | git hash-object --stdin`;
+}
+
+/**
+ * The state of everything the report reads: every partition table, synthesize's results and the
+ * dataset (by content), and the LLM memo's entries (by name: each name is the hash of its question).
+ * The dataset alone would leave the report stale after a month that adds no task.
+ */
+export function reportStateCommand(outputRoot: string): string {
+  const dirs = [...REPO_STEPS, 'dataset'].map((s) => sh(`${outputRoot}/${s}`)).join(' ');
+  const memo = sh(`${outputRoot}/memo/llm`);
+  return `{ find -L ${dirs} -type f \\( -name '*.parquet' -o -name 'results.jsonl' \\) 2>/dev/null | LC_ALL=C sort | { f=$(cat); printf '%s\\n' "$f"; printf '%s\\n' "$f" | xargs git hash-object --; }; find -L ${memo} -type f -name '*.json' 2>/dev/null | LC_ALL=C sort; } 2>/dev/null | git hash-object --stdin`;
 }
 
 /** `nx show project` shows the description; `nx run <project>:<target> --help` runs the help command. */
@@ -265,7 +276,8 @@ export function globalTarget(
       const upstream = step === 'dataset' ? 'merge' : 'dataset';
       const hasUpstream = options.globalSteps.includes(upstream);
       if (hasUpstream) inputs.push({ dependentTasksOutputFiles: '**/*' });
-      else inputs.push({ runtime: partitionsStateCommand(out, partitions) });
+      else if (step === 'dataset') inputs.push({ runtime: partitionsStateCommand(out, partitions) });
+      if (step === 'report') inputs.push({ runtime: reportStateCommand(out) });
       return {
         executor: 'nx:run-commands',
         cache: true,

@@ -138,6 +138,25 @@ export {
   datasetHubFiles,
   checkRegistry,
 } from './dataset/dataset';
+export type {
+  FunnelStageKey,
+  FunnelStep,
+  ReasonCount,
+  FunnelStage,
+  DockerStats,
+  PublishedTask,
+  ClassifierUsage,
+  LlmUsage,
+  MonthReport,
+  RepoYield,
+  SourceCount,
+  ReportData,
+} from './report/report-data';
+export { FUNNEL_STAGES, PSEUDO_REASONS } from './report/report-data';
+export { queryReportData } from './report/queries';
+export { renderReportHtml, escapeHtml, formatCount, formatMinutes } from './report/render';
+export type { ReportPageInput, ReportPageDeps, ReportPageResult } from './report/report';
+export { buildReportPage } from './report/report';
 // Test support: valid perf and images rows and partitions on disk.
 export {
   fakeSha,

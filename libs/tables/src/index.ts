@@ -9,7 +9,9 @@ export {
   duckTypeOf,
   writeFileAtomic,
   sqlLiteral,
+  openQuerySession,
 } from './parquet';
+export type { QuerySession } from './parquet';
 export {
   PatchSource,
   PreparedRow,

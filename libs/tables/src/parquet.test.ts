@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { readTable, tableColumns, writeTable } from './parquet';
+import { openQuerySession, readTable, sqlLiteral, tableColumns, writeTable } from './parquet';
 import { CommitRow } from './schemas';
 
 const Sample = z.object({
@@ -65,5 +65,39 @@ describe('parquet tables', () => {
     const p = join(dir, 'in.csv');
     await writeFile(p, 'name,n\na,1\n');
     await expect(readTable(p, Sample)).rejects.toThrow(/missing column\(s\) score, ok, tags, note/);
+  });
+});
+
+describe('openQuerySession', () => {
+  it('keeps temporary tables between queries, reads file order, and returns plain numbers', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ds-tables-'));
+    const p = join(dir, 'a.parquet');
+    await writeTable(
+      p,
+      z.object({ name: z.string(), n: z.number().int() }),
+      [
+        { name: 'b', n: 2 },
+        { name: 'a', n: 1 },
+      ],
+      [],
+    );
+    const session = await openQuerySession();
+    try {
+      await session.run(
+        `CREATE TEMP TABLE t AS SELECT *, row_number() OVER () AS ord FROM read_parquet(${sqlLiteral(p)})`,
+      );
+      expect(await session.rows('SELECT name, n, ord FROM t ORDER BY ord')).toEqual([
+        { name: 'b', n: 2, ord: 1 },
+        { name: 'a', n: 1, ord: 2 },
+      ]);
+    } finally {
+      session.close();
+    }
+    const other = await openQuerySession();
+    try {
+      await expect(other.rows('SELECT * FROM t')).rejects.toThrow(/t/);
+    } finally {
+      other.close();
+    }
   });
 });

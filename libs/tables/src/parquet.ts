@@ -231,3 +231,38 @@ export async function queryRows(sql: string): Promise<Array<Record<string, unkno
 }
 
 export { sqlString as sqlLiteral };
+
+/** A DuckDB connection of its own for several related queries; temporary tables live until `close`. */
+export interface QuerySession {
+  /** Runs a statement (CREATE TEMP TABLE …). */
+  run(sql: string): Promise<void>;
+  /** Runs a query and returns plain JS rows (BIGINT as number). */
+  rows(sql: string): Promise<Array<Record<string, unknown>>>;
+  close(): void;
+}
+
+/**
+ * Opens a private in-memory database on one thread (so a scan without ORDER BY keeps file order),
+ * for read-only analysis over table files such as the report's.
+ */
+export async function openQuerySession(): Promise<QuerySession> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+  const connection = await instance.connect();
+  return {
+    async run(sql) {
+      await connection.run(sql);
+    },
+    async rows(sql) {
+      const result = await connection.runAndReadAll(sql);
+      return result.getRowObjectsJS().map((row) => {
+        const out: Record<string, unknown> = {};
+        for (const [key, value] of Object.entries(row)) out[key] = normalizeValue(value);
+        return out;
+      });
+    },
+    close() {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}

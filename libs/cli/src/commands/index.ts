@@ -9,6 +9,7 @@ import { registerSynthesize } from './synthesize';
 import { registerPublish } from './publish';
 import { registerMerge } from './merge';
 import { registerDataset } from './dataset';
+import { registerReport } from './report';
 
 /** A command module: declares its name, flags and help, and calls one step function. */
 export type RegisterCommand = (program: Command, context: () => CommandContext) => void;
@@ -22,6 +23,7 @@ const COMMANDS: RegisterCommand[] = [
   registerPublish,
   registerMerge,
   registerDataset,
+  registerReport,
   registerUpdate,
 ];
 

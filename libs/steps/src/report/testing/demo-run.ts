@@ -11,6 +11,8 @@ import {
   ClassifiedRow,
   CommitRow,
   ImageRow,
+  MasterRow,
+  PUBLISH_TABLE_KEYS,
   PreparedRow,
   type SynthesisResult,
   type SynthesisStage,
@@ -34,6 +36,9 @@ import { prepare } from '../../prepare/prepare';
 export const DEMO_LLM_REPO = 'orbit/textkit';
 /** The model name the fake LLM is asked for. */
 export const DEMO_LLM_MODEL = 'fake-model';
+
+/** The last month synthesize and publish are stood in for: later months show those steps as not run. */
+export const DEMO_SYNTHESIZE_THROUGH = '2024-06';
 
 /** What {@link writeDemoRun} left on disk. */
 export interface DemoRun {
@@ -141,7 +146,7 @@ export async function writeDemoRun(dir: string, options: { synthesizeThrough?: s
   const memo = new MemoStore({ root: layout.memoDir });
   const repos = [...new Set(DEMO_CASES.map((c) => c.repo))].sort();
   const server = await startFakeOpenAiServer({ respond: fakeAnswer });
-  const synthesizeThrough = options.synthesizeThrough ?? '2024-10';
+  const synthesizeThrough = options.synthesizeThrough ?? DEMO_SYNTHESIZE_THROUGH;
   let pushFailed = false;
   try {
     const llm = createLlmClient({
@@ -212,6 +217,7 @@ export async function writeDemoRun(dir: string, options: { synthesizeThrough?: s
   for (const file of findPartitionFiles(root, 'publish', 'images')) {
     images.push(...(await readTable(file.path, ImageRow)));
   }
+  await writeTable(layout.masterTable, MasterRow, master.rows, PUBLISH_TABLE_KEYS.master);
   const built = buildDataset({ master: master.rows, images, pipelineVersion: 'datasmith test' });
   await writeLocalLayout(layout.datasetDir, await datasetHubFiles(datasetConfigs(built.rows, null)));
   return { root, store: storeDir, months: DEMO_MONTHS, repos };
