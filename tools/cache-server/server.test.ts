@@ -117,6 +117,7 @@ describe('the remote cache server', () => {
   it('refuses hashes that could leave the folder and unknown routes and methods', async () => {
     expect((await send(server.url, 'GET', '/v1/cache/..%2F..%2Fetc%2Fpasswd', { token: TOKEN })).status).toBe(400);
     expect((await send(server.url, 'GET', '/v1/cache/a.b', { token: TOKEN })).status).toBe(400);
+    expect((await send(server.url, 'GET', '/v1/cache/%E0%A4%A', { token: TOKEN })).status).toBe(400);
     expect((await send(server.url, 'GET', '/v1/other/1', { token: TOKEN })).status).toBe(404);
     expect((await send(server.url, 'DELETE', '/v1/cache/1', { token: TOKEN })).status).toBe(405);
   });

@@ -128,7 +128,12 @@ export async function startCacheServer(
     if (!route?.[1]) return { status: 404 };
     const denied = authorized(req);
     if (denied) return { status: denied };
-    const hash = decodeURIComponent(route[1]);
+    let hash: string;
+    try {
+      hash = decodeURIComponent(route[1]);
+    } catch {
+      return { status: 400 };
+    }
     if (!HASH.test(hash)) return { status: 400 };
     const file = join(options.dir, hash);
     if (req.method === 'GET') return getEntry(file, res);
