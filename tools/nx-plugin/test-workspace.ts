@@ -28,6 +28,8 @@ export interface NxRun {
   executed: string[];
   /** `project:target` of every task restored from cache, sorted. */
   cached: string[];
+  /** The part of `cached` that came from the remote cache (Nx's `remote-cache-hit`), sorted. */
+  remote: string[];
   seconds: number;
 }
 
@@ -177,15 +179,16 @@ export class TestWorkspace {
    * The tasks of this run from `.nx/cache/run.json` (removed before each run; Nx writes it with each
    * task's cache status): executed = not a cache hit. Empty when the run started no task.
    */
-  private lastRunTasks(): { executed: string[]; cached: string[] } {
+  private lastRunTasks(): { executed: string[]; cached: string[]; remote: string[] } {
     const file = this.path('.nx/cache/run.json');
-    if (!existsSync(file)) return { executed: [], cached: [] };
+    if (!existsSync(file)) return { executed: [], cached: [], remote: [] };
     const run = JSON.parse(readFileSync(file, 'utf8')) as {
       tasks: { taskId: string; cacheStatus: string }[];
     };
     const executed = run.tasks.filter((t) => !t.cacheStatus.includes('hit')).map((t) => t.taskId);
     const cached = run.tasks.filter((t) => t.cacheStatus.includes('hit')).map((t) => t.taskId);
-    return { executed: executed.sort(), cached: cached.sort() };
+    const remote = run.tasks.filter((t) => t.cacheStatus.includes('remote')).map((t) => t.taskId);
+    return { executed: executed.sort(), cached: cached.sort(), remote: remote.sort() };
   }
 
   dispose(): void {
