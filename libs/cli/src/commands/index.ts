@@ -10,6 +10,8 @@ import { registerPublish } from './publish';
 import { registerMerge } from './merge';
 import { registerDataset } from './dataset';
 import { registerExplain } from './explain';
+import { registerDoctor } from './doctor';
+import { registerConfig } from './config';
 
 /** A command module: declares its name, flags and help, and calls one step function. */
 export type RegisterCommand = (program: Command, context: () => CommandContext) => void;
@@ -25,6 +27,8 @@ const COMMANDS: RegisterCommand[] = [
   registerDataset,
   registerUpdate,
   registerExplain,
+  registerDoctor,
+  registerConfig,
 ];
 
 /** Adds every command to the program. */
