@@ -12,6 +12,7 @@ import { registerDataset } from './dataset';
 import { registerExplain } from './explain';
 import { registerDoctor } from './doctor';
 import { registerConfig } from './config';
+import { registerGc } from './gc';
 
 /** A command module: declares its name, flags and help, and calls one step function. */
 export type RegisterCommand = (program: Command, context: () => CommandContext) => void;
@@ -29,6 +30,7 @@ const COMMANDS: RegisterCommand[] = [
   registerExplain,
   registerDoctor,
   registerConfig,
+  registerGc,
 ];
 
 /** Adds every command to the program. */
