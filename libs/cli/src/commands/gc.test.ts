@@ -96,4 +96,19 @@ describe('datasmith gc (partitions)', () => {
     expect(empty.stderr).toContain('pass --allow-empty');
     expect(existsSync(join(cwd, 'data/collect/acme__widgets'))).toBe(true);
   });
+
+  it('refuses while a live update holds the lock, leaving everything', async () => {
+    const holder = {
+      pid: process.pid,
+      startedAt: '2024-06-25T02:00:00.000Z',
+      command: 'update 2024-05-01..2024-06-01',
+    };
+    await put('data/update.lock', JSON.stringify(holder));
+    const run = await runCli(['gc', '--no-docker'], { cwd });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain(
+      `datasmith gc: Another run holds data/update.lock: PID ${process.pid} (update 2024-05-01..2024-06-01`,
+    );
+    expect(existsSync(join(cwd, 'data/collect/old__gone'))).toBe(true);
+  });
 });

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { createDockerClient, probeEngine } from '@datasmith/docker';
 import { InputError } from '@datasmith/errors';
 import {
@@ -8,6 +9,7 @@ import {
   removeStalePartitions,
 } from '../gc/gc';
 import { listedRepos, loadChosenConfig } from '../ops/workspace';
+import { acquireLock } from '../update/lock';
 import type { RegisterCommand } from './index';
 
 interface GcOptions {
@@ -54,7 +56,8 @@ export const registerGc: RegisterCommand = (program, context) => {
         "The repository list is the one the Nx graph uses (DATASMITH_REPOS, else the config's repos). Only the",
         'per-repository folders <out-root>/{collect,prepare,classify,synthesize,publish}/<owner>__<name> of',
         'unlisted repositories are removed; master, dataset, memo and logs stay. Containers and images must',
-        'carry datasmith.task or datasmith.base; running containers and tagged images stay.',
+        'carry datasmith.task or datasmith.base; running containers and tagged images stay. gc takes the lock of',
+        'datasmith update (<out-root>/update.lock), so the two never run at once.',
       ].join('\n'),
     )
     .action(async (options: GcOptions) => {
@@ -62,57 +65,66 @@ export const registerGc: RegisterCommand = (program, context) => {
       const verb = options.dryRun ? 'would remove' : 'removed';
       const summary: Record<string, unknown> = { dry_run: Boolean(options.dryRun) };
       const parts: string[] = [];
-
-      if (options.partitions) {
-        const { config } = loadChosenConfig(ctx.cwd, ctx.env, options.config);
-        const outRoot = options.outRoot ?? config.outputRoot;
-        const listed = listedRepos(ctx.cwd, config, ctx.env);
-        if (listed.repos === null) {
-          throw new InputError(
-            `Missing repository list: ${listed.source} does not exist; gc keeps the partitions of listed repositories, so it needs the list (run scrape-repos first)`,
-          );
-        }
-        if (listed.repos.length === 0 && !options.allowEmpty) {
-          throw new InputError(
-            `Empty repository list: ${listed.source} lists no repository, so gc would remove every partition; pass --allow-empty to do that`,
-          );
-        }
-        const stale = await findStalePartitions(outRoot, listed.repos);
-        if (!options.dryRun) await removeStalePartitions(stale);
-        for (const s of stale) {
-          ctx.log.info(`gc: ${verb} ${s.dir} (${s.months} months, ${formatBytes(s.bytes)})`);
-        }
-        const repos = new Set(stale.map((s) => s.repo)).size;
-        const bytes = stale.reduce((a, s) => a + s.bytes, 0);
-        summary.partitions = stale.map((s) => ({
-          step: s.step,
-          repo: s.repo,
-          dir: s.dir,
-          months: s.months,
-          bytes: s.bytes,
-        }));
-        parts.push(`${stale.length} partition folders of ${repos} unlisted repositories (${formatBytes(bytes)})`);
+      const config = options.partitions ? loadChosenConfig(ctx.cwd, ctx.env, options.config).config : null;
+      const outRoot = options.outRoot ?? config?.outputRoot ?? 'data';
+      // The update's lock: gc never removes a partition or a stopped build container a running update still needs.
+      const release = options.dryRun ? async () => {} : await acquireLock(join(outRoot, 'update.lock'), 'gc', ctx.log);
+      try {
+        await collectGarbage();
+      } finally {
+        await release();
       }
 
-      if (options.docker) {
-        const docker = createDockerClient({ env: ctx.env });
-        const engine = await probeEngine(docker);
-        if (!engine.ok) {
-          ctx.log.warn(`gc: ${engine.reason}; containers and images left alone`);
-          summary.docker = null;
-        } else {
-          const items: PrunedItem[] = await pruneDatasmithResources(docker, {
-            dryRun: Boolean(options.dryRun),
-            scope: options.label,
-          });
-          for (const item of items)
-            ctx.log.info(`gc: ${verb} ${item.kind} ${item.id.replace(/^sha256:/, '').slice(0, 12)} ${item.name}`);
-          const containers = items.filter((i) => i.kind === 'container').length;
-          const images = items.length - containers;
-          summary.docker = items;
-          parts.push(
-            `${containers} stopped containers, ${images} dangling images (${formatBytes(items.reduce((a, i) => a + i.bytes, 0))})`,
-          );
+      async function collectGarbage(): Promise<void> {
+        if (config) {
+          const listed = listedRepos(ctx.cwd, config, ctx.env);
+          if (listed.repos === null) {
+            throw new InputError(
+              `Missing repository list: ${listed.source} does not exist; gc keeps the partitions of listed repositories, so it needs the list (run scrape-repos first)`,
+            );
+          }
+          if (listed.repos.length === 0 && !options.allowEmpty) {
+            throw new InputError(
+              `Empty repository list: ${listed.source} lists no repository, so gc would remove every partition; pass --allow-empty to do that`,
+            );
+          }
+          const stale = await findStalePartitions(outRoot, listed.repos);
+          if (!options.dryRun) await removeStalePartitions(stale);
+          for (const s of stale) {
+            ctx.log.info(`gc: ${verb} ${s.dir} (${s.months} months, ${formatBytes(s.bytes)})`);
+          }
+          const repos = new Set(stale.map((s) => s.repo)).size;
+          const bytes = stale.reduce((a, s) => a + s.bytes, 0);
+          summary.partitions = stale.map((s) => ({
+            step: s.step,
+            repo: s.repo,
+            dir: s.dir,
+            months: s.months,
+            bytes: s.bytes,
+          }));
+          parts.push(`${stale.length} partition folders of ${repos} unlisted repositories (${formatBytes(bytes)})`);
+        }
+
+        if (options.docker) {
+          const docker = createDockerClient({ env: ctx.env });
+          const engine = await probeEngine(docker);
+          if (!engine.ok) {
+            ctx.log.warn(`gc: ${engine.reason}; containers and images left alone`);
+            summary.docker = null;
+          } else {
+            const items: PrunedItem[] = await pruneDatasmithResources(docker, {
+              dryRun: Boolean(options.dryRun),
+              scope: options.label,
+            });
+            for (const item of items)
+              ctx.log.info(`gc: ${verb} ${item.kind} ${item.id.replace(/^sha256:/, '').slice(0, 12)} ${item.name}`);
+            const containers = items.filter((i) => i.kind === 'container').length;
+            const images = items.length - containers;
+            summary.docker = items;
+            parts.push(
+              `${containers} stopped containers, ${images} dangling images (${formatBytes(items.reduce((a, i) => a + i.bytes, 0))})`,
+            );
+          }
         }
       }
       if (options.json) ctx.print(JSON.stringify({ step: 'gc', ...summary }));

@@ -41,6 +41,8 @@ export interface Station {
   model: string | null;
   /** Build attempts (synthesize). */
   attempts: number | null;
+  /** The registry host an image was pushed to (publish); null for local images. */
+  registry: string | null;
   /** Image reference (synthesize, publish, dataset). */
   image: string | null;
   /** Image id or registry digest. */
@@ -127,6 +129,7 @@ function station(step: TraceStep, month: string | null, file: string, fields: Pa
     inherited: false,
     backend: null,
     model: null,
+    registry: null,
     attempts: null,
     image: null,
     digest: null,
@@ -353,7 +356,7 @@ export async function tracePullRequest(repo: string, number: number, outRoot = '
           fromRow('publish', monthOfFile(image.file), image.file, image.row, image.row.kept === true, undefined, {
             image: str(image.row.image_name),
             digest: str(image.row.digest) ?? str(image.row.image_id),
-            backend: str(image.row.registry),
+            registry: str(image.row.registry),
             detail: firstLine(image.row.publish_explanation),
           }),
         );
@@ -420,6 +423,7 @@ export function formatTrace(trace: PrTrace): string[] {
       s.backend ? `backend=${s.backend}` : null,
       s.model ? `model=${s.model}` : null,
       s.attempts !== null ? `attempts=${s.attempts}` : null,
+      s.registry ? `registry=${s.registry}` : null,
       s.image ? `image=${s.image}` : null,
       s.digest ? `digest=${s.digest.slice(0, 19)}` : null,
     ].filter(Boolean);
