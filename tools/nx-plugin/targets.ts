@@ -83,6 +83,15 @@ const PIPELINE: readonly PipelineStep[] = ['scrape-repos', ...REPO_STEPS, 'merge
  * So a classify rule or prompt never re-runs collect or prepare, while a collect change re-runs
  * everything after it even when collect's output happens to be identical (safe over cut-off).
  */
+/**
+ * The operating commands (update, explain, doctor, gc, config) and their folders: no step imports
+ * them, so editing one must not re-run every month of every repository.
+ */
+const OPERATING_CLI_FILES = [
+  '!{workspaceRoot}/libs/cli/src/commands/{update,explain,doctor,gc,config}.ts',
+  '!{workspaceRoot}/libs/cli/src/{update,explain,doctor,gc,ops}/**',
+];
+
 function codeInputs(step: PipelineStep): Input[] {
   const libs = [...COMMON_LIBS, ...STEP_LIBS[step]];
   // scrape-repos feeds the others only through the repository list, never through its code.
@@ -99,6 +108,7 @@ function codeInputs(step: PipelineStep): Input[] {
     '{workspaceRoot}/libs/cli/bin/**/*',
     ...libs.flatMap((lib) => [`{workspaceRoot}/libs/${lib}/src/**/*`, `{workspaceRoot}/libs/${lib}/package.json`]),
     ...excluded,
+    ...OPERATING_CLI_FILES,
     '!{workspaceRoot}/libs/**/*.test.ts',
     '!{workspaceRoot}/libs/**/__snapshots__/**',
     '!{workspaceRoot}/libs/**/testing/**',
