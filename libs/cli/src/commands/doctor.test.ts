@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDockerClient, probeEngine } from '@datasmith/docker';
 import { type FakeGitHub, startFakeGitHub } from '@datasmith/github';
+import { type FakeHub, startFakeHub } from '@datasmith/hub';
 import { type FakeOpenAiServer, startFakeOpenAiServer } from '@datasmith/llm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../doctor/checks';
@@ -15,11 +16,13 @@ const GOOD = 'ghp_doctorGoodToken0000000000000000000001';
 const BAD = 'ghp_doctorRevokedToken00000000000000000002';
 const LLM_KEY = 'sk-doctor-llm-key-0000000000000001';
 const REGISTRY_PASSWORD = 'dckr_pat_doctor_registry_secret_01';
-const SECRETS = [GOOD, BAD, LLM_KEY, REGISTRY_PASSWORD];
+const HF = 'hf_doctorHubToken00000000000000000000001';
+const SECRETS = [GOOD, BAD, LLM_KEY, REGISTRY_PASSWORD, HF];
 
 let cwd: string;
 let github: FakeGitHub;
 let llm: FakeOpenAiServer;
+let hub: FakeHub;
 let registry: Server;
 let registryUrl: string;
 let engineUp: boolean;
@@ -66,6 +69,7 @@ beforeAll(async () => {
   );
   github = await startFakeGitHub({ tokens: [GOOD] });
   llm = await startFakeOpenAiServer();
+  hub = await startFakeHub({ token: HF });
   registry = await startBasicAuthRegistry('robot', REGISTRY_PASSWORD);
   registryUrl = `http://127.0.0.1:${(registry.address() as AddressInfo).port}`;
   engineUp = (await probeEngine(createDockerClient())).ok;
@@ -74,6 +78,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await github?.close();
   await llm?.close();
+  await hub?.close();
   await new Promise((resolve) => registry?.close(resolve));
 });
 
@@ -86,6 +91,8 @@ function baseEnv(): Record<string, string> {
     DATASMITH_IMAGE_REGISTRY: registryUrl,
     DOCKERHUB_USERNAME: 'robot',
     DOCKERHUB_TOKEN: REGISTRY_PASSWORD,
+    HF_TOKEN: HF,
+    HF_ENDPOINT: hub.url,
   };
 }
 
@@ -117,6 +124,7 @@ describe('datasmith doctor', () => {
     expect(lines[6]).toBe(
       `ok   registry ${registryUrl.slice(7)}: /v2/ accepted as robot (credentials from DOCKERHUB_USERNAME/DOCKERHUB_TOKEN)`,
     );
+    expect(lines[7]).toBe(`ok   hub      ${hub.url}: HF_TOKEN of datasmith-test (role write)`);
     expect(run.code).toBe(engineUp ? 0 : 1);
     // The listeners saw the real credentials: the checks used them.
     expect(github.requests.filter((r) => r.path === '/rate_limit').map((r) => r.token)).toEqual([GOOD]);
@@ -130,10 +138,11 @@ describe('datasmith doctor', () => {
       DSPY_URL: `http://127.0.0.1:${await closedPort()}/v1`,
       DOCKERHUB_TOKEN: `${REGISTRY_PASSWORD}-old`,
       DOCKER_HOST: `unix://${join(cwd, 'no-docker.sock')}`,
+      HF_TOKEN: `${HF}-revoked`,
     };
     const run = await doctor(['--config', 'two-repos.json', '--min-free-gib', '1e12', '--json'], env);
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe('datasmith doctor: 5 check(s) failed: github, llm, docker, disk, registry\n');
+    expect(run.stderr).toBe('datasmith doctor: 6 check(s) failed: github, llm, docker, disk, registry, hub\n');
     const report = JSON.parse(run.stdout) as { checks: CheckResult[]; ok: number; warn: number; fail: number };
     const line = (r: CheckResult) => `${r.status} ${r.check} ${r.message}`;
     const lines = report.checks.map(line);
@@ -150,7 +159,8 @@ describe('datasmith doctor', () => {
     );
     expect(lines[6]).toMatch(/^fail disk [\d.]+ GiB free of [\d.]+ GiB under data: below 1000000000000 GiB$/);
     expect(lines[7]).toMatch(/^fail registry Registry authentication denied: GET .*\/v2\/ answered 401 as robot/);
-    expect([report.ok, report.warn, report.fail]).toEqual([2, 1, 5]);
+    expect(lines[8]).toBe(`fail hub ${hub.url}/api/whoami-v2 answered 401 (Invalid credentials); check HF_TOKEN`);
+    expect([report.ok, report.warn, report.fail]).toEqual([2, 1, 6]);
 
     // The first config classifies with the LLM: without an endpoint that fails too.
     const { DSPY_URL: _, ...withoutLlm } = env;
@@ -179,14 +189,15 @@ describe('datasmith config print', () => {
   it('prints the resolved config as JSON with every secret replaced', async () => {
     await writeFile(
       join(cwd, 'tokens.env'),
-      `HF_TOKEN=hf_doctorFileToken000000000000000001\nDOCKERHUB_NAMESPACE=acme\n`,
+      `OPENAI_API_KEY=sk-doctor-file-key-000000000000000001\nDOCKERHUB_NAMESPACE=acme\n`,
     );
     const run = await runCli(['config', 'print'], {
       cwd,
       env: { ...baseEnv(), GH_TOKEN: GOOD, OPENAI_BASE_URL: `http://user:${LLM_KEY}@127.0.0.1:1/v1` },
     });
     expect(run.code, run.stderr).toBe(0);
-    for (const secret of [...SECRETS, 'hf_doctorFileToken000000000000000001']) expect(run.stdout).not.toContain(secret);
+    for (const secret of [...SECRETS, 'sk-doctor-file-key-000000000000000001'])
+      expect(run.stdout).not.toContain(secret);
     const printed = JSON.parse(run.stdout);
     expect(printed.config).toEqual({
       source: 'store',
@@ -204,6 +215,7 @@ describe('datasmith config print', () => {
       DSPY_API_KEY: '***',
       DOCKERHUB_TOKEN: '***',
       HF_TOKEN: '***',
+      OPENAI_API_KEY: '***',
       DOCKERHUB_NAMESPACE: 'acme',
       DOCKERHUB_USERNAME: 'robot',
       DSPY_URL: llm.url,

@@ -22,7 +22,7 @@ export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
 /** One line of the doctor's report. */
 export interface CheckResult {
-  check: 'config' | 'store' | 'github' | 'llm' | 'docker' | 'disk' | 'registry';
+  check: 'config' | 'store' | 'github' | 'llm' | 'docker' | 'disk' | 'registry' | 'hub';
   status: CheckStatus;
   message: string;
 }
@@ -383,16 +383,51 @@ export async function checkRegistry(options: DoctorOptions): Promise<CheckResult
   }
 }
 
+/** The Hugging Face token (`HF_TOKEN`) against `<HF_ENDPOINT>/api/whoami-v2`: valid, and allowed to write. */
+export async function checkHub(options: DoctorOptions): Promise<CheckResult> {
+  const token = options.env.HF_TOKEN?.trim();
+  if (!token) {
+    return { check: 'hub', status: 'skip', message: 'no HF_TOKEN: the dataset is written locally only (data/dataset)' };
+  }
+  const base = shownUrl(options.env.HF_ENDPOINT || 'https://huggingface.co');
+  try {
+    const res = await getJson(
+      `${base}/api/whoami-v2`,
+      { authorization: `Bearer ${token}` },
+      options.timeoutMs ?? 10_000,
+    );
+    if (res.status !== 200) {
+      return {
+        check: 'hub',
+        status: 'fail',
+        message: `${base}/api/whoami-v2 answered ${res.status}${messageOf(res.body) ? ` (${messageOf(res.body)})` : ''}; check HF_TOKEN`,
+      };
+    }
+    const who = res.body as { name?: string; auth?: { accessToken?: { role?: string } } };
+    const role = who.auth?.accessToken?.role ?? 'unknown';
+    return role === 'read'
+      ? {
+          check: 'hub',
+          status: 'warn',
+          message: `${base}: HF_TOKEN of ${who.name} is read-only; --upload-to-hf needs write`,
+        }
+      : { check: 'hub', status: 'ok', message: `${base}: HF_TOKEN of ${who.name} (role ${role})` };
+  } catch (error) {
+    return { check: 'hub', status: 'fail', message: `${base}/api/whoami-v2 unreachable: ${errorText(error)}` };
+  }
+}
+
 /** Every check, in order. Never throws: a check that cannot run reports `fail`. */
 export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> {
   const { result, loaded } = checkConfig(options);
   const config = loaded?.config ?? null;
-  const [github, llm, docker, disk, registry] = await Promise.all([
+  const [github, llm, docker, disk, registry, hub] = await Promise.all([
     checkGithubTokens(options, config),
     checkLlm(options, config),
     checkDocker(options),
     checkDisk(options, config),
     checkRegistry(options),
+    checkHub(options),
   ]);
-  return [result, checkStore(options, config), ...github, llm, docker, disk, registry];
+  return [result, checkStore(options, config), ...github, llm, docker, disk, registry, hub];
 }
