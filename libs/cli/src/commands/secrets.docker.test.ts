@@ -60,6 +60,9 @@ describe.skipIf(!engine.ok)(`no secret reaches a task image ${engine.skipReason}
   const made: string[] = [];
   afterAll(async () => {
     for (const ref of made) await removeImageQuietly(engine.docker, ref, { force: true });
+    // The dependency layer image of this test's repository too (its name is a content hash).
+    const deps = await engine.docker.listImages({ filters: { label: ['datasmith.task=demo-org/secretlib'] } });
+    for (const image of deps) await removeImageQuietly(engine.docker, image.Id, { force: true });
   });
 
   it('synthesize with planted tokens builds an image whose config, history and files hold none', async () => {
