@@ -13,6 +13,8 @@ const CONFIG_FLAGS = 'node tools/nx-plugin/config-flags.cjs';
  * them, so editing one re-runs nothing.
  */
 const OPERATOR_COMMANDS = ['update', 'explain', 'doctor', 'gc', 'config'];
+/** Their helper folders under libs/cli/src (`ops` holds what several of them share). */
+const OPERATOR_FOLDERS = [...OPERATOR_COMMANDS, 'ops'];
 
 /** Libraries every CLI-run step loads. */
 const COMMON_LIBS = ['cli', 'config', 'errors', 'memo', 'paths', 'progress', 'tables', 'steps'];
@@ -104,7 +106,7 @@ function codeInputs(step: PipelineStep): Input[] {
     `!{workspaceRoot}/libs/cli/src/commands/${group}/**`,
     `!{workspaceRoot}/libs/steps/src/${group}/**`,
     `!{workspaceRoot}/libs/cli/src/commands/{${OPERATOR_COMMANDS.join(',')}}.ts`,
-    `!{workspaceRoot}/libs/cli/src/{${OPERATOR_COMMANDS.join(',')}}/**`,
+    `!{workspaceRoot}/libs/cli/src/{${OPERATOR_FOLDERS.join(',')}}/**`,
   ];
   return [
     '{workspaceRoot}/libs/cli/bin/**/*',

@@ -40,6 +40,7 @@ export {
   BASE_RECIPE_VERSION,
 } from './base-image';
 export { TailBuffer, tailOf } from './tail';
+export { DATASMITH_LABEL_KEYS } from './labels';
 export type { DockerTestEngine } from './testing/docker-test';
 export {
   dockerTestEngine,

@@ -10,6 +10,10 @@ import { registerPublish } from './publish';
 import { registerMerge } from './merge';
 import { registerDataset } from './dataset';
 import { registerReport } from './report';
+import { registerExplain } from './explain';
+import { registerDoctor } from './doctor';
+import { registerConfig } from './config';
+import { registerGc } from './gc';
 
 /** A command module: declares its name, flags and help, and calls one step function. */
 export type RegisterCommand = (program: Command, context: () => CommandContext) => void;
@@ -25,6 +29,10 @@ const COMMANDS: RegisterCommand[] = [
   registerDataset,
   registerReport,
   registerUpdate,
+  registerExplain,
+  registerDoctor,
+  registerConfig,
+  registerGc,
 ];
 
 /** Adds every command to the program. */

@@ -355,6 +355,29 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       send(401, { message: 'Bad credentials', documentation_url: DOCS, status: '401' }, {}, false);
       return;
     }
+    // GET /rate_limit: every bucket of this credential; as on GitHub it does not count against any.
+    if (url.pathname === '/rate_limit' && method === 'GET') {
+      const now = Date.now();
+      const bucket = (name: string, limit: number) => {
+        const used = counters.get(`${token ?? 'anonymous'}|${name}`);
+        const live = used && used.resetAt > now ? used : { used: 0, resetAt: now + windowSeconds * 1000 };
+        return {
+          limit,
+          used: live.used,
+          remaining: Math.max(0, limit - live.used),
+          reset: Math.ceil(live.resetAt / 1000),
+          resource: name,
+        };
+      };
+      const core = bucket('core', token ? (options.rateLimit?.core ?? 5000) : 60);
+      const resources = {
+        core,
+        search: bucket('search', options.rateLimit?.search ?? 30),
+        code_search: bucket('code_search', options.rateLimit?.code_search ?? 10),
+      };
+      send(200, { resources, rate: core }, {}, false);
+      return;
+    }
     const c = counter();
     if (c.used >= limitOf()) {
       send(

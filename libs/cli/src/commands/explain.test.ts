@@ -1,0 +1,177 @@
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { dataLayout } from '@datasmith/paths';
+import { imageRowFor, writeImagesPartition } from '@datasmith/steps';
+import {
+  type CommitRow,
+  CommitRow as CommitRowSchema,
+  type SynthesisResult,
+  TABLE_KEYS,
+  writeTable,
+} from '@datasmith/tables';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { PrTrace } from '../explain/trace';
+import { parsePrRef } from '../explain/trace';
+import { runCli, testCommit } from './cli-test-helpers';
+
+/**
+ * A month of one repository run for real through the CLI (prepare, classify, merge, dataset), with
+ * synthesize's results.jsonl and publish's images table written as those steps write them.
+ */
+const REPO = 'acme/widgets';
+const MONTH = '2024-05';
+let cwd: string;
+let commits: CommitRow[];
+
+function result(row: CommitRow, ok: boolean): SynthesisResult {
+  return {
+    owner: 'acme',
+    repo: 'widgets',
+    sha: row.pr_base_sha as string,
+    image_name: `acme-widgets-${row.pr_base_sha}:final`,
+    ok,
+    rc: ok ? 0 : 1,
+    duration_s: 12.5,
+    stage: ok ? 'validated' : 'build',
+    strategy: 'rules',
+    attempts: [1, 2].map((attempt) => ({
+      attempt,
+      variant: attempt === 1 ? 'editable' : 'regular',
+      ok: ok && attempt === 2,
+      rc: ok && attempt === 2 ? 0 : 1,
+      stage: ok && attempt === 2 ? 'validated' : 'build',
+      reason: ok && attempt === 2 ? null : 'install_failed',
+      duration_s: 6,
+      build_s: 5,
+      deps_reused: false,
+      stderr_tail: 'error: metadata-generation-failed',
+      stdout_tail: '',
+    })),
+    reason: ok ? null : 'install_failed',
+    image_id: ok ? `sha256:${'a'.repeat(64)}` : null,
+    pr_numbers: [row.pr_number],
+    benchmarks: ok ? ['bench.TimeSuite.time_total'] : [],
+    python_requested: null,
+    python_used: '3.11',
+    warnings: [],
+    stderr_tail: ok ? '' : 'error: metadata-generation-failed',
+    stdout_tail: '',
+  };
+}
+
+beforeAll(async () => {
+  cwd = await mkdtemp(join(tmpdir(), 'ds-cli-explain-'));
+  const layout = dataLayout('data');
+  commits = [
+    testCommit('PERF: faster totals', 'Totals are slow on long lists.', { pr_number: 1, repo_name: REPO }),
+    testCommit('PERF: faster totals again', 'Totals are slow on long lists.', { pr_number: 2, repo_name: REPO }),
+    testCommit('DOC: typo', '', { pr_number: 50, repo_name: REPO, kept: false, drop_reason: 'docs_only' }),
+  ];
+  await writeTable(join(cwd, layout.tablePath('collect', REPO, MONTH)), CommitRowSchema, commits, TABLE_KEYS.commits);
+  for (const step of ['prepare', 'classify']) {
+    const run = await runCli([step, '--repo', REPO, '--month', MONTH, '--out-root', 'data'], { cwd });
+    expect(run.code, run.stderr).toBe(0);
+  }
+  const [perf, failing] = commits as [CommitRow, CommitRow];
+  const results = join(cwd, layout.synthesizeResults(REPO, MONTH));
+  await mkdir(dirname(results), { recursive: true });
+  await writeFile(
+    results,
+    `${[result(perf, true), result(failing, false)].map((r) => JSON.stringify(r)).join('\n')}\n`,
+  );
+  await writeImagesPartition(join(cwd, 'data'), REPO, MONTH, [imageRowFor(perf)]);
+  for (const step of ['merge', 'dataset']) {
+    const run = await runCli([step, '--out-root', 'data'], { cwd });
+    expect(run.code, run.stderr).toBe(0);
+  }
+});
+
+async function explainJson(ref: string): Promise<PrTrace> {
+  const run = await runCli(['explain', ref, '--json'], { cwd });
+  expect(run.code, run.stderr).toBe(0);
+  return JSON.parse(run.stdout) as PrTrace;
+}
+
+const summary = (trace: PrTrace) => trace.stations.map((s) => `${s.step} ${s.status} ${s.reason ?? ''}`.trim());
+
+describe('datasmith explain', () => {
+  it('follows a task from collect into the dataset, with backend, attempts and image', async () => {
+    const trace = await explainJson(`${REPO}#1`);
+    expect(trace.months).toEqual([MONTH]);
+    expect(summary(trace)).toEqual([
+      'collect kept',
+      'prepare kept',
+      'classify kept',
+      'synthesize kept',
+      'publish kept',
+      'master kept',
+      'dataset kept',
+    ]);
+    const byStep = Object.fromEntries(trace.stations.map((s) => [s.step, s]));
+    expect(byStep.classify?.backend).toBe('rules');
+    expect(byStep.synthesize).toMatchObject({ backend: 'rules', attempts: 2 });
+    expect(byStep.publish?.image).toMatch(/^127\.0\.0\.1:5000\/datasmith\/all:acme-widgets-/);
+    expect(byStep.dataset?.detail).toMatch(/^task acme_widgets_1 in configs .*default/);
+    expect(trace.verdict).toEqual({ status: 'kept', step: 'dataset', reason: null });
+  });
+
+  it('names the step and reason code of a drop, and carries it through later tables', async () => {
+    const docs = await explainJson(`${REPO}#50`);
+    expect(summary(docs)).toEqual([
+      'collect dropped docs_only',
+      'prepare dropped docs_only',
+      'classify dropped docs_only',
+      'synthesize absent upstream_dropped',
+      'publish absent upstream_dropped',
+      'master absent upstream_dropped',
+      'dataset absent upstream_dropped',
+    ]);
+    expect(docs.stations.map((s) => s.inherited).slice(0, 3)).toEqual([false, true, true]);
+    expect(docs.verdict).toEqual({ status: 'dropped', step: 'collect', reason: 'docs_only' });
+
+    const failed = await explainJson(`${REPO}#2`);
+    const synth = failed.stations.find((s) => s.step === 'synthesize');
+    expect(synth).toMatchObject({ status: 'dropped', reason: 'build_failed', attempts: 2 });
+    expect(synth?.detail).toMatch(/failed at build \(install_failed\)/);
+    expect(failed.verdict).toEqual({ status: 'dropped', step: 'synthesize', reason: 'build_failed' });
+  });
+
+  it('prints one line per table and the verdict', async () => {
+    const run = await runCli(['explain', `${REPO}#50`], { cwd });
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^acme\/widgets#50 "DOC: typo", merged 2024-05-/);
+    expect(lines[1]).toMatch(/^ {2}collect +2024-05 dropped docs_only/);
+    expect(lines.at(-1)).toBe('verdict: dropped at collect (docs_only)');
+  });
+
+  it('fails with exit 2 naming where it looked when no table has the PR', async () => {
+    const missing = await runCli(['explain', `${REPO}#999`], { cwd });
+    expect(missing.code).toBe(2);
+    expect(missing.stdout).toBe('');
+    expect(missing.stderr).toContain('datasmith explain: Not found: acme/widgets#999 is in no table under data;');
+    expect(missing.stderr).toContain('data/collect/acme__widgets (1 month: 2024-05)');
+    expect(missing.stderr).toContain('data/synthesize/acme__widgets (1 month: 2024-05)');
+    expect(missing.stderr).toContain('data/master/master.parquet,');
+
+    const other = await runCli(['explain', 'nobody/nothing#1', '--out-root', 'elsewhere'], { cwd });
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain('elsewhere/collect/nobody__nothing (no partition)');
+    expect(other.stderr).toContain('elsewhere/master/master.parquet (missing)');
+  });
+});
+
+describe('parsePrRef', () => {
+  it.each([
+    ['numpy/numpy#24567', 'numpy/numpy', 24567],
+    ['https://github.com/numpy/numpy/pull/24567', 'numpy/numpy', 24567],
+    ['acme/fast.math 3', 'acme/fast.math', 3],
+  ])('%s', (ref, repo, number) => {
+    expect(parsePrRef(ref)).toEqual({ repo, number });
+  });
+
+  it('refuses a reference without a number', () => {
+    expect(() => parsePrRef('numpy/numpy')).toThrow(/expected owner\/name#N/);
+  });
+});
