@@ -9,6 +9,7 @@ import { registerSynthesize } from './synthesize';
 import { registerPublish } from './publish';
 import { registerMerge } from './merge';
 import { registerDataset } from './dataset';
+import { registerContexts } from './contexts';
 
 /** A command module: declares its name, flags and help, and calls one step function. */
 export type RegisterCommand = (program: Command, context: () => CommandContext) => void;
@@ -23,6 +24,7 @@ const COMMANDS: RegisterCommand[] = [
   registerMerge,
   registerDataset,
   registerUpdate,
+  registerContexts,
 ];
 
 /** Adds every command to the program. */

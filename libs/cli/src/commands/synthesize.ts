@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { DockerError, InputError } from '@datasmith/errors';
 import { createDockerClient, offlineBaseRecipe, onlineBaseRecipe } from '@datasmith/docker';
 import { dataLayout } from '@datasmith/paths';
-import { type BaseImageChoice, synthesize } from '@datasmith/steps';
+import { type BaseImageChoice, readContextRegistry, synthesize } from '@datasmith/steps';
 import { OfflineStore } from '@datasmith/store';
 import {
   ContextRow,
@@ -122,6 +122,8 @@ export const registerSynthesize: RegisterCommand = (program, context) => {
           resultsPath = join(outDir, 'results.jsonl');
           contextsPath = join(outDir, 'contexts.parquet');
         }
+        // A bad registry (e.g. the original's v2 file) fails before any work.
+        await readContextRegistry(resolve(ctx.cwd, registry));
         const rows = await readTable(input, SynthesizeInputRow);
         const fixedPython = options.pythonVersion;
         const base: BaseImageChoice | ((python: string) => BaseImageChoice) = options.baseImage
