@@ -119,9 +119,8 @@ describe('the build agent loop (OpenAI tool calling against a listener on 127.0.
     });
     const out = await runAgentAttempt(TASK, { llm: client(server), tools: memoryTools({}) }, { maxSteps: 5 });
     expect(out.problem).toContain(problem);
-    const reply = (server.completions()[1]?.body as { messages: Array<{ role: string; content: string }> }).messages.at(
-      -1,
-    );
+    const body = server.completions()[1]?.body as { messages: Array<{ role: string; content: string }> } | undefined;
+    const reply = body?.messages.at(-1);
     expect(reply?.content).toMatch(/^rejected: /);
   });
 

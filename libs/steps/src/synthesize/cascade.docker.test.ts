@@ -154,6 +154,14 @@ describe.skipIf(!engine.ok)(`synthesize cascade with a real Docker engine ${engi
     }
   });
 
+  it('--max-build-minutes: once the run has spent its build budget, attempts fail without building', async () => {
+    const { results } = await run([row(shas.c as string, 5)], 'budget.json', { maxBuildMinutes: 0 });
+    const r = results[0] as SynthesisResult;
+    expect(r).toMatchObject({ ok: false, stage: 'build', reason: 'build_budget_exhausted' });
+    expect(r.attempts).toHaveLength(1);
+    expect(r.attempts[0]).toMatchObject({ build_s: 0, deps_reused: null, reason: 'build_budget_exhausted' });
+  });
+
   it('enforces --max-steps and rejects a fenced script before building it', async () => {
     const server = await startFakeOpenAiServer({
       respond: (_request, index) =>
