@@ -236,13 +236,16 @@ export async function synthesize(
     }
     return promise;
   };
+  const registry = await readContextRegistry(deps.registryPath);
   let registryQueue: Promise<void> = Promise.resolve();
   const register = (key: string, entry: RegistryEntry) => {
     const next = registryQueue.catch(() => {}).then(() => updateContextRegistry(deps.registryPath, key, entry));
     registryQueue = next.catch(() => {});
-    return next;
+    // Later tasks of this run see it too: a context validated a moment ago is a similar candidate.
+    return next.then(() => {
+      registry.entries[key] = entry;
+    });
   };
-  const registry = await readContextRegistry(deps.registryPath);
   const budgetLimitMs = options.maxBuildMinutes === undefined ? null : options.maxBuildMinutes * 60_000;
   const budget = {
     spentMs: 0,
