@@ -12,7 +12,7 @@ const CONFIG_FLAGS = 'node tools/nx-plugin/config-flags.cjs';
  * CLI commands that drive or inspect the pipeline without being a step: no step's output depends on
  * them, so editing one re-runs nothing.
  */
-const OPERATOR_COMMANDS = ['update', 'explain', 'doctor', 'gc', 'config'];
+const OPERATOR_COMMANDS = ['update', 'explain', 'doctor', 'gc', 'config', 'contexts'];
 /** Their helper folders under libs/cli/src (`ops` holds what several of them share). */
 const OPERATOR_FOLDERS = [...OPERATOR_COMMANDS, 'ops'];
 

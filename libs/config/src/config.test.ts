@@ -25,7 +25,9 @@ describe('config', () => {
         "source": "store",
         "store": "s",
         "synthesize": {
+          "asvStandIn": false,
           "backend": "rules",
+          "online": false,
         },
       }
     `);

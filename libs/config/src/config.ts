@@ -45,6 +45,10 @@ export const DatasmithConfigSchema = z
           .describe(
             'public python:<version>-slim base images and asv from PyPI (needs network); false = local Debian base',
           ),
+        asvStandIn: z
+          .boolean()
+          .default(false)
+          .describe('offline demo only: validate with the bundled asv stand-in (asv cannot be installed offline)'),
       })
       .prefault({}),
   })

@@ -41,6 +41,40 @@ export interface JsonRequest<T> {
   promptVersion: string;
 }
 
+/** A chat message of a tool-calling conversation (the OpenAI wire shape). */
+export type ChatMessage = OpenAI.Chat.ChatCompletionMessageParam;
+
+/** A function the model may call: name, description and JSON schema of its arguments. */
+export interface ChatTool {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
+
+/** One tool call the model asked for; `arguments` is the raw JSON text it sent. */
+export interface ChatToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/** One turn of a tool-calling conversation. */
+export interface ChatRequest {
+  messages: ChatMessage[];
+  tools: ChatTool[];
+  /** Part of the memo key: bump it when the same conversation should now be answered again. */
+  promptVersion: string;
+}
+
+/** The model's reply: text and/or tool calls. */
+export interface ChatAnswer {
+  content: string;
+  toolCalls: ChatToolCall[];
+  finishReason: string;
+  usage: TokenUsage;
+  cached: boolean;
+}
+
 /** Token counts of one answer, as reported by the server. */
 export interface TokenUsage {
   promptTokens: number;
@@ -79,6 +113,11 @@ export interface LlmClient {
   probe(): Promise<void>;
   /** A memoised, retried, schema-validated completion. */
   completeJson<T>(request: JsonRequest<T>): Promise<JsonAnswer<T>>;
+  /**
+   * One memoised, retried turn of a tool-calling conversation (`tools` in OpenAI function form). The
+   * same conversation is answered from the memo, so a re-run makes no call.
+   */
+  chat(request: ChatRequest): Promise<ChatAnswer>;
 }
 
 /** The endpoint cannot be reached or refuses the key: the whole run stops. */
@@ -308,7 +347,59 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
     return { ...answer, cached: false };
   }
 
+  async function chat(request: ChatRequest): Promise<ChatAnswer> {
+    const key = memoKey('llm-chat', request.promptVersion, {
+      model: settings.model,
+      messages: request.messages,
+      tools: request.tools,
+      temperature: settings.temperature,
+    });
+    const memo = options.memo;
+    type Stored = Omit<ChatAnswer, 'cached'>;
+    const hit = memo ? await memo.get<Stored>('llm-chat', key) : undefined;
+    if (hit !== undefined) {
+      stats.memoHits++;
+      return { ...hit, cached: true };
+    }
+    if (stats.calls >= maxCalls) throw new LlmBudgetExhaustedError(maxCalls);
+    stats.calls++;
+    await probe();
+    const response = await limit(() =>
+      withRetries('LLM request to', () => {
+        stats.requests++;
+        return openai.chat.completions.create({
+          model: settings.model,
+          messages: request.messages,
+          temperature: settings.temperature,
+          max_tokens: settings.maxTokens,
+          tools: request.tools.map((t) => ({
+            type: 'function' as const,
+            function: { name: t.name, description: t.description, parameters: t.parameters },
+          })),
+        });
+      }),
+    );
+    const usage: TokenUsage = {
+      promptTokens: response.usage?.prompt_tokens ?? 0,
+      completionTokens: response.usage?.completion_tokens ?? 0,
+    };
+    stats.promptTokens += usage.promptTokens;
+    stats.completionTokens += usage.completionTokens;
+    const choice = response.choices?.[0];
+    const answer: Stored = {
+      content: choice?.message?.content ?? '',
+      toolCalls: (choice?.message?.tool_calls ?? []).flatMap((c) =>
+        c.type === 'function' ? [{ id: c.id, name: c.function.name, arguments: c.function.arguments }] : [],
+      ),
+      finishReason: choice?.finish_reason ?? 'stop',
+      usage,
+    };
+    if (memo) await memo.put('llm-chat', key, request.promptVersion, answer);
+    return { ...answer, cached: false };
+  }
+
   return {
+    chat,
     settings: {
       baseURL: settings.baseURL,
       model: settings.model,

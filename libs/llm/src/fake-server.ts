@@ -15,6 +15,8 @@ export interface FakeReply {
   /** Never answer (the client must time out). */
   hang?: boolean;
   finishReason?: string;
+  /** Tool calls of the assistant message (finish_reason `tool_calls` unless given). */
+  toolCalls?: Array<{ id?: string; name: string; arguments: unknown }>;
   usage?: { prompt_tokens: number; completion_tokens: number };
 }
 
@@ -78,8 +80,24 @@ function send(res: ServerResponse, reply: FakeReply, model: string): void {
             choices: [
               {
                 index: 0,
-                message: { role: 'assistant', content: reply.content ?? '' },
-                finish_reason: reply.finishReason ?? 'stop',
+                message: {
+                  role: 'assistant',
+                  content: reply.toolCalls && reply.content === undefined ? null : (reply.content ?? ''),
+                  ...(reply.toolCalls
+                    ? {
+                        tool_calls: reply.toolCalls.map((call, i) => ({
+                          id: call.id ?? `call_${i}`,
+                          type: 'function',
+                          function: {
+                            name: call.name,
+                            arguments:
+                              typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments),
+                          },
+                        })),
+                      }
+                    : {}),
+                },
+                finish_reason: reply.finishReason ?? (reply.toolCalls ? 'tool_calls' : 'stop'),
               },
             ],
             usage: {

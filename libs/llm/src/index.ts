@@ -12,6 +12,11 @@ export type {
   JsonAnswer,
   LlmStats,
   LlmClient,
+  ChatMessage,
+  ChatTool,
+  ChatToolCall,
+  ChatRequest,
+  ChatAnswer,
 } from './client';
 export {
   createLlmClient,

@@ -83,6 +83,15 @@ export { synthesize, tasksFromRows, readFactsAt } from './synthesize/synthesize'
 export type { BuildContext, RegistryEntry, ValidationResult, ValidationCheck } from './synthesize/context';
 export { SYNTHESIZE_CODE_VERSION, contextHash, registryKey, ContextRegistryFile } from './synthesize/context';
 export { readContextRegistry, updateContextRegistry } from './synthesize/registry';
+export { changeContextRegistry, mergeLegacy } from './synthesize/registry';
+export type { LegacyRegistry, LegacyContext, LegacyTask } from './synthesize/context';
+export {
+  importRegistryV2,
+  exportRegistryV2,
+  parseTaskKey,
+  formatTaskKey,
+  sortedJson,
+} from './synthesize/registry-v2';
 export type { ValidationCommands, ValidationOptions } from './synthesize/validate';
 export { validateImage, DEFAULT_VALIDATION_COMMANDS, DEFAULT_SECRET_PATTERNS } from './synthesize/validate';
 export type { RepoFacts } from './synthesize/facts';
@@ -92,7 +101,7 @@ export { buildTaskImage, checkInstallScript, TaskBuildFailure } from './synthesi
 export { checkoutAtCommit } from './synthesize/repo-source';
 export { choosePythonVersion } from './synthesize/python-versions';
 export type { AsvFixtureOptions } from './synthesize/testing/asv-fixture';
-export { asvFixtureFiles } from './synthesize/testing/asv-fixture';
+export { asvFixtureFiles, REGISTRY_V2_FIXTURES_DIR } from './synthesize/testing/asv-fixture';
 export type { PublishTask, ContextInfo } from './publish/tasks';
 export {
   datasetContainerName,

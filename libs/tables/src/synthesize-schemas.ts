@@ -72,6 +72,11 @@ export const SynthesisReason = z.enum([
   'benchmark_timeout',
   'tests_collect_failed',
   'check_timeout',
+  // the cascade and its budgets
+  'attempts_exhausted',
+  'build_budget_exhausted',
+  'agent_no_script',
+  'llm_failed',
   // anything unexpected (a bug or a git failure), with its message in the tails
   'internal_error',
 ]);
@@ -80,7 +85,9 @@ export type SynthesisReason = z.infer<typeof SynthesisReason>;
 /** One build-and-validate attempt of a task. */
 export const SynthesisAttempt = z.object({
   attempt: z.number().int(),
-  variant: z.string().describe('which rules candidate (editable, regular) or cached'),
+  strategy: SynthesisStrategy.default('rules').describe("where the attempt's context came from"),
+  variant: z.string().describe('the rules candidate (editable, regular), `similar:<sha12>`, `agent-<n>`, or cached'),
+  script: z.string().default('').describe('the install script (docker_build_pkg.sh) that was built'),
   ok: z.boolean(),
   rc: z.number().int(),
   stage: SynthesisStage,

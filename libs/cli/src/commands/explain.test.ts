@@ -37,7 +37,9 @@ function result(row: CommitRow, ok: boolean): SynthesisResult {
     strategy: 'rules',
     attempts: [1, 2].map((attempt) => ({
       attempt,
+      strategy: 'rules' as const,
       variant: attempt === 1 ? 'editable' : 'regular',
+      script: '#!/usr/bin/env bash\npip install -e .\n',
       ok: ok && attempt === 2,
       rc: ok && attempt === 2 ? 0 : 1,
       stage: ok && attempt === 2 ? 'validated' : 'build',

@@ -14,6 +14,7 @@ import { registerExplain } from './explain';
 import { registerDoctor } from './doctor';
 import { registerConfig } from './config';
 import { registerGc } from './gc';
+import { registerContexts } from './contexts';
 
 /** A command module: declares its name, flags and help, and calls one step function. */
 export type RegisterCommand = (program: Command, context: () => CommandContext) => void;
@@ -33,6 +34,7 @@ const COMMANDS: RegisterCommand[] = [
   registerDoctor,
   registerConfig,
   registerGc,
+  registerContexts,
 ];
 
 /** Adds every command to the program. */

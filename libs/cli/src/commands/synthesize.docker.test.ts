@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { dockerTestEngine, imageId, removeImageQuietly, testOnlyBaseImage } from '@datasmith/docker';
 import { FixtureRepo } from '@datasmith/git';
+import { startFakeOpenAiServer } from '@datasmith/llm';
 import { asvFixtureFiles, readContextRegistry } from '@datasmith/steps';
 import { ContextRow, SynthesisResult, SynthesizeInputRow, readTable, writeTable } from '@datasmith/tables';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,22 @@ const engine = await dockerTestEngine();
 function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env) {
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd, env, encoding: 'utf8', timeout: 600_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The CLI without blocking this process: the fake LLM server of a test must keep answering. */
+function cliAsync(args: string[], cwd: string, env: NodeJS.ProcessEnv) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
 }
 
 function readResults(path: string): SynthesisResult[] {
@@ -169,5 +186,64 @@ describe.skipIf(!engine.ok)(`datasmith synthesize (CLI, real engine) ${engine.sk
     console.log(
       `synthesize CLI: killed after ${killedAfter.toFixed(1)} s, resumed run ${resumedAfter.toFixed(1)} s, all-cached run ${directAfter.toFixed(1)} s`,
     );
+  });
+});
+
+describe.skipIf(!engine.ok)(`datasmith synthesize --backend agent (CLI, real engine) ${engine.skipReason}`, () => {
+  it('builds the script the model wrote when the rules fail; the endpoint comes from DSPY_URL', async () => {
+    const base = await testOnlyBaseImage(engine.docker);
+    const root = mkdtempSync(join(tmpdir(), 'ds-synth-cli-agent-'));
+    const repo = new FixtureRepo(join(root, 'work'));
+    const marker = '/opt/datasmith-cli-agent-marker';
+    const sha = repo.commit(
+      asvFixtureFiles({
+        name: 'agentcli',
+        init: `import os\n\nif not os.path.exists(${JSON.stringify(marker)}):\n    raise ImportError("no marker")\n\nfrom .core import scale, total\n`,
+      }),
+      'initial',
+      '2024-01-02T00:00:00Z',
+    );
+    repo.mirrorTo(join(root, 'store', 'demo-org', 'agentcli.git'));
+    const row: SynthesizeInputRow = {
+      repo_name: 'demo-org/agentcli',
+      pr_number: 1,
+      sha,
+      pr_base_sha: sha,
+      pr_merged_at: '2024-01-03T00:00:00Z',
+    };
+    await writeTable(join(root, 'perf.parquet'), SynthesizeInputRow, [row], ['pr_number']);
+    const script = `set -euo pipefail\npip install --no-build-isolation --no-index -e .\ntouch ${marker}\n`;
+    const server = await startFakeOpenAiServer({
+      queue: [
+        { toolCalls: [{ name: 'try_import', arguments: { candidates: ['agentcli'] } }] },
+        { toolCalls: [{ name: 'write_install_script', arguments: { script } }] },
+        { toolCalls: [{ name: 'finish', arguments: {} }] },
+      ],
+    });
+    try {
+      const args = ['synthesize', '--backend', 'agent', '--in', 'perf.parquet', '--contexts', 'reg.json'];
+      const r = await cliAsync(
+        [...args, '--out-dir', 'out', '--store', 'store', '--base-image', base.ref, '--max-attempts', '1', '--json'],
+        root,
+        { ...process.env, DSPY_URL: server.url, DSPY_MODEL_NAME: 'openai/fake', DATASMITH_NO_MEMO: '1' },
+      );
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ kept: 1, strategies: { agent: 1 }, attempts: 2, llm_calls: 3 });
+      const [result] = readResults(join(root, 'out', 'results.jsonl'));
+      if (result?.ok) await removeImageQuietly(engine.docker, result.image_name, { force: true });
+      expect(result?.attempts.map((a) => `${a.strategy}:${a.reason ?? 'ok'}`)).toEqual([
+        'rules:import_failed',
+        'agent:ok',
+      ]);
+      expect(result?.attempts[1]?.script).toBe(script);
+      type Body = { model: string; messages: Array<{ role: string; content: string }> };
+      const bodies = server.completions().map((c) => c.body as Body);
+      expect(bodies[1]?.messages.find((m) => m.role === 'tool')?.content).toContain(
+        'FAILED::agentcli::ImportError: no marker',
+      );
+      expect(bodies[0]?.model).toBe('fake');
+    } finally {
+      await server.close();
+    }
   });
 });

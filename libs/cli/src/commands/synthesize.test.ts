@@ -50,16 +50,22 @@ describe('datasmith synthesize (CLI, no engine)', () => {
     ]);
   });
 
-  it('rejects the agent backend and missing flags with one line', () => {
+  it('rejects an unknown backend, the agent backend without an endpoint, and missing flags with one line', () => {
     const root = mkdtempSync(join(tmpdir(), 'ds-synth-cli-flags-'));
-    const agent = spawnSync(process.execPath, [CLI, 'synthesize', '--backend', 'agent'], {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DSPY_|OPENAI_)/.test(k)));
+    const unknown = spawnSync(process.execPath, [CLI, 'synthesize', '--backend', 'llm'], {
       cwd: root,
       encoding: 'utf8',
     });
-    expect(agent.status).toBe(2);
-    expect(agent.stderr.trim()).toBe(
-      'datasmith synthesize: Invalid --backend agent: only rules is available in this build',
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr.trim()).toBe('datasmith synthesize: Invalid --backend: "llm"; expected rules or agent');
+    const agent = spawnSync(
+      process.execPath,
+      [CLI, 'synthesize', '--backend', 'agent', '--in', 'x.parquet', '--context-registry', 'r.json', '--out-dir', 'o'],
+      { cwd: root, encoding: 'utf8', env },
     );
+    expect(agent.status).toBe(2);
+    expect(agent.stderr.trim()).toMatch(/^datasmith synthesize: Missing LLM endpoint: set DSPY_URL or OPENAI_BASE_URL/);
     const missing = spawnSync(process.execPath, [CLI, 'synthesize', '--in', 'x.parquet'], {
       cwd: root,
       encoding: 'utf8',

@@ -7,8 +7,9 @@ import {
   offlineBaseRecipe,
   onlineBaseRecipe,
 } from '@datasmith/docker';
+import { createLlmClient, llmSettingsFromEnv } from '@datasmith/llm';
 import { dataLayout } from '@datasmith/paths';
-import { type BaseImageChoice, synthesize } from '@datasmith/steps';
+import { type BaseImageChoice, readContextRegistry, synthesize } from '@datasmith/steps';
 import { OfflineStore } from '@datasmith/store';
 import {
   ContextRow,
@@ -20,7 +21,7 @@ import {
   writeTable,
 } from '@datasmith/tables';
 import type { RegisterCommand } from './index';
-import { type PartitionOptions, intOption, reportSummary, resolvePartition } from './shared';
+import { type PartitionOptions, intOption, openMemo, reportSummary, resolvePartition } from './shared';
 
 interface SynthesizeOptions extends PartitionOptions {
   in?: string;
@@ -28,7 +29,7 @@ interface SynthesizeOptions extends PartitionOptions {
   outDir?: string;
   backend: string;
   store: string;
-  maxAttempts: number;
+  maxAttempts?: number;
   maxWorkers: number;
   maxSteps?: number;
   buildTimeout: number;
@@ -39,6 +40,13 @@ interface SynthesizeOptions extends PartitionOptions {
   online?: boolean;
   pythonVersion?: string;
   retryFailed?: boolean;
+  maxSimilarCandidates: number;
+  maxBuildMinutes?: number;
+  ignoreExhausted?: boolean;
+  limitPerRepo: number;
+  model?: string;
+  maxLlmCalls?: number;
+  cache: boolean;
   json?: boolean;
 }
 
@@ -55,23 +63,48 @@ export const registerSynthesize: RegisterCommand = (program, context) => {
     .option('--context-registry <file>', 'alias of --contexts (original flag)')
     .option('--out-dir <dir>', 'where results.jsonl and contexts.parquet go')
     .option('--output-dir <dir>', 'alias of --out-dir (original flag)')
-    .option('--backend <name>', 'context strategy after the registry: rules (agent is not in this build)', 'rules')
+    .option(
+      '--backend <name>',
+      'after the registry and similar contexts: rules, or rules then the LLM build agent (agent; DSPY_URL / OPENAI_BASE_URL)',
+      'rules',
+    )
     .option('--store <dir>', 'offline store with the repository mirrors', 'data/store')
     .option('--repo <owner/name>', 'partition mode: one repository (Nx targets)')
     .option('--month <YYYY-MM>', 'partition mode: one UTC month')
     .option('--out-root <dir>', 'partition mode: output root', 'data')
     .option(
       '--max-attempts <n>',
-      'rules candidates per task (editable, regular install)',
+      'rules candidates per task (editable, regular install), and agent attempts after them (default 2 rules, 3 agent)',
       intOption('--max-attempts'),
-      2,
+    )
+    .option(
+      '--max-similar-candidates <n>',
+      'validated contexts of other commits of the repository tried first, nearest commit date first',
+      intOption('--max-similar-candidates'),
+      5,
     )
     .option('--max-workers <n>', 'tasks built at once', intOption('--max-workers'), 1)
+    .option('--max-steps <n>', 'LLM tool-calling turns per agent attempt (agent backend)', intOption('--max-steps'), 5)
     .option(
-      '--max-steps <n>',
-      'agent steps per attempt (agent backend only; ignored by rules)',
-      intOption('--max-steps'),
+      '--max-build-minutes <n>',
+      'Docker build minutes this run may spend over all tasks; later attempts fail build_budget_exhausted',
+      intOption('--max-build-minutes'),
     )
+    .option('--ignore-exhausted', 'skip tasks whose recorded failure tried every candidate (attempts_exhausted)')
+    .option(
+      '--limit-per-repo <n>',
+      'at most N tasks per repository (a reproducible choice); -1 keeps all',
+      (v: string) => {
+        const n = Number(v);
+        if (!Number.isInteger(n))
+          throw new InputError(`Invalid --limit-per-repo: ${JSON.stringify(v)} is not an integer`);
+        return n;
+      },
+      -1,
+    )
+    .option('--model <name>', 'agent LLM model; default DSPY_MODEL_NAME, then OPENAI_MODEL')
+    .option('--max-llm-calls <n>', 'stop calling the LLM after N calls in this run', intOption('--max-llm-calls'))
+    .option('--no-cache', 'agent: ignore and do not write the LLM memo store')
     .option('--build-timeout <s>', 'wall clock of one docker build, seconds', intOption('--build-timeout'), 2400)
     .option(
       '--bench-timeout <s>',
@@ -107,8 +140,8 @@ export const registerSynthesize: RegisterCommand = (program, context) => {
           contexts: raw.contexts ?? raw.contextRegistry,
           outDir: raw.outDir ?? raw.outputDir,
         };
-        if (options.backend !== 'rules') {
-          throw new InputError(`Invalid --backend ${options.backend}: only rules is available in this build`);
+        if (options.backend !== 'rules' && options.backend !== 'agent') {
+          throw new InputError(`Invalid --backend: ${JSON.stringify(options.backend)}; expected rules or agent`);
         }
         const partition = resolvePartition('synthesize', options);
         let input: string;
@@ -134,6 +167,18 @@ export const registerSynthesize: RegisterCommand = (program, context) => {
           resultsPath = join(outDir, 'results.jsonl');
           contextsPath = join(outDir, 'contexts.parquet');
         }
+        // A bad registry (e.g. the original's v2 file) fails before any work.
+        await readContextRegistry(resolve(ctx.cwd, registry));
+        const llm =
+          options.backend === 'agent'
+            ? createLlmClient({
+                settings: llmSettingsFromEnv(ctx.env, { model: options.model }),
+                concurrency: options.maxWorkers,
+                maxCalls: options.maxLlmCalls,
+                memo: options.cache ? openMemo(ctx, partition?.outRoot ?? 'data') : undefined,
+                log: ctx.log,
+              })
+            : undefined;
         const rows = await readTable(input, SynthesizeInputRow);
         const fixedPython = options.pythonVersion;
         const base: BaseImageChoice | ((python: string) => BaseImageChoice) = options.baseImage
@@ -156,12 +201,19 @@ export const registerSynthesize: RegisterCommand = (program, context) => {
             store: new OfflineStore(options.store),
             registryPath: resolve(ctx.cwd, registry),
             log: ctx.log,
+            llm,
           },
           {
             base,
             online: Boolean(options.online),
             extraDebianPackages: extra,
+            backend: options.backend as 'rules' | 'agent',
             maxAttempts: options.maxAttempts,
+            maxSimilarCandidates: options.maxSimilarCandidates,
+            maxSteps: options.maxSteps,
+            maxBuildMinutes: options.maxBuildMinutes,
+            ignoreExhausted: Boolean(options.ignoreExhausted),
+            limitPerRepo: options.limitPerRepo,
             maxWorkers: options.maxWorkers,
             retryFailed: Boolean(options.retryFailed),
             build: { buildTimeoutMs: options.buildTimeout * 1000 },
@@ -177,8 +229,13 @@ export const registerSynthesize: RegisterCommand = (program, context) => {
           .sort((a, b) => (`${a.owner}/${a.repo}/${a.sha}` < `${b.owner}/${b.repo}/${b.sha}` ? -1 : 1));
         await writeFileAtomic(resultsPath, results.map((r) => `${JSON.stringify(r)}\n`).join(''));
         await writeTable(contextsPath, ContextRow, output.contexts, SYNTHESIZE_TABLE_KEYS.contexts);
+        const strategies: Record<string, number> = {};
+        for (const r of results) if (r.ok) strategies[r.strategy] = (strategies[r.strategy] ?? 0) + 1;
         reportSummary(ctx, 'synthesize', output.summary, Boolean(options.json), {
           tasks: results.length,
+          strategies,
+          attempts: results.reduce((n, r) => n + r.attempts.length, 0),
+          llm_calls: llm?.stats.calls ?? 0,
           results: resultsPath,
           contexts: contextsPath,
           registry,

@@ -100,14 +100,54 @@ export const RegistryEntry = z.object({
   validation: ValidationResult.nullable(),
   attempts: z.array(SynthesisAttempt),
   updated_at: z.string(),
+  commit_date: z
+    .number()
+    .optional()
+    .describe('committer date of the base commit, unix seconds (orders similar contexts)'),
+  exhausted: z
+    .boolean()
+    .optional()
+    .describe('every candidate of the cascade was tried and failed (`--ignore-exhausted` skips the task)'),
 });
 export type RegistryEntry = z.infer<typeof RegistryEntry>;
+
+/** The fields of the original's `Task` key, as its repr wrote them (reference §1.2). */
+export const LegacyTask = z.object({
+  owner: z.string(),
+  repo: z.string(),
+  sha: z.string().nullable().describe('null for a repository-level context'),
+  commit_date: z.number().describe('unix seconds (float in Python)'),
+  env_payload: z.string().optional(),
+  python_version: z.string().optional(),
+  tag: z.string().optional(),
+  benchmarks: z.string().optional(),
+  repr_fields: z.array(z.string()).describe('the fields the repr had, in order (old keys have four)'),
+});
+export type LegacyTask = z.infer<typeof LegacyTask>;
+
+/** One context of the original's registry v2, kept verbatim so that export gives the same file back. */
+export const LegacyContext = z.object({
+  task: LegacyTask,
+  context: z
+    .record(z.string(), z.union([z.string(), z.number(), z.null()]))
+    .describe('the original fields: building_data (the pkg script), dockerfile_data, …, created_unix'),
+});
+export type LegacyContext = z.infer<typeof LegacyContext>;
+
+/** What `datasmith contexts import` took from an original registry file. */
+export const LegacyRegistry = z.object({
+  version: z.number().nullable().describe('the top-level version of the source file (null when it had none)'),
+  default: z.unknown().optional().describe('a top-level `default` context, kept verbatim'),
+  contexts: z.record(z.string(), LegacyContext).describe('keyed `owner/repo/sha` (`owner/repo/-` without a sha)'),
+});
+export type LegacyRegistry = z.infer<typeof LegacyRegistry>;
 
 /** Our context registry file (`--contexts`): entries keyed `owner/repo/sha`. */
 export const ContextRegistryFile = z.object({
   format: z.literal('datasmith-context-registry'),
   version: z.literal(1),
   entries: z.record(z.string(), RegistryEntry),
+  legacy: LegacyRegistry.optional().describe("contexts imported from the original's registry v2"),
 });
 export type ContextRegistryFile = z.infer<typeof ContextRegistryFile>;
 

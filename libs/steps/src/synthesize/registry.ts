@@ -2,7 +2,7 @@ import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { InputError, LockedError, SchemaError } from '@datasmith/errors';
 import { writeFileAtomic } from '@datasmith/tables';
-import { ContextRegistryFile, type RegistryEntry } from './context';
+import { ContextRegistryFile, type LegacyRegistry, type RegistryEntry } from './context';
 
 function emptyRegistry(): ContextRegistryFile {
   return { format: 'datasmith-context-registry', version: 1, entries: {} };
@@ -27,7 +27,7 @@ export async function readContextRegistry(path: string): Promise<ContextRegistry
   }
   if (raw && typeof raw === 'object' && (raw as { version?: unknown }).version === 2 && 'contexts' in raw) {
     throw new InputError(
-      `Context registry ${path} is the original's v2 format (Python-repr keys); this build reads only datasmith-context-registry files`,
+      `Context registry ${path} is the original's v2 format (Python-repr keys); convert it with \`datasmith contexts import --from ${path} --contexts <new file>\``,
       { file: path },
     );
   }
@@ -44,9 +44,14 @@ export async function readContextRegistry(path: string): Promise<ContextRegistry
   return parsed.data;
 }
 
+function sortedRecord<T>(record: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
 function serialize(registry: ContextRegistryFile): string {
-  const entries = Object.fromEntries(Object.entries(registry.entries).sort(([a], [b]) => (a < b ? -1 : 1)));
-  return `${JSON.stringify({ ...registry, entries }, null, 2)}\n`;
+  const out: ContextRegistryFile = { ...registry, entries: sortedRecord(registry.entries) };
+  if (registry.legacy) out.legacy = { ...registry.legacy, contexts: sortedRecord(registry.legacy.contexts) };
+  return `${JSON.stringify(out, null, 2)}\n`;
 }
 
 function pidAlive(pid: number): boolean {
@@ -89,12 +94,36 @@ async function acquireLock(lockPath: string, timeoutMs: number): Promise<() => P
  * Safe across processes (parallel months of one repository) and after a SIGKILL.
  */
 export async function updateContextRegistry(path: string, key: string, entry: RegistryEntry): Promise<void> {
+  await changeContextRegistry(path, (registry) => {
+    registry.entries[key] = entry;
+  });
+}
+
+/** Changes a registry file under its lock: re-read, change, write temp + rename, unlock. */
+export async function changeContextRegistry(
+  path: string,
+  change: (registry: ContextRegistryFile) => void,
+): Promise<ContextRegistryFile> {
   const release = await acquireLock(`${path}.lock`, 60_000);
   try {
     const registry = await readContextRegistry(path);
-    registry.entries[key] = entry;
+    change(registry);
     await writeFileAtomic(path, serialize(registry));
+    return registry;
   } finally {
     await release();
   }
+}
+
+/**
+ * Merges contexts imported from an original registry into ours: imported contexts replace earlier
+ * imports of the same (owner, repo, sha); our own entries are never touched.
+ */
+export function mergeLegacy(registry: ContextRegistryFile, imported: LegacyRegistry): void {
+  const before = registry.legacy;
+  registry.legacy = {
+    ...before,
+    ...imported,
+    contexts: { ...(before?.contexts ?? {}), ...imported.contexts },
+  };
 }

@@ -2,10 +2,13 @@ import { randomUUID } from 'node:crypto';
 import {
   type BaseImageRecipe,
   type EngineStatus,
+  ProbeContainer,
+  buildImage,
   ensureBaseImage,
   imageId,
   isEngineUnreachableError,
   offlineBaseRecipe,
+  packContext,
   probeEngine,
   pythonVersionOf,
   removeContainersByLabel,
@@ -17,7 +20,9 @@ import {
   taskImageName,
 } from '@datasmith/docker';
 import { commitHeader, gitText, hasCommit, listTreePaths, runGit } from '@datasmith/git';
+import { InputError } from '@datasmith/errors';
 import { parseRepoName } from '@datasmith/paths';
+import type { LlmClient } from '@datasmith/llm';
 import type { Logger, StepSummary } from '@datasmith/progress';
 import type { OfflineStore } from '@datasmith/store';
 import type {
@@ -31,9 +36,18 @@ import type {
 } from '@datasmith/tables';
 import type Docker from 'dockerode';
 import pLimit from 'p-limit';
+import {
+  type AgentAttempt,
+  type AgentToolLimits,
+  type AgentTools,
+  DEFAULT_AGENT_TOOL_LIMITS,
+  containerTools,
+  runAgentAttempt,
+} from './agent';
 import { type BuildTaskOptions, TaskBuildFailure, buildTaskImage } from './build-task';
 import {
   type BuildContext,
+  type LegacyContext,
   type RegistryEntry,
   SYNTHESIZE_CODE_VERSION,
   type ValidationResult,
@@ -45,6 +59,7 @@ import { choosePythonVersion } from './python-versions';
 import { readContextRegistry, updateContextRegistry } from './registry';
 import { checkoutAtCommit } from './repo-source';
 import { type BaseImageInfo, planContextByRules, rulesVariants } from './rules';
+import { contextFromSimilar, limitPerRepo, nearestLegacyContext, similarCandidates } from './similar';
 import { type ValidationOptions, validateImage } from './validate';
 
 /** The base image: a recipe built (and reused) locally, or an existing image reference. */
@@ -61,8 +76,24 @@ export interface SynthesizeOptions {
   online?: boolean;
   /** Extra Debian packages for every dependency layer. */
   extraDebianPackages?: readonly string[];
-  /** Rules candidates tried per task (editable, then regular install). Default 2. */
+  /**
+   * Rules candidates tried per task (editable, then regular install), and with the agent backend
+   * the agent's attempts after them. Default 2 (rules), 3 (agent, as the original).
+   */
   maxAttempts?: number;
+  /** Validated contexts of other commits of the repository tried first, nearest commit date first. Default 5. */
+  maxSimilarCandidates?: number;
+  /** `rules` (default): cached → similar → rules. `agent`: then the LLM build agent (needs `deps.llm`). */
+  backend?: 'rules' | 'agent';
+  /** LLM turns per agent attempt. Default 5 (the original's). */
+  maxSteps?: number;
+  agentToolLimits?: Partial<AgentToolLimits>;
+  /** Docker build minutes this run may spend over all tasks; then attempts fail `build_budget_exhausted`. */
+  maxBuildMinutes?: number;
+  /** Skip tasks whose recorded failure tried every candidate (`attempts_exhausted`). */
+  ignoreExhausted?: boolean;
+  /** At most N tasks per repository (a seeded, reproducible choice); negative: all. Default -1. */
+  limitPerRepo?: number;
   /** Tasks built at once. Default 1 (builds are CPU-bound). */
   maxWorkers?: number;
   /** Re-run tasks whose recorded failure has the same context. Default false. */
@@ -79,6 +110,8 @@ export interface SynthesizeDeps {
   /** The context registry file (`--contexts`), read and updated atomically. */
   registryPath: string;
   log: Logger;
+  /** The OpenAI-compatible client of the agent backend. */
+  llm?: LlmClient;
   /** Test seam: change a planned context before it is built (negative controls plant leaks here). */
   adjustContext?: (context: BuildContext) => BuildContext;
   /** Called after each finished task (progress, tests that kill the process half-way). */
@@ -181,7 +214,10 @@ export async function synthesize(
   options: SynthesizeOptions = {},
 ): Promise<SynthesizeOutput> {
   const { docker, log } = deps;
-  const tasks = tasksFromRows(input.rows);
+  const tasks = limitPerRepo(tasksFromRows(input.rows), options.limitPerRepo ?? -1);
+  if ((options.backend ?? 'rules') === 'agent' && !deps.llm) {
+    throw new InputError('The agent backend needs an LLM client (set DSPY_URL / OPENAI_BASE_URL and a model)');
+  }
   const tailChars = options.tailChars ?? 4000;
   const engine = tasks.length > 0 ? await probeEngine(docker) : { ok: true };
   if (!engine.ok) log.warn(`synthesize: ${engine.reason}; every task fails with engine_unreachable`);
@@ -200,13 +236,28 @@ export async function synthesize(
     }
     return promise;
   };
+  const registry = await readContextRegistry(deps.registryPath);
   let registryQueue: Promise<void> = Promise.resolve();
   const register = (key: string, entry: RegistryEntry) => {
     const next = registryQueue.catch(() => {}).then(() => updateContextRegistry(deps.registryPath, key, entry));
     registryQueue = next.catch(() => {});
-    return next;
+    // Later tasks of this run see it too: a context validated a moment ago is a similar candidate.
+    return next.then(() => {
+      registry.entries[key] = entry;
+    });
   };
-  const registry = await readContextRegistry(deps.registryPath);
+  const budgetLimitMs = options.maxBuildMinutes === undefined ? null : options.maxBuildMinutes * 60_000;
+  const budget = {
+    spentMs: 0,
+    spend(ms: number) {
+      budget.spentMs += ms;
+    },
+    remainingMs: () => (budgetLimitMs === null ? null : budgetLimitMs - budget.spentMs),
+  };
+  const agent =
+    options.backend === 'agent' && deps.llm
+      ? { llm: deps.llm, maxAttempts: options.maxAttempts ?? 3, maxSteps: options.maxSteps ?? 5 }
+      : null;
   const limit = pLimit(Math.max(1, options.maxWorkers ?? 1));
   const outcomes = await Promise.all(
     tasks.map((task) =>
@@ -218,6 +269,9 @@ export async function synthesize(
           engine,
           base,
           registry: registry.entries,
+          legacy: registry.legacy?.contexts,
+          budget,
+          agent,
           register,
           runId,
           options,
@@ -267,6 +321,9 @@ interface TaskEnv {
   engine: EngineStatus;
   base: (pythonVersion: string) => Promise<BaseImageInfo>;
   registry: Record<string, RegistryEntry>;
+  legacy: Record<string, LegacyContext> | undefined;
+  budget: { spentMs: number; spend(ms: number): void; remainingMs(): number | null };
+  agent: { llm: LlmClient; maxAttempts: number; maxSteps: number } | null;
   register: (key: string, entry: RegistryEntry) => Promise<void>;
   runId: string;
   options: SynthesizeOptions;
@@ -353,9 +410,19 @@ async function runTask(task: Task, env: TaskEnv): Promise<Outcome> {
       'no pyproject.toml, setup.py, setup.cfg or meson.build in the package root',
     );
   }
+  const key = registryKey(task.owner, task.repo, task.sha);
+  const entry = env.registry[key];
+  if (options.ignoreExhausted && entry?.status === 'failed' && entry.exhausted) {
+    strategy = 'cached';
+    attempts.push(...entry.attempts);
+    return fail(
+      'build',
+      'attempts_exhausted',
+      `Previous attempts exhausted (${entry.attempts.length} attempts, last ${entry.stage}: ${entry.reason}); --ignore-exhausted skips it`,
+    );
+  }
   if (!env.engine.ok) return fail('engine', 'engine_unreachable', env.engine.reason ?? 'Docker engine unreachable');
 
-  const key = registryKey(task.owner, task.repo, task.sha);
   const taskRun = randomUUID().replaceAll('-', '');
   const labels = {
     'datasmith.run': env.runId,
@@ -363,18 +430,22 @@ async function runTask(task: Task, env: TaskEnv): Promise<Outcome> {
     'datasmith.task': `${task.owner}/${task.repo}`,
     'datasmith.sha': task.sha,
   };
+  const commitDate = new Date((await commitHeader(mirror, task.sha)).committerDate);
+  const commitUnix = Math.round(commitDate.getTime() / 1000);
+  let agentTools: { probe: ProbeContainer; tools: AgentTools } | null = null;
   try {
     // Leftovers of a killed run of this task: its probe containers and its unvalidated image.
     await removeContainersByLabel(docker, `datasmith.sha=${task.sha}`);
     await removeImageQuietly(docker, pkgTag, { force: true });
-    const entry = env.registry[key];
     // A :final image the registry does not hold as validated was left by a run killed after tagging it.
     if (entry?.status !== 'validated') await removeImageQuietly(docker, imageName, { force: true });
 
-    let contexts: BuildContext[] = [];
+    let plan: BuildContext[] = [];
+    let rebuildingCached = false;
+    let rulesContext: BuildContext | null = null;
     const validatedEntry =
       entry && entry.status === 'validated' && entry.context.code_version === SYNTHESIZE_CODE_VERSION ? entry : null;
-    // A recorded context can be rebuilt only on its own base image; without it, the rules plan anew.
+    // A recorded context can be rebuilt only on its own base image; without it, the cascade plans anew.
     const reusable =
       validatedEntry &&
       ((validatedEntry.image_id && (await imageId(docker, validatedEntry.image_id))) ||
@@ -396,9 +467,9 @@ async function runTask(task: Task, env: TaskEnv): Promise<Outcome> {
       log.info(
         `synthesize: ${task.repoName}@${task.sha.slice(0, 12)}: image ${entry.image_id} is gone; rebuilding from the recorded context`,
       );
-      contexts = [entry.context];
+      plan = [entry.context];
+      rebuildingCached = true;
     } else {
-      const commitDate = new Date((await commitHeader(mirror, task.sha)).committerDate);
       const requested = choosePythonVersion({
         asvPythons: facts.asv_pythons,
         requiresPython: facts.requires_python,
@@ -411,24 +482,40 @@ async function runTask(task: Task, env: TaskEnv): Promise<Outcome> {
         if (isEngineUnreachableError(error)) throw error;
         return fail('base', 'base_build_failed', (error as Error).message);
       }
+      const adjust = (c: BuildContext) => (env.adjustContext ? env.adjustContext(c) : c);
       const variants = rulesVariants(facts).slice(0, Math.max(1, options.maxAttempts ?? 2));
-      contexts = variants.map((variant) => {
-        const planned = planContextByRules(
-          {
-            owner: task.owner,
-            repo: task.repo,
-            sha: task.sha as string,
-            facts,
-            commitDate,
-            base: baseInfo,
-            online: options.online ?? false,
-            extraDebianPackages: options.extraDebianPackages,
-          },
-          variant,
-        );
-        return env.adjustContext ? env.adjustContext(planned) : planned;
-      });
-      planHash = contextHash(contexts[0] as BuildContext);
+      const rules = variants.map((variant) =>
+        adjust(
+          planContextByRules(
+            {
+              owner: task.owner,
+              repo: task.repo,
+              sha: task.sha as string,
+              facts,
+              commitDate,
+              base: baseInfo,
+              online: options.online ?? false,
+              extraDebianPackages: options.extraDebianPackages,
+            },
+            variant,
+          ),
+        ),
+      );
+      rulesContext = rules[0] ?? null;
+      // Similar contexts: validated contexts of other commits of this repository, nearest commit date first.
+      const dates = await commitDatesOf(mirror, env.registry, task);
+      const similar: BuildContext[] = [];
+      for (const candidate of similarCandidates(
+        env.registry,
+        { owner: task.owner, repo: task.repo, sha: task.sha, commitDate: commitUnix },
+        (e) => e.commit_date ?? dates.get(e.context.sha) ?? 0,
+        options.maxSimilarCandidates ?? 5,
+      )) {
+        if (!(await imageId(docker, candidate.entry.context.base_ref))) continue;
+        similar.push(adjust(contextFromSimilar(candidate.entry.context, { sha: task.sha, facts })));
+      }
+      plan = [...similar, ...rules];
+      planHash = contextHash(plan[0] as BuildContext);
       if (entry && entry.status === 'failed' && entry.context_hash === planHash && !options.retryFailed) {
         strategy = 'cached';
         lastContext = entry.context;
@@ -445,123 +532,234 @@ async function runTask(task: Task, env: TaskEnv): Promise<Outcome> {
     }
 
     const checkout = await checkoutAtCommit(mirror, task.sha);
-    let failure: {
-      stage: SynthesisStage;
-      reason: SynthesisReason;
-      message: string;
-      rc: number;
-      logTail: string;
-    } | null = null;
-    try {
-      for (const [i, context] of contexts.entries()) {
-        lastContext = context;
-        const attemptStarted = Date.now();
-        let built: Awaited<ReturnType<typeof buildTaskImage>>;
-        try {
-          built = await buildTaskImage(docker, context, checkout.dir, pkgTag, {
-            ...options.build,
-            log: (line) => log.debug(line),
-          });
-        } catch (error) {
-          if (!(error instanceof TaskBuildFailure)) throw error;
-          failure = {
-            stage: error.stage,
-            reason: error.reason,
-            message: error.message,
-            rc: error.timedOut ? 124 : 1,
-            logTail: error.logTail,
-          };
-          attempts.push({
-            attempt: attempts.length + 1,
-            variant: context.variant,
-            ok: false,
-            rc: failure.rc,
-            stage: error.stage,
-            reason: error.reason,
-            duration_s: (Date.now() - attemptStarted) / 1000,
-            build_s: (Date.now() - attemptStarted) / 1000,
-            deps_reused: null,
-            stderr_tail: tailOf(error.message, tailChars),
-            stdout_tail: tailOf(error.logTail, tailChars),
-          });
-          if (error.reason === 'install_failed' && i + 1 < contexts.length) continue;
-          break;
-        }
-        const validation = await validateImage(
-          docker,
-          {
-            image: built.imageId,
-            sha: task.sha,
-            facts: context.facts,
-            containerName: `${taskContainerName(task.owner, task.repo, task.sha, 'probe')}-${taskRun.slice(0, 8)}`,
-            labels,
-          },
-          options.validation,
-        );
-        lastValidation = validation;
-        const checkLog = validation.checks
-          .map((c) => `[${c.ok ? 'ok' : 'FAIL'}] ${c.name} rc=${c.rc} ${c.duration_s}s\n${c.detail}`)
-          .join('\n');
-        attempts.push({
-          attempt: attempts.length + 1,
-          variant: context.variant,
-          ok: validation.ok,
-          rc: validation.ok ? 0 : validation.timed_out ? 124 : 1,
-          stage: validation.stage,
-          reason: validation.reason,
-          duration_s: (Date.now() - attemptStarted) / 1000,
-          build_s: (built.depsMs + built.commitMs) / 1000,
-          deps_reused: !built.depsBuilt,
-          stderr_tail: tailOf(validation.ok ? '' : validation.message, tailChars),
-          stdout_tail: tailOf(`=== BUILD ===\n${built.logTail}\n=== VALIDATION ===\n${checkLog}`, tailChars),
+    let failure: Failure | null = null;
+    let stopped = false;
+    const failedDeps = new Set<string>();
+    const record = (
+      context: BuildContext,
+      attempt: Omit<SynthesisAttempt, 'attempt' | 'strategy' | 'variant' | 'script'>,
+    ) =>
+      attempts.push({
+        attempt: attempts.length + 1,
+        strategy: rebuildingCached ? 'cached' : context.strategy,
+        variant: context.variant,
+        script: context.files['docker_build_pkg.sh'] ?? '',
+        ...attempt,
+      });
+
+    /** Builds and validates one context; the validated outcome, or the failure (also recorded as an attempt). */
+    const tryContext = async (context: BuildContext): Promise<Outcome | Failure> => {
+      lastContext = context;
+      strategy = rebuildingCached ? 'cached' : context.strategy;
+      const attemptStarted = Date.now();
+      const budget = env.budget.remainingMs();
+      if (budget !== null && budget <= 0) {
+        const f: Failure = {
+          stage: 'build',
+          reason: 'build_budget_exhausted',
+          message: `--max-build-minutes spent (${Math.round(env.budget.spentMs / 60_000)} min of builds in this run)`,
+          rc: 1,
+          logTail: '',
+        };
+        record(context, { ...attemptFields(f, tailChars), duration_s: 0, build_s: 0, deps_reused: null });
+        return f;
+      }
+      const configured = options.build?.buildTimeoutMs ?? 40 * 60_000;
+      const buildTimeoutMs = budget === null ? configured : Math.min(configured, budget);
+      let built: Awaited<ReturnType<typeof buildTaskImage>>;
+      try {
+        built = await buildTaskImage(docker, context, checkout.dir, pkgTag, {
+          ...options.build,
+          buildTimeoutMs,
+          log: (line) => log.debug(line),
         });
-        if (validation.ok) {
-          await tagImage(docker, built.imageId, imageName);
-          await removeImageQuietly(docker, pkgTag);
-          const hash = contextHash(context);
-          planHash = hash;
-          await env
-            .register(key, {
-              context,
-              context_hash: hash,
-              status: 'validated',
-              stage: 'validated',
-              reason: null,
-              image_name: imageName,
-              image_id: built.imageId,
-              benchmarks: validation.benchmarks,
-              validation,
-              attempts,
-              updated_at: new Date().toISOString(),
-            })
-            .catch(async (error: unknown) => {
-              // Never leave a :final image that the registry does not know.
-              await removeImageQuietly(docker, imageName, { force: true });
-              throw error;
-            });
-          log.info(
-            `synthesize: ${task.repoName}@${task.sha.slice(0, 12)} validated (${validation.benchmarks.length} benchmarks) as ${imageName}`,
-          );
-          return result(true, 'validated', null, {
+        env.budget.spend(built.depsMs + built.commitMs);
+      } catch (error) {
+        if (!(error instanceof TaskBuildFailure)) throw error;
+        env.budget.spend(Date.now() - attemptStarted);
+        if (error.stage === 'deps') failedDeps.add(context.deps_ref);
+        const byBudget = error.timedOut && buildTimeoutMs < configured;
+        const f: Failure = {
+          stage: error.stage,
+          reason: byBudget ? 'build_budget_exhausted' : error.reason,
+          message: error.message,
+          rc: error.timedOut ? 124 : 1,
+          logTail: error.logTail,
+        };
+        const seconds = (Date.now() - attemptStarted) / 1000;
+        record(context, { ...attemptFields(f, tailChars), duration_s: seconds, build_s: seconds, deps_reused: null });
+        return f;
+      }
+      const validation = await validateImage(
+        docker,
+        {
+          image: built.imageId,
+          sha: task.sha as string,
+          facts: context.facts,
+          containerName: `${taskContainerName(task.owner, task.repo, task.sha, 'probe')}-${taskRun.slice(0, 8)}`,
+          labels,
+        },
+        options.validation,
+      );
+      lastValidation = validation;
+      const checkLog = validation.checks
+        .map((c) => `[${c.ok ? 'ok' : 'FAIL'}] ${c.name} rc=${c.rc} ${c.duration_s}s\n${c.detail}`)
+        .join('\n');
+      record(context, {
+        ok: validation.ok,
+        rc: validation.ok ? 0 : validation.timed_out ? 124 : 1,
+        stage: validation.stage,
+        reason: validation.reason,
+        duration_s: (Date.now() - attemptStarted) / 1000,
+        build_s: (built.depsMs + built.commitMs) / 1000,
+        deps_reused: !built.depsBuilt,
+        stderr_tail: tailOf(validation.ok ? '' : validation.message, tailChars),
+        stdout_tail: tailOf(`=== BUILD ===\n${built.logTail}\n=== VALIDATION ===\n${checkLog}`, tailChars),
+      });
+      if (validation.ok) {
+        await tagImage(docker, built.imageId, imageName);
+        await removeImageQuietly(docker, pkgTag);
+        const hash = contextHash(context);
+        planHash = hash;
+        await env
+          .register(key, {
+            context,
+            context_hash: hash,
+            status: 'validated',
+            stage: 'validated',
+            reason: null,
+            image_name: imageName,
             image_id: built.imageId,
             benchmarks: validation.benchmarks,
-            stdout_tail: attempts[attempts.length - 1]?.stdout_tail ?? '',
+            validation,
+            attempts,
+            updated_at: new Date().toISOString(),
+            commit_date: commitUnix,
+          })
+          .catch(async (error: unknown) => {
+            // Never leave a :final image that the registry does not know.
+            await removeImageQuietly(docker, imageName, { force: true });
+            throw error;
           });
+        log.info(
+          `synthesize: ${task.repoName}@${(task.sha as string).slice(0, 12)} validated by ${context.strategy} (${validation.benchmarks.length} benchmarks) as ${imageName}`,
+        );
+        return result(true, 'validated', null, {
+          image_id: built.imageId,
+          benchmarks: validation.benchmarks,
+          stdout_tail: attempts[attempts.length - 1]?.stdout_tail ?? '',
+        });
+      }
+      await removeImageQuietly(docker, pkgTag, { force: true });
+      return {
+        stage: validation.stage,
+        reason: validation.reason ?? 'internal_error',
+        message: validation.message,
+        rc: validation.timed_out ? 124 : 1,
+        logTail: checkLog,
+      };
+    };
+
+    try {
+      for (const context of plan) {
+        if (failedDeps.has(context.deps_ref)) continue;
+        const tried = await tryContext(context);
+        if ('result' in tried) return tried;
+        failure = tried;
+        if (!worthIterating(failure)) {
+          stopped = true;
+          break;
         }
-        await removeImageQuietly(docker, pkgTag, { force: true });
-        failure = {
-          stage: validation.stage,
-          reason: validation.reason ?? 'internal_error',
-          message: validation.message,
-          rc: validation.timed_out ? 124 : 1,
-          logTail: checkLog,
-        };
-        if (validation.stage === 'import' && i + 1 < contexts.length) continue;
-        break;
+      }
+      const agent = env.agent;
+      if (!stopped && agent && rulesContext && !rebuildingCached) {
+        const base = rulesContext;
+        let previousScript = base.files['docker_build_pkg.sh'] ?? '';
+        const legacy = nearestLegacyContext(env.legacy, { owner: task.owner, repo: task.repo, commitDate: commitUnix });
+        for (let n = 1; n <= agent.maxAttempts; n++) {
+          strategy = 'agent';
+          if (!agentTools) {
+            if (failedDeps.has(base.deps_ref)) break;
+            agentTools = await startAgentContainer(docker, base, checkout.dir, labels, options, taskRun);
+          }
+          const attemptStarted = Date.now();
+          let proposal: AgentAttempt;
+          try {
+            proposal = await runAgentAttempt(
+              {
+                owner: task.owner,
+                repo: task.repo,
+                sha: task.sha,
+                commitDate,
+                facts,
+                previousScript,
+                failure: failure
+                  ? `${failure.stage} failed (${failure.reason}, rc=${failure.rc}): ${tailOf(failure.message, 4000)}\n${tailOf(failure.logTail, 4000)}`
+                  : null,
+                legacyHint: typeof legacy?.context.building_data === 'string' ? legacy.context.building_data : null,
+              },
+              { llm: agent.llm, tools: agentTools.tools, log: (line) => log.debug(line) },
+              { maxSteps: agent.maxSteps },
+            );
+          } catch (error) {
+            const f: Failure = {
+              stage: 'context',
+              reason: 'llm_failed',
+              message: (error as Error).message,
+              rc: 1,
+              logTail: '',
+            };
+            const context = { ...base, strategy: 'agent' as const, variant: `agent-${n}` };
+            record(context, {
+              ...attemptFields(f, tailChars),
+              duration_s: (Date.now() - attemptStarted) / 1000,
+              build_s: 0,
+              deps_reused: null,
+            });
+            failure = f;
+            stopped = true;
+            break;
+          }
+          const context: BuildContext = {
+            ...base,
+            strategy: 'agent',
+            variant: `agent-${n}`,
+            files: { ...base.files, 'docker_build_pkg.sh': proposal.script ?? '' },
+          };
+          if (proposal.problem) {
+            const f: Failure = {
+              stage: 'build',
+              reason: proposal.script === null ? 'agent_no_script' : 'install_script_invalid',
+              message: `agent attempt ${n}: ${proposal.problem}`,
+              rc: 1,
+              logTail: proposal.transcript,
+            };
+            lastContext = context;
+            record(context, {
+              ...attemptFields(f, tailChars),
+              duration_s: (Date.now() - attemptStarted) / 1000,
+              build_s: 0,
+              deps_reused: null,
+            });
+            failure = f;
+            continue;
+          }
+          previousScript = proposal.script as string;
+          const tried = await tryContext(context);
+          if ('result' in tried) return tried;
+          failure = tried;
+          if (!worthIterating(failure)) {
+            stopped = true;
+            break;
+          }
+        }
       }
     } finally {
+      await agentTools?.probe.remove();
       await checkout.dispose();
     }
+    // Assigned inside tryContext: TypeScript does not see that, so widen it again.
+    const validated = lastValidation as ValidationResult | null;
     const f = failure ?? {
       stage: 'context' as const,
       reason: 'internal_error' as const,
@@ -578,24 +776,118 @@ async function runTask(task: Task, env: TaskEnv): Promise<Outcome> {
         reason: f.reason,
         image_name: imageName,
         image_id: null,
-        benchmarks: lastValidation?.benchmarks ?? [],
-        validation: lastValidation,
+        benchmarks: validated?.benchmarks ?? [],
+        validation: validated,
         attempts,
         updated_at: new Date().toISOString(),
+        commit_date: commitUnix,
+        exhausted: !stopped && f.reason !== 'llm_failed',
       });
     }
     return fail(f.stage, f.reason, f.message, {
       rc: f.rc,
       stdout_tail: tailOf(f.logTail, tailChars),
-      benchmarks: lastValidation?.benchmarks ?? [],
+      benchmarks: validated?.benchmarks ?? [],
     });
   } catch (error) {
     if (isEngineUnreachableError(error)) return fail('engine', 'engine_unreachable', (error as Error).message);
     return fail('context', 'internal_error', (error as Error).message ?? String(error));
   } finally {
+    await agentTools?.probe.remove();
     await removeContainersByLabel(docker, `datasmith.task-run=${taskRun}`).catch(() => 0);
     await removeImageQuietly(docker, pkgTag, { force: true });
   }
+}
+
+interface Failure {
+  stage: SynthesisStage;
+  reason: SynthesisReason;
+  message: string;
+  rc: number;
+  logTail: string;
+}
+
+function attemptFields(f: Failure, tailChars: number) {
+  return {
+    ok: false,
+    rc: f.rc,
+    stage: f.stage,
+    reason: f.reason,
+    stderr_tail: tailOf(f.message, tailChars),
+    stdout_tail: tailOf(f.logTail, tailChars),
+  };
+}
+
+/** Failures another install script cannot fix end the cascade (the original's "not worth iterating"). */
+const FINAL_REASONS: ReadonlySet<SynthesisReason> = new Set([
+  'build_timeout',
+  'build_budget_exhausted',
+  'no_benchmarks',
+  'benchmark_timeout',
+  'check_timeout',
+  'engine_unreachable',
+]);
+
+function worthIterating(failure: Failure): boolean {
+  return !FINAL_REASONS.has(failure.reason);
+}
+
+/** Commit dates (unix seconds) of the registry's entries of this repository that do not record one. */
+async function commitDatesOf(
+  mirror: string,
+  entries: Record<string, RegistryEntry>,
+  task: Task,
+): Promise<Map<string, number>> {
+  const dates = new Map<string, number>();
+  for (const e of Object.values(entries)) {
+    if (e.context.owner !== task.owner || e.context.repo !== task.repo || e.commit_date !== undefined) continue;
+    try {
+      dates.set(
+        e.context.sha,
+        Math.round(Date.parse((await commitHeader(mirror, e.context.sha)).committerDate) / 1000),
+      );
+    } catch {
+      // not in this mirror: it sorts as the oldest
+    }
+  }
+  return dates;
+}
+
+/**
+ * The agent's environment container: the task's dependency image (built when missing) with the
+ * repository at the base commit copied to /workspace/repo; no network offline.
+ */
+async function startAgentContainer(
+  docker: Docker,
+  context: BuildContext,
+  repoDir: string,
+  labels: Record<string, string>,
+  options: SynthesizeOptions,
+  taskRun: string,
+): Promise<{ probe: ProbeContainer; tools: AgentTools }> {
+  if (!(await imageId(docker, context.deps_ref))) {
+    await buildImage(docker, {
+      tag: context.deps_ref,
+      files: { Dockerfile: { content: context.files['Dockerfile.deps'] ?? '' } },
+      networkmode: options.build?.depsNetwork ?? 'bridge',
+      timeoutMs: options.build?.buildTimeoutMs ?? 40 * 60_000,
+    });
+  }
+  const probe = await ProbeContainer.start(docker, {
+    image: context.deps_ref,
+    name: `${taskContainerName(context.owner, context.repo, context.sha, 'env')}-${taskRun.slice(0, 8)}`,
+    labels,
+    workdir: '/workspace/repo',
+    networkMode: context.online ? 'bridge' : 'none',
+  });
+  try {
+    const tar = await packContext({}, [{ prefix: 'repo', dir: repoDir }]);
+    await probe.container.putArchive(tar, { path: '/workspace' });
+  } catch (error) {
+    await probe.remove();
+    throw error;
+  }
+  return { probe, tools: containerTools(probe, { ...DEFAULT_AGENT_TOOL_LIMITS, ...options.agentToolLimits }) };
 }
 
 /** The repository facts at a commit, read from the mirror without a checkout. */

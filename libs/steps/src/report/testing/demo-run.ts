@@ -92,7 +92,9 @@ function fakeSynthesisResults(perf: readonly ClassifiedRow[]): SynthesisResult[]
       const attempts: SynthesisResult['attempts'] = [
         {
           attempt: 1,
+          strategy: 'rules',
           variant: 'editable',
+          script: '',
           ok: fail === null,
           rc: fail === null ? 0 : 1,
           stage: fail ?? 'validated',

@@ -104,3 +104,6 @@ def test_total():
     'README.md': `# ${name}\n`,
   };
 }
+
+/** TEST-ONLY: the folder of the original registry v2 fixtures (full keys, old short keys, three-field contexts). */
+export const REGISTRY_V2_FIXTURES_DIR = new URL('./fixtures/', import.meta.url).pathname;
