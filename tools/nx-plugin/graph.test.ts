@@ -77,7 +77,7 @@ afterAll(() => {
 });
 
 // Each step runs real CLI processes; on a loaded 2-core machine one run can take half a minute.
-describe.sequential('the Nx graph (spec §2)', { timeout: 180_000 }, () => {
+describe.sequential('the Nx graph (spec §2)', { timeout: 300_000 }, () => {
   it('runs every task of a month once on the first run', async () => {
     const run = await runMonth('2024-01', 'first run 2024-01');
     expect(run.executed).toEqual(tasks(PROJECTS));

@@ -125,7 +125,7 @@ afterAll(async () => {
   if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
 });
 
-describe.sequential('two machines sharing one remote cache (issue 8)', { timeout: 300_000 }, () => {
+describe.sequential('two machines sharing one remote cache (issue 8)', { timeout: 600_000 }, () => {
   it('builds both stores identically (same mirror heads), so the task hashes can agree', () => {
     for (const repo of REPOS) {
       const head = (ws: TestWorkspace) => ws.git(['--git-dir', `data/store/${repo}.git`, 'rev-parse', 'HEAD']);

@@ -85,7 +85,7 @@ beforeAll(() => {
 
 afterAll(() => ws?.dispose());
 
-describe.sequential('datasmith update (real CLI, real Nx)', { timeout: 300_000 }, () => {
+describe.sequential('datasmith update (real CLI, real Nx)', { timeout: 600_000 }, () => {
   let uninterrupted: Record<string, string> = {};
 
   it('refuses an end in the future and a date that is not the first of a month, before any work', async () => {

@@ -145,7 +145,7 @@ afterAll(async () => {
   ws?.dispose();
 });
 
-describe('no secret reaches an output, a log or the Nx cache', { timeout: 120_000 }, () => {
+describe('no secret reaches an output, a log or the Nx cache', { timeout: 600_000 }, () => {
   it('runs the pipeline through Nx with the planted credentials in use', async () => {
     expect(update.code, `${update.stdout}\n${update.stderr}`).toBe(0);
     // The planted key was what the LLM saw, and classify really asked it.
