@@ -1,6 +1,5 @@
 // Scale-out (issue 8): Docker work sent to another engine with DOCKER_HOST. The test starts a second
-// dockerd on its own socket, data root and exec root (no bridge and no iptables, so it leaves the main
-// daemon's docker0 alone), copies the test base image into it, runs `datasmith synthesize` with
+// dockerd on its own socket, data root, exec root and bridge (no iptables), copies the test base image into it, runs `datasmith synthesize` with
 // DOCKER_HOST pointing at it, and finds the task image in that engine only.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
@@ -27,6 +26,7 @@ function secondEngineObstacle(): string | null {
   if (!engine.ok) return 'no main Docker engine';
   if (process.getuid?.() !== 0) return 'a second dockerd needs root';
   if (spawnSync('dockerd', ['--version']).status !== 0) return 'no dockerd binary on PATH';
+  if (spawnSync('ip', ['-V']).status !== 0) return 'no ip command (iproute2) to make its bridge';
   return null;
 }
 const obstacle = secondEngineObstacle();
@@ -38,8 +38,29 @@ interface SecondEngine {
   stop(): Promise<void>;
 }
 
+/**
+ * The second daemon's own bridge. With `--bridge=none` dockerd deletes the host's `docker0` when it
+ * starts (seen here: the main engine's builds then fail with "could not find bridge docker0"), so it
+ * gets an interface of its own, made and removed by the test.
+ */
+const BRIDGE = 'dsengine2';
+
+function ip(args: string[]): void {
+  const r = spawnSync('ip', args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr.trim()}`);
+}
+
+/** Whether the host has the main engine's default bridge. */
+function hasDocker0(): boolean {
+  return spawnSync('ip', ['link', 'show', 'docker0']).status === 0;
+}
+
 /** A second dockerd under `root` (socket, data root, exec root, pid file and log all inside it). */
 async function startSecondEngine(root: string): Promise<SecondEngine> {
+  spawnSync('ip', ['link', 'delete', BRIDGE]);
+  ip(['link', 'add', BRIDGE, 'type', 'bridge']);
+  ip(['addr', 'add', '172.31.250.1/24', 'dev', BRIDGE]);
+  ip(['link', 'set', BRIDGE, 'up']);
   const socket = join(root, 'docker.sock');
   const logFile = join(root, 'dockerd.log');
   const log = openSync(logFile, 'a');
@@ -54,7 +75,7 @@ async function startSecondEngine(root: string): Promise<SecondEngine> {
       join(root, 'exec'),
       '--pidfile',
       join(root, 'dockerd.pid'),
-      '--bridge=none',
+      `--bridge=${BRIDGE}`,
       '--iptables=false',
       '--ip-masq=false',
     ],
@@ -74,6 +95,7 @@ async function startSecondEngine(root: string): Promise<SecondEngine> {
       await exit;
       clearTimeout(timer);
     }
+    spawnSync('ip', ['link', 'delete', BRIDGE]);
   };
   const host = `unix://${socket}`;
   const docker = createDockerClient({ host });
@@ -96,6 +118,7 @@ describe.skipIf(obstacle !== null)(`synthesize on another engine through DOCKER_
   let root: string;
   let second: SecondEngine | undefined;
   const timings: Record<string, number> = {};
+  const docker0Before = hasDocker0();
 
   beforeAll(async () => {
     // Short path: a unix socket path must stay under 108 bytes.
@@ -173,5 +196,10 @@ describe.skipIf(obstacle !== null)(`synthesize on another engine through DOCKER_
     expect(await imageId(engine.docker, result.image_id as string)).toBeNull();
     expect(await labelled(engine.docker)).toEqual([]);
     expect(await engine.docker.listContainers({ all: true, filters: { label: [`datasmith.sha=${c1}`] } })).toEqual([]);
+  });
+
+  it("leaves the main engine's default bridge in place", async () => {
+    await second?.stop();
+    expect(hasDocker0()).toBe(docker0Before);
   });
 });
