@@ -1,8 +1,7 @@
 // Integration tests of the Nx graph (spec §2, required semantics): the real nx, the real CLI and
 // real git mirrors in a temporary copy of the workspace. Each test asserts the exact set of tasks
 // that ran, read from Nx's own `.nx/cache/run.json`. The tests share one workspace and run in order.
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { startFakeOpenAiServer } from '@datasmith/llm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENABLED_REPO_STEPS } from './options';
@@ -39,24 +38,6 @@ async function runMonth(month: string, label: string, env: NodeJS.ProcessEnv = {
   timings.push(`${label}: ${run.executed.length} executed, ${run.cached.length} cached, ${run.seconds.toFixed(1)} s`);
   expect(run.status, run.output).toBe(0);
   return run;
-}
-
-/** sha256 of every file under the given data folders, keyed by path. */
-function fingerprint(dirs: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (dir: string) => {
-    if (!existsSync(ws.path(dir))) return;
-    for (const entry of readdirSync(ws.path(dir)).sort()) {
-      const rel = `${dir}/${entry}`;
-      if (statSync(ws.path(rel)).isDirectory()) walk(rel);
-      else
-        out[rel] = createHash('sha256')
-          .update(readFileSync(ws.path(rel)))
-          .digest('hex');
-    }
-  };
-  for (const dir of dirs) walk(dir);
-  return out;
 }
 
 function monthDirs(month: string): string[] {
@@ -98,12 +79,12 @@ describe.sequential('the Nx graph (spec §2)', { timeout: 300_000 }, () => {
   });
 
   it('§2.6 restores deleted outputs from the cache, byte-identical', async () => {
-    const before = fingerprint(monthDirs('2024-01'));
+    const before = ws.fingerprint(monthDirs('2024-01'));
     rmSync(ws.path('data/collect/o2__gamma/2024-01/commits.parquet'));
     rmSync(ws.path(`data/${LAST}/o1__alpha/2024-01`), { recursive: true });
     const run = await runMonth('2024-01', '§2.6 deleted outputs');
     expect(run.executed).toEqual([]);
-    expect(fingerprint(monthDirs('2024-01'))).toEqual(before);
+    expect(ws.fingerprint(monthDirs('2024-01'))).toEqual(before);
   });
 
   it("§2.2 a new commit in one mirror re-runs only that repository's tasks", async () => {
@@ -144,15 +125,15 @@ describe.sequential('the Nx graph (spec §2)', { timeout: 300_000 }, () => {
   );
 
   it("§2.4 a new month runs only that month's tasks; earlier months stay byte-identical", async () => {
-    const january = fingerprint(monthDirs('2024-01'));
+    const january = ws.fingerprint(monthDirs('2024-01'));
     const run = await runMonth('2024-02', '§2.4 new month 2024-02');
     expect(run.executed).toEqual(tasks(PROJECTS));
     for (const repo of REPOS)
       expect(ws.exists(`data/collect/${repo.replace('/', '__')}/2024-02/commits.parquet`)).toBe(true);
-    expect(fingerprint(monthDirs('2024-01'))).toEqual(january);
+    expect(ws.fingerprint(monthDirs('2024-01'))).toEqual(january);
     const again = await runMonth('2024-01', '§2.4 back to 2024-01');
     expect(again.executed).toEqual([]);
-    expect(fingerprint(monthDirs('2024-01'))).toEqual(january);
+    expect(ws.fingerprint(monthDirs('2024-01'))).toEqual(january);
   });
 
   it('a repository added to the list runs only its own tasks', async () => {

@@ -3,8 +3,8 @@
 // self-hosted remote cache client. Machine A computes one shard of the repositories (`run-many -p`);
 // machine B then runs every repository and must execute exactly the other shard, restoring A's shard
 // from the remote cache byte for byte. Which tasks ran is read from Nx's own `.nx/cache/run.json`.
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,20 +60,9 @@ function buildWorkspace(label: string): TestWorkspace {
 
 /** sha256 of every output file of the given projects, keyed by path. */
 function fingerprint(ws: TestWorkspace, projects: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (dir: string) => {
-    if (!existsSync(ws.path(dir))) return;
-    for (const entry of readdirSync(ws.path(dir)).sort()) {
-      const rel = `${dir}/${entry}`;
-      if (statSync(ws.path(rel)).isDirectory()) walk(rel);
-      else
-        out[rel] = createHash('sha256')
-          .update(readFileSync(ws.path(rel)))
-          .digest('hex');
-    }
-  };
-  for (const step of STEPS) for (const p of projects) walk(`data/${step}/${p.slice('repo-'.length)}/${MONTH}`);
-  return out;
+  return ws.fingerprint(
+    STEPS.flatMap((step) => projects.map((p) => `data/${step}/${p.slice('repo-'.length)}/${MONTH}`)),
+  );
 }
 
 let a: TestWorkspace;

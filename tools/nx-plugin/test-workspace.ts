@@ -1,4 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   cpSync,
   existsSync,
@@ -7,6 +8,7 @@ import {
   readFileSync,
   readdirSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -87,6 +89,24 @@ export class TestWorkspace {
   write(file: string, content: string): void {
     mkdirSync(dirname(this.path(file)), { recursive: true });
     writeFileSync(this.path(file), content);
+  }
+
+  /** sha256 of every file under the given folders (relative to the workspace), keyed by path. */
+  fingerprint(dirs: readonly string[]): Record<string, string> {
+    const out: Record<string, string> = {};
+    const walk = (dir: string) => {
+      if (!existsSync(this.path(dir))) return;
+      for (const entry of readdirSync(this.path(dir)).sort()) {
+        const rel = `${dir}/${entry}`;
+        if (statSync(this.path(rel)).isDirectory()) walk(rel);
+        else
+          out[rel] = createHash('sha256')
+            .update(readFileSync(this.path(rel)))
+            .digest('hex');
+      }
+    };
+    for (const dir of dirs) walk(dir);
+    return out;
   }
 
   read(file: string): string {

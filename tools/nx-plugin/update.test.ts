@@ -2,8 +2,7 @@
 // throw-away workspace, limited to the steps that need no Docker engine. Asserts the lock, the log,
 // and that a SIGKILLed run, run again, redoes no finished task and ends byte-identical.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestWorkspace, buildTwoMonthStore } from './test-workspace';
 
@@ -40,24 +39,6 @@ function startUpdate(args: string[]): { child: ChildProcess; done: Promise<CliRu
 
 function runUpdate(args: string[] = WINDOW): Promise<CliRun> {
   return startUpdate(args).done;
-}
-
-/** sha256 of every file under the output folders, keyed by path. */
-function fingerprint(): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (dir: string) => {
-    if (!existsSync(ws.path(dir))) return;
-    for (const entry of readdirSync(ws.path(dir)).sort()) {
-      const rel = `${dir}/${entry}`;
-      if (statSync(ws.path(rel)).isDirectory()) walk(rel);
-      else
-        out[rel] = createHash('sha256')
-          .update(readFileSync(ws.path(rel)))
-          .digest('hex');
-    }
-  };
-  for (const dir of OUTPUT_DIRS) walk(dir);
-  return out;
 }
 
 /** The Nx output of one section of an update log (`=== <title>: nx …` up to the next section). */
@@ -127,7 +108,7 @@ describe.sequential('datasmith update (real CLI, real Nx)', { timeout: 600_000 }
     for (const title of ['scrape-repos', 'month 2024-01', 'month 2024-02', 'global steps'])
       expect(log).toContain(`=== ${title}:`);
     expect(ws.exists('data/update.lock')).toBe(false);
-    uninterrupted = fingerprint();
+    uninterrupted = ws.fingerprint(OUTPUT_DIRS);
     expect(Object.keys(uninterrupted).length).toBeGreaterThan(8);
 
     // Now every task is in Nx's cache, and the dry run says so.
@@ -160,7 +141,7 @@ describe.sequential('datasmith update (real CLI, real Nx)', { timeout: 600_000 }
     const takeover = await runUpdate();
     expect(takeover.status, takeover.output).toBe(0);
     expect(takeover.output).toContain(`its holder (PID ${dead}) is gone`);
-    expect(fingerprint()).toEqual(uninterrupted);
+    expect(ws.fingerprint(OUTPUT_DIRS)).toEqual(uninterrupted);
   });
 
   it('SIGKILLed in the middle and run again: completes, redoes no finished task, byte-identical tables', async () => {
@@ -183,6 +164,6 @@ describe.sequential('datasmith update (real CLI, real Nx)', { timeout: 600_000 }
     // Every task of the finished month comes from Nx's cache: nothing finished is redone.
     const month1 = section(readFileSync(todayLog(), 'utf8'), 'month 2024-01');
     expect(month1).toMatch(/from the cache instead of running the command for (\d+) out of \1 tasks/);
-    expect(fingerprint()).toEqual(uninterrupted);
+    expect(ws.fingerprint(OUTPUT_DIRS)).toEqual(uninterrupted);
   });
 });
