@@ -15,7 +15,7 @@ const { resolve } = require('node:path');
 /** config key -> CLI flag, per step. */
 const FLAGS = {
   classify: { backend: '--backend', model: '--model' },
-  synthesize: { backend: '--backend', online: '--online', asvStandIn: '--asv-stand-in' },
+  synthesize: { backend: '--backend', online: '--online', asvSource: '--asv-source', releases: '--releases' },
 };
 
 const step = process.argv[2] ?? '';
@@ -40,9 +40,10 @@ for (const [key, flag] of Object.entries(FLAGS[step])) {
     out.push(flag);
     continue;
   }
+  const text = Array.isArray(value) ? value.join(',') : String(value);
   // The command splits this output on spaces, unquoted: refuse anything a shell would reinterpret.
-  if (!/^[A-Za-z0-9._:/@+=-]+$/.test(String(value)))
+  if (!/^[A-Za-z0-9._:/@+=,-]+$/.test(text))
     fail(`${file}: ${step}.${key}: ${JSON.stringify(value)} has characters a command line cannot carry unquoted`);
-  out.push(flag, String(value));
+  out.push(flag, text);
 }
 process.stdout.write(out.join(' '));

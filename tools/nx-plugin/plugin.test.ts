@@ -684,6 +684,9 @@ describe('createNodesV2', () => {
                       {
                         "env": "DATASMITH_CONTEXTS",
                       },
+                      {
+                        "env": "DATASMITH_ASV_SOURCE",
+                      },
                       "{workspaceRoot}/tools/nx-plugin/config-flags.cjs",
                       {
                         "fields": [

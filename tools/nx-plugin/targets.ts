@@ -61,7 +61,7 @@ const LLM_ENV = ['DSPY_MODEL_NAME', 'DSPY_TEMPERATURE', 'DSPY_MAX_TOKENS', 'OPEN
 // The DATASMITH_* ones are how `datasmith update` passes its original flags to the targets.
 const STEP_ENV: Partial<Record<PipelineStep, string[]>> = {
   classify: LLM_ENV,
-  synthesize: [...LLM_ENV, 'DATASMITH_CONTEXTS'],
+  synthesize: [...LLM_ENV, 'DATASMITH_CONTEXTS', 'DATASMITH_ASV_SOURCE'],
   publish: ['DOCKERHUB_NAMESPACE', 'DATASMITH_IMAGE_REGISTRY', 'DATASMITH_SKIP_EXISTING'],
   dataset: ['DATASMITH_HF_REPO', 'DATASMITH_VERIFIED', 'HF_ENDPOINT'],
 };

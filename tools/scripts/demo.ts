@@ -3,7 +3,7 @@
  * tracked demo config: scrape-repos, then every demo month, then the global steps. No network, no keys.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { monthRange } from '@datasmith/paths';
 
@@ -18,6 +18,16 @@ const env: NodeJS.ProcessEnv = {
   NX_TUI: 'false',
 };
 const nxBin = resolve(root, 'node_modules/nx/dist/bin/nx.js');
+// Offline bases install the real asv from a folder of upstream archives (no PyPI here): the
+// environment's DATASMITH_ASV_SOURCE, else the steering repository's shared/vendor next to the checkout.
+const vendor = resolve(root, '..', 'shared', 'vendor');
+if (!env.DATASMITH_ASV_SOURCE && existsSync(vendor)) env.DATASMITH_ASV_SOURCE = vendor;
+if (!env.DATASMITH_ASV_SOURCE) {
+  process.stderr.write(
+    'demo: DATASMITH_ASV_SOURCE is not set: point it at a folder of asv and asv_runner sdists or wheels (or a package index URL)\n',
+  );
+  process.exit(2);
+}
 
 /** Per-repository targets in pipeline order; Nx skips the ones a project does not have yet. */
 const PER_REPO_TARGETS = ['collect', 'prepare', 'classify', 'synthesize', 'publish'];

@@ -25,9 +25,10 @@ describe('config', () => {
         "source": "store",
         "store": "s",
         "synthesize": {
-          "asvStandIn": false,
+          "asvSource": null,
           "backend": "rules",
           "online": false,
+          "releases": null,
         },
       }
     `);

@@ -45,10 +45,19 @@ export const DatasmithConfigSchema = z
           .describe(
             'public python:<version>-slim base images and asv from PyPI (needs network); false = local Debian base',
           ),
-        asvStandIn: z
-          .boolean()
-          .default(false)
-          .describe('offline demo only: validate with the bundled asv stand-in (asv cannot be installed offline)'),
+        asvSource: z
+          .string()
+          .nullable()
+          .default(null)
+          .describe(
+            'offline bases: a folder of asv and asv_runner sdists or wheels, or a package index URL (env DATASMITH_ASV_SOURCE)',
+          ),
+        releases: z
+          .array(z.enum(['bookworm', 'trixie']))
+          .min(1)
+          .nullable()
+          .default(null)
+          .describe('Debian releases of the offline bases, chosen per task (default: all)'),
       })
       .prefault({}),
   })

@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DockerError } from '@datasmith/errors';
 import type Docker from 'dockerode';
+import { type AsvSource, asvInstallLayer, asvSourceIdentity } from './asv-source';
 import { buildImage } from './build';
 import type { ContextFile } from './context-tar';
 import { imageId, removeImageQuietly } from './images';
@@ -14,29 +13,61 @@ import { followProgressStrict } from './progress';
 import { runContainer } from './run';
 
 /** Bump when the same recipe would now give a different image. */
-export const BASE_RECIPE_VERSION = 'base-1';
+export const BASE_RECIPE_VERSION = 'base-2';
 
-/** The Debian packages of the offline base image (stack-notes §9): Python, venv, build tools, git, pytest. */
+/** The Debian releases an offline base can be built from, oldest first. */
+export const DEBIAN_RELEASES = {
+  bookworm: { version: '12', python: '3.11', released: '2023-06-10' },
+  trixie: { version: '13', python: '3.13', released: '2025-08-09' },
+} as const;
+export type DebianRelease = keyof typeof DEBIAN_RELEASES;
+export const DEBIAN_RELEASE_NAMES = Object.keys(DEBIAN_RELEASES) as DebianRelease[];
+
+/**
+ * The Debian packages of every offline base (stack-notes §9): Python with venv and headers, build
+ * tools, git, pytest, dh-python (its PyPI → Debian name table), and what asv and asv_runner import.
+ */
 export const OFFLINE_BASE_PACKAGES: readonly string[] = [
   'python3',
   'python3-venv',
   'python3-pip',
+  'python3-dev',
   'python3-setuptools',
+  'python3-setuptools-scm',
   'python3-wheel',
   'python3-numpy',
   'python3-pytest',
+  'python3-json5',
+  'python3-tabulate',
+  'python3-virtualenv',
+  'python3-packaging',
+  'python3-importlib-metadata',
+  'python3-yaml',
+  'dh-python',
   'git',
   'build-essential',
+  'pkg-config',
   'ca-certificates',
 ];
 
-/** asv from PyPI, pinned (online base images only). */
-export const ONLINE_PIP_PACKAGES: readonly string[] = ['asv==0.6.4', 'virtualenv==20.26.6', 'pytest==8.3.3'];
+/** Where a base keeps what the rules read: the release's package index (`name<TAB>version`) and its name. */
+export const BASE_PACKAGE_INDEX = '/usr/share/datasmith/debian-packages.tsv';
+export const BASE_RELEASE_FILE = '/usr/share/datasmith/release';
+/** dh-python's PyPI distribution → Debian package table. */
+export const DH_PYTHON_FALLBACK = '/usr/share/dh-python/dist/cpython3_fallback';
 
-/** A base image built locally: `debootstrap` a minimal Debian, import it, then apt-get the packages. */
+/** asv from PyPI, pinned (online base images). */
+export const ONLINE_PIP_PACKAGES: readonly string[] = [
+  'asv==0.6.4',
+  'asv_runner==0.2.5',
+  'virtualenv==20.26.6',
+  'pytest==8.3.3',
+];
+
+/** A base image built locally: `debootstrap` a minimal Debian, import it, apt-get the packages, then asv. */
 export interface DebootstrapRecipe {
   kind: 'debootstrap';
-  /** Debian suite. Default `bookworm`. */
+  /** Debian suite, e.g. `bookworm` or `trixie`. */
   suite: string;
   /** debootstrap variant. Default `minbase`. */
   variant: string;
@@ -46,42 +77,39 @@ export interface DebootstrapRecipe {
   packages: readonly string[];
   /** Extra Debian packages (configuration), installed after `packages`. */
   extraPackages?: readonly string[];
+  /** Where asv comes from. */
+  asv: AsvSource;
   /** Files added in a last layer, by absolute path in the image (e.g. a test-only tool). */
   files?: Record<string, ContextFile>;
 }
 
-/** A base image from a registry (online): a Python image per version, plus apt and pinned pip packages. */
+/** A base image from a registry (online): a Python image per version, plus apt packages and asv. */
 export interface RegistryImageRecipe {
   kind: 'image';
   /** e.g. `python:3.12-slim`. */
   from: string;
   packages: readonly string[];
   extraPackages?: readonly string[];
-  pipPackages: readonly string[];
+  asv: AsvSource;
   files?: Record<string, ContextFile>;
 }
 
 export type BaseImageRecipe = DebootstrapRecipe | RegistryImageRecipe;
 
-/** The offline default: Debian bookworm (Python 3.11) with OFFLINE_BASE_PACKAGES. */
-export function offlineBaseRecipe(overrides: Partial<Omit<DebootstrapRecipe, 'kind'>> = {}): DebootstrapRecipe {
-  return { kind: 'debootstrap', suite: 'bookworm', variant: 'minbase', packages: OFFLINE_BASE_PACKAGES, ...overrides };
-}
-
-/**
- * The asv stand-in (`asv-stand-in/asv.py`, not asv): it implements only the asv subcommands validation
- * runs. For Docker tests and the offline demo, where PyPI (and so asv) cannot be reached.
- */
-export const ASV_STAND_IN_PATH = fileURLToPath(new URL('./asv-stand-in/asv.py', import.meta.url));
-
-/** The warning every result validated with the stand-in carries. */
-export const ASV_STAND_IN_WARNING = 'validated with the bundled asv stand-in, not real asv (offline demo only)';
-
-/** The offline recipe plus the asv stand-in at /usr/local/bin/asv (a last, small layer). */
-export function asvStandInBaseRecipe(): DebootstrapRecipe {
-  return offlineBaseRecipe({
-    files: { '/usr/local/bin/asv': { content: readFileSync(ASV_STAND_IN_PATH), mode: 0o755 } },
-  });
+/** The offline recipe of one Debian release, with asv from `asv` (a folder or an index). */
+export function offlineBaseRecipe(
+  release: DebianRelease | string,
+  asv: AsvSource,
+  overrides: Partial<Omit<DebootstrapRecipe, 'kind' | 'asv'>> = {},
+): DebootstrapRecipe {
+  return {
+    kind: 'debootstrap',
+    suite: release,
+    variant: 'minbase',
+    packages: OFFLINE_BASE_PACKAGES,
+    asv,
+    ...overrides,
+  };
 }
 
 /** The online default for one Python version: `python:<version>-slim`, git and build tools, asv from PyPI (pinned). */
@@ -92,8 +120,8 @@ export function onlineBaseRecipe(
   return {
     kind: 'image',
     from: `python:${pythonVersion}-slim`,
-    packages: ['git', 'build-essential', 'ca-certificates'],
-    pipPackages: ONLINE_PIP_PACKAGES,
+    packages: ['git', 'build-essential', 'pkg-config', 'ca-certificates'],
+    asv: { kind: 'pypi', requirements: ONLINE_PIP_PACKAGES },
     ...overrides,
   };
 }
@@ -104,12 +132,19 @@ export interface BaseImage {
   id: string;
   /** `major.minor` of `python3` in the image, measured. */
   pythonVersion: string;
+  /** `asv --version` in the image, measured (e.g. `0.6.4`); null when the image has no asv. */
+  asvVersion: string | null;
+  /** The Debian release (codename) the image is built on, measured from /etc/os-release. */
+  release: string | null;
   /** True when this call built (part of) it; false when every layer was reused. */
   built: boolean;
   durationMs: number;
 }
 
 function hashOf(value: unknown): string {
+  if (value && typeof value === 'object' && 'asv' in value) {
+    value = { ...(value as object), asv: asvSourceIdentity((value as { asv: AsvSource }).asv) };
+  }
   return createHash('sha256')
     .update(
       JSON.stringify({ v: BASE_RECIPE_VERSION, value }, (_k, v) =>
@@ -185,23 +220,43 @@ async function importRootfs(docker: Docker, recipe: DebootstrapRecipe, ref: stri
   }
 }
 
-function aptLayer(packages: readonly string[]): string {
+function aptLayer(packages: readonly string[], writeIndex = false): string {
   if (packages.length === 0) return '';
-  return `RUN apt-get update && apt-get install -y --no-install-recommends ${packages.join(' ')} && rm -rf /var/lib/apt/lists/*\n`;
+  // The index the rules map requirements against: every package of the release and its version.
+  const index = writeIndex
+    ? ` && mkdir -p /usr/share/datasmith && apt-cache dumpavail | awk '/^Package: /{p=$2} /^Version: /{print p "\\t" $2}' | sort -u > ${BASE_PACKAGE_INDEX} && (. /etc/os-release; echo "\${VERSION_CODENAME:-unknown}") > ${BASE_RELEASE_FILE}`
+    : '';
+  return `RUN apt-get update && apt-get install -y --no-install-recommends ${packages.join(' ')}${index} && rm -rf /var/lib/apt/lists/*\n`;
+}
+
+/** What an image offers a task: its Python, asv and Debian release, measured in a short container. */
+export interface ImageRuntime {
+  pythonVersion: string;
+  asvVersion: string | null;
+  release: string | null;
+}
+
+const DESCRIBE = `python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])'
+v=$(python3 -m asv --version 2>/dev/null | sed -n 's/^asv //p' | head -n 1); echo "$v"
+(. /etc/os-release 2>/dev/null; echo "\${VERSION_CODENAME:-}")`;
+
+/** Python, asv and release of an image (one container). */
+export async function describeImage(docker: Docker, ref: string): Promise<ImageRuntime> {
+  const result = await runContainer(
+    docker,
+    { image: ref, cmd: ['sh', '-c', DESCRIBE], entrypoint: [] },
+    { timeoutMs: 60_000 },
+  );
+  const [python = '', asv = '', release = ''] = result.stdout.split('\n').map((l) => l.trim());
+  if (!/^\d+\.\d+$/.test(python)) {
+    throw new DockerError(`Base image ${ref} has no working python3: ${result.stderr.trim().slice(-300)}`);
+  }
+  return { pythonVersion: python, asvVersion: asv || null, release: release || null };
 }
 
 /** `major.minor` of `python3` in an image (runs a short container). */
 export async function pythonVersionOf(docker: Docker, ref: string): Promise<string> {
-  const result = await runContainer(
-    docker,
-    { image: ref, cmd: ['python3', '-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], entrypoint: [] },
-    { timeoutMs: 60_000 },
-  );
-  const version = result.stdout.trim();
-  if (result.exitCode !== 0 || !/^\d+\.\d+$/.test(version)) {
-    throw new DockerError(`Base image ${ref} has no working python3: ${result.stderr.trim().slice(-300)}`);
-  }
-  return version;
+  return (await describeImage(docker, ref)).pythonVersion;
 }
 
 /** Options of ensureBaseImage. */
@@ -242,20 +297,16 @@ export async function ensureBaseImage(
     packagesRecipe = { rootfsRef, packages: recipe.packages, extra: recipe.extraPackages ?? [] };
   } else {
     from = recipe.from;
-    packagesRecipe = { from, packages: recipe.packages, extra: recipe.extraPackages ?? [], pip: recipe.pipPackages };
+    packagesRecipe = { from, packages: recipe.packages, extra: recipe.extraPackages ?? [] };
   }
   const packagesRef = `${repository}:${hashOf(packagesRecipe)}`;
   if (!(await imageId(docker, packagesRef))) {
     log(`base image: building ${packagesRef}`);
-    const pip =
-      recipe.kind === 'image' && recipe.pipPackages.length > 0
-        ? `RUN pip install --no-cache-dir ${recipe.pipPackages.join(' ')}\n`
-        : '';
     await buildImage(docker, {
       tag: packagesRef,
       files: {
         Dockerfile: {
-          content: `FROM ${from}\nENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8 PIP_DISABLE_PIP_VERSION_CHECK=1\n${aptLayer(recipe.packages)}${aptLayer(recipe.extraPackages ?? [])}${pip}`,
+          content: `FROM ${from}\nENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8 PIP_DISABLE_PIP_VERSION_CHECK=1\n${aptLayer(recipe.packages, true)}${aptLayer(recipe.extraPackages ?? [])}`,
         },
       },
       labels: { 'datasmith.base': packagesRef },
@@ -264,13 +315,34 @@ export async function ensureBaseImage(
     });
     built = true;
   }
-  let ref = packagesRef;
+  const asvRef = `${repository}:${hashOf({ packagesRef, asv: recipe.asv })}`;
+  if (!(await imageId(docker, asvRef))) {
+    log(`base image: installing asv into ${asvRef}`);
+    const layer = asvInstallLayer(recipe.asv);
+    try {
+      await buildImage(docker, {
+        tag: asvRef,
+        files: { ...layer.files, Dockerfile: { content: `FROM ${packagesRef}\n${layer.dockerfile}` } },
+        labels: { 'datasmith.base': asvRef },
+        timeoutMs,
+        onLine: (line) => log(`base image: ${line}`),
+      });
+    } catch (error) {
+      const tail = (error as { logTail?: string }).logTail ?? '';
+      throw new DockerError(
+        `asv could not be installed on ${recipe.kind === 'debootstrap' ? recipe.suite : recipe.from}: ${(error as Error).message}${tail ? ` | ${tail.trim().split('\n').slice(-4).join(' | ')}` : ''}`,
+        { cause: error },
+      );
+    }
+    built = true;
+  }
+  let ref = asvRef;
   const files = Object.entries(recipe.files ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
   if (files.length > 0) {
-    ref = `${repository}:${hashOf({ packagesRef, files })}`;
+    ref = `${repository}:${hashOf({ asvRef, files })}`;
     if (!(await imageId(docker, ref))) {
       const context: Record<string, ContextFile> = {};
-      let dockerfile = `FROM ${packagesRef}\n`;
+      let dockerfile = `FROM ${asvRef}\n`;
       files.forEach(([path, file], i) => {
         context[`f${i}`] = file;
         dockerfile += `COPY f${i} ${path}\n`;
@@ -281,7 +353,7 @@ export async function ensureBaseImage(
     }
   }
   const id = (await imageId(docker, ref)) as string;
-  return { ref, id, pythonVersion: await pythonVersionOf(docker, ref), built, durationMs: Date.now() - started };
+  return { ref, id, ...(await describeImage(docker, ref)), built, durationMs: Date.now() - started };
 }
 
 /** Removes the tags of a recipe's images (for tests that measure a cold build). */

@@ -8,10 +8,12 @@ const engine = await dockerTestEngine();
 const docker = engine.docker;
 
 describe.skipIf(!engine.ok)(`@datasmith/docker against a real engine ${engine.skipReason}`, () => {
-  it('builds the base image once and reuses it by its recipe hash', async () => {
+  it('builds the base image once and reuses it by its recipe hash, with real asv in its venv', async () => {
     const first = await testOnlyBaseImage(docker);
     expect(first.ref).toMatch(/^datasmith-base:[0-9a-f]{12}$/);
-    expect(first.pythonVersion).toBe('3.11');
+    expect(first).toMatchObject({ pythonVersion: '3.11', release: 'bookworm' });
+    // Debian 12's setuptools (66) cannot build asv 0.6.6: the source's newest archive that installs wins.
+    expect(first.asvVersion).toBe('0.6.4');
     const { ensureBaseImage, testOnlyBaseRecipe } = await import('./index');
     const t = Date.now();
     const again = await ensureBaseImage(docker, testOnlyBaseRecipe());
@@ -19,10 +21,24 @@ describe.skipIf(!engine.ok)(`@datasmith/docker against a real engine ${engine.sk
     expect(Date.now() - t).toBeLessThan(5000);
     const asv = await runContainer(docker, {
       image: first.ref,
-      cmd: ['sh', '-c', 'head -3 /usr/local/bin/asv'],
+      cmd: [
+        'sh',
+        '-c',
+        'asv --version; command -v asv; head -1 /usr/share/datasmith/release; grep -c . /usr/share/datasmith/debian-packages.tsv',
+      ],
       entrypoint: [],
     });
-    expect(asv.stdout).toContain('asv stand-in. NOT asv');
+    const [version, path, release, packages] = asv.stdout.trim().split('\n');
+    expect(version).toBe('asv 0.6.4');
+    expect(path).toBe('/opt/venv/bin/asv');
+    expect(release).toBe('bookworm');
+    expect(Number(packages)).toBeGreaterThan(30_000);
+  });
+
+  it('builds the Debian 13 base with asv 0.6.6 and Python 3.13, sharing nothing it need not', async () => {
+    const trixie = await testOnlyBaseImage(docker, 'trixie');
+    expect(trixie).toMatchObject({ pythonVersion: '3.13', release: 'trixie', asvVersion: '0.6.6' });
+    expect(trixie.ref).not.toBe((await testOnlyBaseImage(docker)).ref);
   });
 
   it('turns an error event of a build into a BuildError and leaves no image', async () => {

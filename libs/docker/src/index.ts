@@ -24,27 +24,40 @@ export type {
   RegistryImageRecipe,
   BaseImage,
   EnsureBaseImageOptions,
+  DebianRelease,
+  ImageRuntime,
 } from './base-image';
 export {
   ensureBaseImage,
   offlineBaseRecipe,
   onlineBaseRecipe,
-  asvStandInBaseRecipe,
-  ASV_STAND_IN_PATH,
-  ASV_STAND_IN_WARNING,
   hostDebianMirror,
   removeBaseImage,
   pythonVersionOf,
+  describeImage,
   OFFLINE_BASE_PACKAGES,
   ONLINE_PIP_PACKAGES,
   BASE_RECIPE_VERSION,
+  BASE_PACKAGE_INDEX,
+  BASE_RELEASE_FILE,
+  DH_PYTHON_FALLBACK,
+  DEBIAN_RELEASES,
+  DEBIAN_RELEASE_NAMES,
 } from './base-image';
+export type { AsvSource, AsvArchive } from './asv-source';
+export {
+  readAsvSource,
+  asvSourceFromEnv,
+  asvInstallLayer,
+  ASV_SOURCE_KEY,
+  ASV_SOURCE_ENV,
+} from './asv-source';
 export { TailBuffer, tailOf } from './tail';
 export { DATASMITH_LABEL_KEYS } from './labels';
 export type { DockerTestEngine } from './testing/docker-test';
 export {
   dockerTestEngine,
+  testOnlyAsvSource,
   testOnlyBaseRecipe,
   testOnlyBaseImage,
-  TEST_ONLY_ASV_SHIM_PATH,
 } from './testing/docker-test';

@@ -69,6 +69,8 @@ export const SynthesisReason = z.enum([
   'discovery_failed',
   'no_benchmarks',
   'benchmark_failed',
+  'dependency_unavailable',
+  'network_required',
   'benchmark_timeout',
   'tests_collect_failed',
   'check_timeout',
@@ -124,6 +126,21 @@ export const SynthesisResult = z.object({
   benchmarks: z.array(z.string()),
   python_requested: z.string().nullable(),
   python_used: z.string().nullable(),
+  base_release: z
+    .string()
+    .nullable()
+    .default(null)
+    .describe('Debian codename of the base (offline), or its image online'),
+  install_mode: z
+    .enum(['editable', 'regular', 'source'])
+    .nullable()
+    .default(null)
+    .describe('how the validated image installed the project (null when none validated)'),
+  asv_version: z.string().nullable().default(null).describe('asv in the image, measured (`asv --version`)'),
+  benchmarks_excluded: z
+    .array(z.object({ module: z.string(), error: z.string() }))
+    .default([])
+    .describe('benchmark modules left out of offline validation because they failed to import'),
   warnings: z.array(z.string()),
   stderr_tail: z.string(),
   stdout_tail: z.string(),
@@ -152,6 +169,9 @@ export const ContextRow = z.object({
   reason: SynthesisReason.nullable(),
   python_requested: z.string().nullable(),
   python_used: z.string().nullable(),
+  base_release: z.string().nullable().default(null),
+  install_mode: z.string().nullable().default(null).describe('editable, regular or source (the rules variant)'),
+  asv_version: z.string().nullable().default(null),
   warnings: z.array(z.string()),
   code_version: z.string(),
 });

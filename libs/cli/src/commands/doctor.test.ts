@@ -207,7 +207,7 @@ describe('datasmith config print', () => {
       months: null,
       scrape: { minStars: 500, maxRepos: 150 },
       classify: { backend: 'llm', model: null },
-      synthesize: { backend: 'rules', online: false, asvStandIn: false },
+      synthesize: { backend: 'rules', online: false, asvSource: null, releases: null },
     });
     expect(printed.repositories).toEqual({ source: 'inline', count: 1, names: ['acme/widgets'] });
     expect(printed.environment).toMatchObject({

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FixtureRepo } from '@datasmith/git';
@@ -32,11 +32,42 @@ describe('datasmith synthesize (CLI, no engine)', () => {
       },
     ];
     await writeTable(join(root, 'perf.parquet'), SynthesizeInputRow, rows, ['pr_number']);
-    const r = spawnSync(
-      process.execPath,
-      [CLI, 'synthesize', '--in', 'perf.parquet', '--contexts', 'reg.json', '--out-dir', 'out', '--store', 'store'],
-      { cwd: root, encoding: 'utf8', env: { ...process.env, DOCKER_HOST: `unix://${join(root, 'none.sock')}` } },
-    );
+    const args = [
+      CLI,
+      'synthesize',
+      '--in',
+      'perf.parquet',
+      '--contexts',
+      'reg.json',
+      '--out-dir',
+      'out',
+      '--store',
+      'store',
+    ];
+    const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: `unix://${join(root, 'none.sock')}` };
+    delete env.DATASMITH_ASV_SOURCE;
+    // Offline with no asv source: refused at once, one line naming the setting, nothing written.
+    const unset = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', env });
+    expect(unset.status).toBe(2);
+    expect(unset.stderr.trim().split('\n')).toHaveLength(1);
+    expect(unset.stderr).toContain('synthesize.asvSource (--asv-source or DATASMITH_ASV_SOURCE) is not set');
+    // A folder without asv: refused before any build.
+    mkdirSync(join(root, 'asv-src'));
+    writeFileSync(join(root, 'asv-src', 'asv_runner-0.2.5-py3-none-any.whl'), 'x');
+    const empty = spawnSync(process.execPath, [...args, '--asv-source', 'asv-src'], {
+      cwd: root,
+      encoding: 'utf8',
+      env,
+    });
+    expect(empty.status).toBe(2);
+    expect(empty.stderr).toMatch(/--asv-source: .*asv-src holds no asv sdist or wheel/);
+    expect(existsSync(join(root, 'out', 'results.jsonl'))).toBe(false);
+    writeFileSync(join(root, 'asv-src', 'asv-0.6.4.tar.gz'), 'x');
+    const r = spawnSync(process.execPath, args, {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...env, DATASMITH_ASV_SOURCE: join(root, 'asv-src') },
+    });
     expect(r.status, r.stderr).toBe(1);
     expect(r.stdout).toContain('synthesize: kept 0, dropped 2 (engine_unreachable: 1, unknown_sha: 1)');
     expect(r.stderr).toMatch(/datasmith synthesize: 1 of 2 tasks could not reach the Docker engine/);

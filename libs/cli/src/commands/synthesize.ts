@@ -1,11 +1,13 @@
 import { join, resolve } from 'node:path';
 import { DockerError, InputError } from '@datasmith/errors';
 import {
-  ASV_STAND_IN_WARNING,
-  asvStandInBaseRecipe,
+  ASV_SOURCE_ENV,
+  type AsvSource,
+  DEBIAN_RELEASE_NAMES,
+  type DebianRelease,
   createDockerClient,
-  offlineBaseRecipe,
   onlineBaseRecipe,
+  readAsvSource,
 } from '@datasmith/docker';
 import { createLlmClient, llmSettingsFromEnv } from '@datasmith/llm';
 import { dataLayout } from '@datasmith/paths';
@@ -35,7 +37,8 @@ interface SynthesizeOptions extends PartitionOptions {
   buildTimeout: number;
   benchTimeout: number;
   baseImage?: string;
-  asvStandIn?: boolean;
+  asvSource?: string;
+  releases?: string;
   debianPackages?: string;
   online?: boolean;
   pythonVersion?: string;
@@ -113,8 +116,12 @@ export const registerSynthesize: RegisterCommand = (program, context) => {
       120,
     )
     .option(
-      '--asv-stand-in',
-      'offline demo only: put the bundled asv stand-in (not asv) in the local base image; results say so',
+      '--asv-source <dir|url>',
+      `offline bases: a folder of asv and asv_runner sdists or wheels, or a package index URL (default: $${ASV_SOURCE_ENV}; required offline)`,
+    )
+    .option(
+      '--releases <list>',
+      `Debian releases of the offline bases, chosen per task (comma-separated; default ${DEBIAN_RELEASE_NAMES.join(',')})`,
     )
     .option('--base-image <ref>', 'use this existing image as the base instead of building the default one')
     .option('--debian-packages <list>', 'extra Debian packages for every dependency layer (comma-separated)')
@@ -181,15 +188,36 @@ export const registerSynthesize: RegisterCommand = (program, context) => {
             : undefined;
         const rows = await readTable(input, SynthesizeInputRow);
         const fixedPython = options.pythonVersion;
-        const base: BaseImageChoice | ((python: string) => BaseImageChoice) = options.baseImage
+        const base: BaseImageChoice | ((python: string) => BaseImageChoice) | undefined = options.baseImage
           ? { ref: options.baseImage }
           : options.online
             ? (python: string) => ({ recipe: onlineBaseRecipe(fixedPython ?? python) })
-            : { recipe: options.asvStandIn ? asvStandInBaseRecipe() : offlineBaseRecipe() };
-        if (options.asvStandIn && (options.online || options.baseImage)) {
-          throw new InputError('--asv-stand-in is for the offline base image: drop --online and --base-image');
+            : undefined;
+        const releases = (options.releases ?? '')
+          .split(',')
+          .map((r) => r.trim())
+          .filter(Boolean);
+        for (const r of releases) {
+          if (!(DEBIAN_RELEASE_NAMES as string[]).includes(r)) {
+            throw new InputError(
+              `Invalid --releases: ${JSON.stringify(r)}; expected ${DEBIAN_RELEASE_NAMES.join(', ')}`,
+            );
+          }
         }
-        if (options.asvStandIn) ctx.log.warn(`synthesize: ${ASV_STAND_IN_WARNING}`);
+        // Offline bases need asv from somewhere: refuse at once, before any build, when it is missing or empty.
+        const sourceSetting = options.asvSource ?? ctx.env[ASV_SOURCE_ENV];
+        let asvSource: AsvSource | undefined;
+        if (!base) {
+          if (!sourceSetting?.trim()) {
+            throw new InputError(
+              `synthesize.asvSource (--asv-source or ${ASV_SOURCE_ENV}) is not set: offline base images need a folder of asv and asv_runner sdists or wheels, or a package index URL`,
+            );
+          }
+          asvSource = readAsvSource(
+            resolve(ctx.cwd, sourceSetting),
+            options.asvSource ? '--asv-source' : ASV_SOURCE_ENV,
+          );
+        }
         const extra = (options.debianPackages ?? '')
           .split(',')
           .map((p) => p.trim())
@@ -205,6 +233,8 @@ export const registerSynthesize: RegisterCommand = (program, context) => {
           },
           {
             base,
+            asvSource,
+            releases: releases.length > 0 ? (releases as DebianRelease[]) : undefined,
             online: Boolean(options.online),
             extraDebianPackages: extra,
             backend: options.backend as 'rules' | 'agent',
@@ -221,11 +251,7 @@ export const registerSynthesize: RegisterCommand = (program, context) => {
           },
         );
         const results = output.results
-          .map((r) =>
-            SynthesisResult.parse(
-              options.asvStandIn && r.ok ? { ...r, warnings: [...r.warnings, ASV_STAND_IN_WARNING] } : r,
-            ),
-          )
+          .map((r) => SynthesisResult.parse(r))
           .sort((a, b) => (`${a.owner}/${a.repo}/${a.sha}` < `${b.owner}/${b.repo}/${b.sha}` ? -1 : 1));
         await writeFileAtomic(resultsPath, results.map((r) => `${JSON.stringify(r)}\n`).join(''));
         await writeTable(contextsPath, ContextRow, output.contexts, SYNTHESIZE_TABLE_KEYS.contexts);

@@ -1,22 +1,32 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type Docker from 'dockerode';
+import { ASV_SOURCE_ENV, type AsvSource, readAsvSource } from '../asv-source';
 import {
-  ASV_STAND_IN_PATH,
   type BaseImage,
+  type DebianRelease,
   type DebootstrapRecipe,
-  asvStandInBaseRecipe,
   ensureBaseImage,
+  offlineBaseRecipe,
 } from '../base-image';
 import { createDockerClient, probeEngine } from '../client';
 
-/**
- * TEST-ONLY: the path of the asv stand-in (asv-shim.py) that Docker tests install as
- * /usr/local/bin/asv, because PyPI (and so asv) is unreachable on CI. Never used by production code.
- */
-export const TEST_ONLY_ASV_SHIM_PATH = ASV_STAND_IN_PATH;
+/** The upstream asv archives next to the project (the steering repository's shared/vendor). */
+const VENDOR_GUESS = resolve(import.meta.dirname, '../../../../../shared/vendor');
 
-/** TEST-ONLY: the offline base recipe plus the asv stand-in at /usr/local/bin/asv (a last, small layer). */
-export function testOnlyBaseRecipe(): DebootstrapRecipe {
-  return asvStandInBaseRecipe();
+/**
+ * TEST-ONLY: the real asv the Docker tests install in their offline bases, from `DATASMITH_ASV_SOURCE`
+ * (CI sets it), else ../shared/vendor when it exists. Throws a one-line error when neither is there.
+ */
+export function testOnlyAsvSource(env: NodeJS.ProcessEnv = process.env): AsvSource {
+  const value = env[ASV_SOURCE_ENV]?.trim() || (existsSync(VENDOR_GUESS) ? VENDOR_GUESS : '');
+  if (!value) throw new Error(`${ASV_SOURCE_ENV} is not set: the Docker tests install real asv from that folder`);
+  return readAsvSource(value, ASV_SOURCE_ENV);
+}
+
+/** TEST-ONLY: the offline base recipe of a release with real asv from testOnlyAsvSource(). */
+export function testOnlyBaseRecipe(release: DebianRelease = 'bookworm'): DebootstrapRecipe {
+  return offlineBaseRecipe(release, testOnlyAsvSource());
 }
 
 /** What a Docker test file learns before it declares its tests. */
@@ -44,10 +54,14 @@ export async function dockerTestEngine(env: NodeJS.ProcessEnv = process.env): Pr
   return { ok: false, docker, skipReason: `(skipped: ${reason})` };
 }
 
-let sharedBase: Promise<BaseImage> | undefined;
+const sharedBases = new Map<DebianRelease, Promise<BaseImage>>();
 
-/** TEST-ONLY: the shared test base image (built once per engine, reused by every test and run). */
-export function testOnlyBaseImage(docker: Docker): Promise<BaseImage> {
-  sharedBase ??= ensureBaseImage(docker, testOnlyBaseRecipe());
-  return sharedBase;
+/** TEST-ONLY: the shared test base image of a release (built once per engine, reused by every test and run). */
+export function testOnlyBaseImage(docker: Docker, release: DebianRelease = 'bookworm'): Promise<BaseImage> {
+  let base = sharedBases.get(release);
+  if (!base) {
+    base = ensureBaseImage(docker, testOnlyBaseRecipe(release));
+    sharedBases.set(release, base);
+  }
+  return base;
 }

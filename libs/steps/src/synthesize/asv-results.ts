@@ -7,6 +7,15 @@ export function parseBenchmarksJson(text: string): string[] {
     .sort();
 }
 
+/**
+ * Parses JSON written by Python's `json`, which spells non-finite floats `NaN`, `Infinity` and
+ * `-Infinity` (asv's result files do, e.g. in confidence intervals of one-sample quick runs);
+ * they become null.
+ */
+export function parsePythonJson(text: string): unknown {
+  return JSON.parse(text.replace(/(?<=[[,:]\s*)-?(?:Infinity|NaN)(?=\s*[\],}])/g, 'null'));
+}
+
 /** The outcome of one benchmark in asv result files. */
 export type BenchmarkOutcome = 'ok' | 'failed' | 'missing';
 
@@ -40,7 +49,7 @@ export function benchmarkOutcomes(
     if (file.endsWith('machine.json') || file.endsWith('benchmarks.json')) continue;
     let doc: { results?: Record<string, unknown>; result_columns?: string[] };
     try {
-      doc = JSON.parse(text) as typeof doc;
+      doc = parsePythonJson(text) as typeof doc;
     } catch {
       continue;
     }
@@ -58,7 +67,10 @@ export function benchmarkOutcomes(
   return out;
 }
 
-/** A regex that selects exactly these benchmark names (for `asv run --bench`). */
+/**
+ * A regex that selects exactly these benchmark names (for `asv run --bench`). asv matches a
+ * parameterized benchmark as `name(p1, p2)`, so a parameter list may follow the name.
+ */
 export function exactBenchRegex(names: readonly string[]): string {
-  return `^(${names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`;
+  return `^(${names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(\\(.*\\))?$`;
 }

@@ -4,7 +4,7 @@ import { SynthesisAttempt, SynthesisReason, SynthesisStage, SynthesisStrategy } 
 import { z } from 'zod';
 
 /** Bump when the same input would now give a different context or verdict. */
-export const SYNTHESIZE_CODE_VERSION = 'synthesize-1';
+export const SYNTHESIZE_CODE_VERSION = 'synthesize-2';
 
 const Facts = z.object({
   build_system: z.enum(['pyproject', 'setup.py', 'setup.cfg', 'meson']).nullable(),
@@ -23,6 +23,10 @@ const Facts = z.object({
   extras: z.record(z.string(), z.array(z.string())),
   chosen_extras: z.array(z.string()),
   tests_dir: z.string().nullable(),
+  benchmark_requires: z.array(z.string()).default([]),
+  pure_python: z.boolean().default(false),
+  import_root: z.string().default('.'),
+  scm_version_file: z.string().nullable().default(null),
 });
 
 /**
@@ -40,6 +44,9 @@ export const BuildContext = z.object({
   online: z.boolean(),
   python_requested: z.string().nullable(),
   python_used: z.string(),
+  base_release: z.string().nullable().default(null).describe('Debian codename of the base (offline) or its image'),
+  asv_version: z.string().nullable().default(null).describe('asv in the base image, measured'),
+  unavailable: z.array(z.string()).default([]).describe('declared requirements with no Debian package (offline)'),
   deps_ref: z.string().describe('`<owner>-<repo>:env-<hash>`, shared by commits with the same dependencies'),
   files: z.record(z.string(), z.string()).describe('Dockerfile.deps, Dockerfile, docker_build_pkg.sh'),
   env: z.record(z.string(), z.string()),
@@ -83,6 +90,18 @@ export const ValidationResult = z.object({
   checks: z.array(ValidationCheck),
   benchmarks: z.array(z.string()).describe('every discovered benchmark, sorted'),
   quick_benchmarks: z.array(z.string()).describe('the benchmarks of the quick run'),
+  benchmarks_excluded: z
+    .array(z.object({ module: z.string(), error: z.string() }))
+    .default([])
+    .describe('benchmark modules left out offline because they failed to import, with the error'),
+  quick_failed: z
+    .array(z.string())
+    .default([])
+    .describe('quick-run benchmarks that failed or left no result while at least one other ran'),
+  tests_collect_errors: z
+    .string()
+    .default('')
+    .describe("pytest's summary when some test modules failed to collect while others collected"),
   timed_out: z.boolean(),
 });
 export type ValidationResult = z.infer<typeof ValidationResult>;

@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import JSON5 from 'json5';
 import { parseMiniToml, type TomlTable, type TomlValue, tomlGet } from './mini-toml';
 
 /** What the rules know about a repository at one commit, read from its tree (no checkout). */
@@ -29,7 +30,75 @@ export interface RepoFacts {
   chosen_extras: string[];
   /** The tests folder given to `pytest --collect-only`; null runs it at the package root. */
   tests_dir: string | null;
+  /** What the benchmark suite needs besides the project: asv.conf.json `matrix` and pip installs of its commands. */
+  benchmark_requires: string[];
+  /** No compiled sources (C, C++, Cython, Fortran, Rust) and no compiling build backend. */
+  pure_python: boolean;
+  /** The folder (repository-relative) whose entry on sys.path makes the import name importable. */
+  import_root: string;
+  /** The version file a VCS versioning plugin writes at build time (package-root-relative), if declared. */
+  scm_version_file: string | null;
 }
+
+/**
+ * Requirements of the benchmark suite from an asv config: `matrix` in its `req` form and the older
+ * flat form (`{"numpy": [""], "six": []}`: a null version means "not installed"), plus the
+ * packages of `pip install` in `build_command` / `install_command`.
+ */
+export function asvBenchmarkRequirements(asv: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const fromMatrix = (matrix: unknown) => {
+    if (!matrix || typeof matrix !== 'object' || Array.isArray(matrix)) return;
+    for (const [name, versions] of Object.entries(matrix as Record<string, unknown>)) {
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) continue;
+      const list = Array.isArray(versions) ? versions : [versions];
+      if (list.length > 0 && list.every((v) => v === null)) continue;
+      const pinned = list.find((v) => typeof v === 'string' && v.trim() !== '') as string | undefined;
+      out.push(pinned ? (/^[<>=!~]/.test(pinned) ? `${name}${pinned}` : `${name}==${pinned}`) : name);
+    }
+  };
+  const matrix = asv.matrix;
+  if (matrix && typeof matrix === 'object' && !Array.isArray(matrix)) {
+    const m = matrix as Record<string, unknown>;
+    if ('req' in m || 'env' in m || 'env_nobuild' in m) fromMatrix(m.req);
+    else fromMatrix(m);
+  }
+  // `include` entries name packages (flat, or under `req`) with per-environment versions: take the names.
+  const NOT_PACKAGES = new Set(['python', 'environment_type', 'sys_platform', 'env', 'env_nobuild', 'req', 'build']);
+  for (const entry of Array.isArray(asv.include) ? asv.include : []) {
+    if (!entry || typeof entry !== 'object') continue;
+    const e = entry as Record<string, unknown>;
+    const names = Object.keys(e.req && typeof e.req === 'object' ? (e.req as object) : e).filter(
+      (k) => !NOT_PACKAGES.has(k),
+    );
+    for (const name of names) {
+      const v = (e.req && typeof e.req === 'object' ? (e.req as Record<string, unknown>) : e)[name];
+      if (v !== null && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) out.push(name);
+    }
+  }
+  for (const key of ['build_command', 'install_command']) {
+    const commands = asv[key];
+    for (const command of Array.isArray(commands) ? commands : []) {
+      if (typeof command !== 'string') continue;
+      const m = /\bpip\s+install\s+(.*)$/.exec(command);
+      if (!m?.[1]) continue;
+      for (const token of m[1].split(/\s+/)) {
+        const t = token.replace(/^['"]|['"]$/g, '');
+        if (!t || t.startsWith('-') || t.includes('{') || t.includes('/') || t === '.') continue;
+        if (/^[A-Za-z0-9][A-Za-z0-9._-]*(\[.*\])?([<>=!~].*)?$/.test(t)) out.push(t);
+      }
+    }
+  }
+  const byName = new Map<string, string>();
+  for (const r of out) {
+    const name = requirementName(r) ?? r;
+    if (!byName.has(name) || byName.get(name) === name) byName.set(name, r);
+  }
+  return [...byName.values()];
+}
+
+const COMPILED = /\.(c|cc|cpp|cxx|pyx|f|f90|f95|rs|cu)$/i;
+const COMPILING_BACKENDS = /mesonpy|scikit_build|skbuild|maturin|setuptools_rust|enscons|pymsbuild/;
 
 /** Reads one file of the commit; null when absent. */
 export type ReadFileAt = (path: string) => Promise<string | null>;
@@ -51,14 +120,9 @@ export function findAsvConfigs(paths: readonly string[]): string[] {
     );
 }
 
-/** Parses asv's JSON, which allows `//` comment lines and trailing commas. */
+/** Parses asv's JSON, which (as asv itself, through json5) allows comments and trailing commas. */
 export function parseAsvJson(text: string): Record<string, unknown> {
-  const noComments = text
-    .split(/\r?\n/)
-    .filter((l) => !l.trimStart().startsWith('//'))
-    .join('\n')
-    .replace(/,(\s*[}\]])/g, '$1');
-  const value = JSON.parse(noComments) as unknown;
+  const value = JSON5.parse(text) as unknown;
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('asv config is not a JSON object');
   return value as Record<string, unknown>;
 }
@@ -193,6 +257,7 @@ export async function readRepoFacts(paths: readonly string[], read: ReadFileAt):
   let buildRequires: string[] = [];
   let extras: Record<string, string[]> = {};
   let testpaths: string[] = [];
+  let scmVersionFile: string | null = null;
 
   if (has.has(at('pyproject.toml'))) {
     const toml: TomlTable = parseMiniToml((await read(at('pyproject.toml'))) ?? '');
@@ -209,6 +274,15 @@ export async function readRepoFacts(paths: readonly string[], read: ReadFileAt):
       for (const [k, v] of Object.entries(optional)) extras[k] = strings(v);
     }
     testpaths = strings(tomlGet(toml, 'tool.pytest.ini_options.testpaths'));
+    for (const key of [
+      'tool.setuptools_scm.version_file',
+      'tool.setuptools_scm.write_to',
+      'tool.hatch.build.hooks.vcs.version-file',
+      'tool.pdm.version.write_to',
+    ]) {
+      const v = tomlGet(toml, key);
+      if (typeof v === 'string' && !scmVersionFile) scmVersionFile = key === 'tool.pdm.version.write_to' ? `${v}` : v;
+    }
   }
   if (has.has(at('setup.cfg'))) {
     const ini = parseIni((await read(at('setup.cfg'))) ?? '');
@@ -267,6 +341,12 @@ export async function readRepoFacts(paths: readonly string[], read: ReadFileAt):
     }
   }
   const pythons = Array.isArray(asv.pythons) ? asv.pythons.map((v) => String(v)) : [];
+  const prefix = root === '.' ? '' : `${root}/`;
+  const skipDir = /(^|\/)(tests?|benchmarks?|asv_bench|docs?|examples?|tools|ci|\.github)\//;
+  const compiled = paths.some((p) => p.startsWith(prefix) && COMPILED.test(p) && !skipDir.test(p.slice(prefix.length)));
+  const pure = !compiled && !COMPILING_BACKENDS.test(backend ?? '') && !has.has(at('meson.build'));
+  const srcLayout =
+    importName !== null && (has.has(at(`src/${importName}/__init__.py`)) || has.has(at(`src/${importName}.py`)));
   return {
     build_system: buildSystem,
     build_files: buildFiles,
@@ -286,5 +366,9 @@ export async function readRepoFacts(paths: readonly string[], read: ReadFileAt):
       .filter((e) => USEFUL_EXTRAS.test(e))
       .sort(),
     tests_dir: testsDir,
+    benchmark_requires: asvBenchmarkRequirements(asv),
+    pure_python: pure,
+    import_root: srcLayout ? at('src') : root,
+    scm_version_file: scmVersionFile,
   };
 }

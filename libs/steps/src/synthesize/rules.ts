@@ -2,14 +2,9 @@ import { createHash } from 'node:crypto';
 import { sanitizeNameComponent } from '@datasmith/docker';
 import { type BuildContext, SYNTHESIZE_CODE_VERSION } from './context';
 import type { RepoFacts } from './facts';
+import { type DebianIndex, debianPackageFor, mapRequirements } from './debian';
 import { choosePythonVersion } from './python-versions';
-import {
-  type InstallMode,
-  commitDockerfile,
-  debianPackagesFor,
-  dependencyDockerfile,
-  installScript,
-} from './templates';
+import { type InstallMode, commitDockerfile, dependencyDockerfile, installScript } from './templates';
 
 /** The base image a context builds on. */
 export interface BaseImageInfo {
@@ -18,6 +13,12 @@ export interface BaseImageInfo {
   pythonVersion: string;
   /** Debian packages already in the base image (left out of the dependency layer). */
   installedPackages?: readonly string[];
+  /** The Debian release (codename) of the base, or the image name online. */
+  release?: string | null;
+  /** asv in the base image, measured. */
+  asvVersion?: string | null;
+  /** The release's package index and dh-python table (offline bases). */
+  index?: DebianIndex | null;
 }
 
 export interface RulesInput {
@@ -35,9 +36,23 @@ export interface RulesInput {
   env?: Record<string, string>;
 }
 
-/** The install variants the rules try, in order. meson-python 0.12 (Debian) cannot do editable installs. */
+/**
+ * The install variants the rules try, in order: editable, regular (meson-python 0.12 cannot do
+ * editable installs), and for a pure-Python project the source folder on sys.path.
+ */
 export function rulesVariants(facts: RepoFacts): InstallMode[] {
-  return facts.build_system === 'meson' ? ['regular'] : ['editable', 'regular'];
+  const installs: InstallMode[] = facts.build_system === 'meson' ? ['regular'] : ['editable', 'regular'];
+  return facts.pure_python ? [...installs, 'source'] : installs;
+}
+
+/** Every requirement the task's environment needs: build, runtime, chosen extras, the benchmark suite's. */
+export function declaredRequirements(facts: RepoFacts): string[] {
+  return [
+    ...facts.build_requires,
+    ...facts.dependencies,
+    ...facts.chosen_extras.flatMap((e) => facts.extras[e] ?? []),
+    ...(facts.benchmark_requires ?? []),
+  ];
 }
 
 /**
@@ -60,21 +75,41 @@ export function planContextByRules(input: RulesInput, variant: InstallMode): Bui
     );
   }
   const extrasRequirements = facts.chosen_extras.flatMap((e) => facts.extras[e] ?? []);
-  const requirements = [...facts.build_requires, ...facts.dependencies, ...extrasRequirements];
-  const { packages, unmapped } = debianPackagesFor(requirements);
+  const own = [facts.project_name, facts.import_name].filter((x): x is string => Boolean(x));
+  let mapped: string[] = [];
+  let buildDepsOf: string | null = null;
+  let unavailable: string[] = [];
+  const index = input.base.index;
+  if (!input.online && index) {
+    const m = mapRequirements(declaredRequirements(facts), index, own);
+    mapped = m.packages;
+    unavailable = m.unmapped;
+    if (m.unmapped.length > 0) {
+      warnings.push(`unmapped_dependency: no Debian package in ${index.release} for ${m.unmapped.join(', ')}`);
+    }
+    if (m.unsatisfied.length > 0) {
+      warnings.push(
+        `dependency_version: ${index.release} has ${m.unsatisfied.map((u) => `${u.package} ${u.version} for ${u.requirement}`).join(', ')}`,
+      );
+    }
+    // A compiled project that Debian packages: its source package's build dependencies are the C
+    // libraries and tools it compiles against (e.g. libgeos-dev), which no Python metadata declares.
+    const ownPackage = own.map((n) => debianPackageFor(n, index)).find(Boolean) ?? null;
+    if (!facts.pure_python && ownPackage) buildDepsOf = ownPackage;
+  } else if (!input.online) {
+    warnings.push('unmapped_dependency: the base image has no Debian package index; no requirement was mapped');
+  }
   const installed = new Set(input.base.installedPackages ?? []);
-  const debianPackages = [...new Set([...(input.online ? [] : packages), ...(input.extraDebianPackages ?? [])])]
+  const debianPackages = [...new Set([...mapped, ...(input.extraDebianPackages ?? [])])]
     .filter((p) => !installed.has(p))
     .sort();
-  if (!input.online && unmapped.length > 0) {
-    warnings.push(
-      `unmapped_dependency: no Debian package for ${unmapped.join(', ')} (offline, they must already be in the base image)`,
-    );
-  }
   const depsDockerfile = dependencyDockerfile({
     baseRef: input.base.ref,
     debianPackages,
-    pipRequirements: input.online ? [...facts.dependencies, ...extrasRequirements] : [],
+    buildDepsOf,
+    pipRequirements: input.online
+      ? [...facts.dependencies, ...extrasRequirements, ...(facts.benchmark_requires ?? [])]
+      : [],
     online: input.online,
     task: `${input.owner}/${input.repo}`,
   });
@@ -92,6 +127,9 @@ export function planContextByRules(input: RulesInput, variant: InstallMode): Bui
     online: input.online,
     python_requested: requested,
     python_used: used,
+    base_release: input.base.release ?? null,
+    asv_version: input.base.asvVersion ?? null,
+    unavailable,
     deps_ref: depsRef,
     files: {
       'Dockerfile.deps': depsDockerfile,

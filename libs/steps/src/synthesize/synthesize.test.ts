@@ -14,7 +14,8 @@ import { choosePythonVersion } from './python-versions';
 import { readContextRegistry } from './registry';
 import { planContextByRules } from './rules';
 import { readFactsAt, synthesize } from './synthesize';
-import { debianPackagesFor, installScript } from './templates';
+import { installScript } from './templates';
+import { testIndex } from './testing/debian-index';
 import { asvFixtureFiles } from './testing/asv-fixture';
 
 function factsOf(files: Record<string, string>) {
@@ -138,13 +139,6 @@ flag = true
     expect(choosePythonVersion({ asvPythons, requiresPython, commitDate: new Date(date) })).toBe(expected);
   });
 
-  it('maps requirements to Debian packages and reports the others', () => {
-    expect(debianPackagesFor(['numpy>=1.2', 'SciPy', 'scikit_learn', 'pyarrow; python_version>"3"'])).toEqual({
-      packages: ['python3-numpy', 'python3-scipy', 'python3-sklearn'],
-      unmapped: ['pyarrow'],
-    });
-  });
-
   it('plans layered contexts: the dependency layer depends on dependencies only, and records Python versions', async () => {
     const facts = await factsOf(asvFixtureFiles({ dependencies: ['numpy', 'scipy'] }));
     const base = {
@@ -152,6 +146,7 @@ flag = true
       id: 'sha256:1',
       pythonVersion: '3.11',
       installedPackages: ['python3-numpy'],
+      index: testIndex('bookworm'),
     };
     const plan = (sha: string) =>
       planContextByRules(
@@ -163,12 +158,13 @@ flag = true
     expect(a.deps_ref).toBe(b.deps_ref);
     expect(a.deps_ref).toMatch(/^o-r:env-[0-9a-f]{12}$/);
     expect(a.files['Dockerfile.deps']).toContain(
-      'apt-get install -y --no-install-recommends python3-pytest python3-scipy',
+      'apt-get install -y --no-install-recommends python3-pytest python3-scipy python3-setuptools',
     );
     expect(a.files['Dockerfile.deps']).not.toContain('python3-numpy');
     expect(a.files['Dockerfile.deps']).toContain('python3 -m venv --system-site-packages /opt/venv');
+    expect(a.base_release).toBe(null);
     expect(a.files.Dockerfile).toContain(`FROM ${a.deps_ref}`);
-    expect(a.files['docker_build_pkg.sh']).toContain('pip install --no-build-isolation --no-index');
+    expect(a.files['docker_build_pkg.sh']).toContain('pip install --no-build-isolation --no-index --no-deps');
     expect(a).toMatchObject({ python_requested: '3.9', python_used: '3.11' });
     expect(a.warnings.join('\n')).toContain('python_version_mismatch: requested 3.9');
     expect(checkInstallScript(a.files['docker_build_pkg.sh'] ?? '')).toBeNull();
@@ -200,6 +196,14 @@ flag = true
       version: 2,
     });
     const old = JSON.stringify({ results: { 'b.ok': { result: [1.5] } } });
+    // As asv 0.6 writes a one-sample quick run: Python's non-finite floats in the statistics columns.
+    const quick =
+      '{"result_columns": ["result", "params", "stats_ci_99_a"], "results": {"q.ok": [[0.019, 0.6], [["1", "10"]], [-Infinity, -Infinity]], "q.nan": [[NaN], [], [Infinity]], "q.fail": [null, [], "x"]}, "version": 2}';
+    expect(benchmarkOutcomes({ 'm/ba508836-existing-py.json': quick }, ['q.ok', 'q.nan', 'q.fail'])).toEqual({
+      'q.ok': 'ok',
+      'q.nan': 'failed',
+      'q.fail': 'failed',
+    });
     expect(
       benchmarkOutcomes({ 'm/abc-env.json': v2, 'm/old.json': old, 'm/machine.json': '{}' }, [
         'a.ok',
@@ -209,7 +213,12 @@ flag = true
         'c.missing',
       ]),
     ).toEqual({ 'a.ok': 'ok', 'a.param': 'failed', 'a.fail': 'failed', 'b.ok': 'ok', 'c.missing': 'missing' });
-    expect(exactBenchRegex(['a.b', 'c(d)'])).toBe('^(a\\.b|c\\(d\\))$');
+    const regex = exactBenchRegex(['a.b', 'c(d)']);
+    expect(regex).toBe('^(a\\.b|c\\(d\\))(\\(.*\\))?$');
+    // asv matches parameterized benchmarks as `name(p1, p2)` (asv/benchmarks.py).
+    expect(new RegExp(regex).test('a.b(1, 2)')).toBe(true);
+    expect(new RegExp(regex).test('a.b')).toBe(true);
+    expect(new RegExp(regex).test('a.bc')).toBe(false);
   });
 });
 
@@ -253,6 +262,7 @@ describe('synthesize bad input (no engine needed)', () => {
         registryPath,
         log,
       },
+      { asvSource: { kind: 'index', url: 'http://127.0.0.1:9/simple' } },
     );
     expect(out.engine.ok).toBe(false);
     expect(out.results.map((r) => [r.stage, r.reason, r.ok])).toEqual([
@@ -272,5 +282,20 @@ describe('synthesize bad input (no engine needed)', () => {
     expect((await readContextRegistry(registryPath)).entries).toEqual({});
     expect(log.lines.some((l) => l.includes('engine_unreachable'))).toBe(true);
     expect(() => readFileSync(registryPath)).toThrow();
+  });
+
+  it('refuses at once, offline, when no asv source is configured', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'ds-synth-unit-'));
+    await expect(
+      synthesize(
+        { rows: [] },
+        {
+          docker: createDockerClient({ host: `unix://${join(root, 'no-docker.sock')}` }),
+          store: new OfflineStore(join(root, 'store')),
+          registryPath: join(root, 'registry.json'),
+          log: createMemoryLogger(),
+        },
+      ),
+    ).rejects.toThrow(/synthesize\.asvSource \(or DATASMITH_ASV_SOURCE\) is not set/);
   });
 });

@@ -1,16 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import {
+  type AsvSource,
+  ASV_SOURCE_ENV,
+  ASV_SOURCE_KEY,
+  BASE_PACKAGE_INDEX,
   type BaseImageRecipe,
+  DEBIAN_RELEASES,
+  DEBIAN_RELEASE_NAMES,
+  DH_PYTHON_FALLBACK,
+  type DebianRelease,
   type EngineStatus,
   ProbeContainer,
   buildImage,
   ensureBaseImage,
   imageId,
   isEngineUnreachableError,
+  describeImage,
   offlineBaseRecipe,
   packContext,
   probeEngine,
-  pythonVersionOf,
   removeContainersByLabel,
   removeImageQuietly,
   runContainer,
@@ -54,11 +62,12 @@ import {
   contextHash,
   registryKey,
 } from './context';
+import { type DebianIndex, chooseRelease, parseDhPythonFallback, parsePackageIndex } from './debian';
 import { type RepoFacts, readRepoFacts } from './facts';
 import { choosePythonVersion } from './python-versions';
 import { readContextRegistry, updateContextRegistry } from './registry';
 import { checkoutAtCommit } from './repo-source';
-import { type BaseImageInfo, planContextByRules, rulesVariants } from './rules';
+import { type BaseImageInfo, declaredRequirements, planContextByRules, rulesVariants } from './rules';
 import { contextFromSimilar, limitPerRepo, nearestLegacyContext, similarCandidates } from './similar';
 import { type ValidationOptions, validateImage } from './validate';
 
@@ -68,17 +77,21 @@ export type BaseImageChoice = { recipe: BaseImageRecipe } | { ref: string };
 export interface SynthesizeOptions {
   /**
    * The base image, or a function of the Python version a task requests (online: one
-   * `python:<version>-slim` base per version). Default: the offline recipe (debootstrap bookworm +
-   * OFFLINE_BASE_PACKAGES, Python 3.11).
+   * `python:<version>-slim` base per version). Default: one offline base per Debian release of
+   * `releases` (debootstrap + OFFLINE_BASE_PACKAGES + asv from `asvSource`), chosen per task.
    */
   base?: BaseImageChoice | ((pythonVersion: string) => BaseImageChoice);
+  /** Where the offline bases get asv (a folder of sdists/wheels or an index URL). Required for the offline default. */
+  asvSource?: AsvSource;
+  /** The Debian releases the offline default chooses from. Default: every one of DEBIAN_RELEASES. */
+  releases?: readonly DebianRelease[];
   /** Dependencies from PyPI (online) instead of Debian packages only. Default false. */
   online?: boolean;
   /** Extra Debian packages for every dependency layer. */
   extraDebianPackages?: readonly string[];
   /**
    * Rules candidates tried per task (editable, then regular install), and with the agent backend
-   * the agent's attempts after them. Default 2 (rules), 3 (agent, as the original).
+   * the agent's attempts after them. Default 3 (editable, regular, source; the agent's 3 as the original).
    */
   maxAttempts?: number;
   /** Validated contexts of other commits of the repository tried first, nearest commit date first. Default 5. */
@@ -173,6 +186,17 @@ function summarize(results: readonly SynthesisResult[]): StepSummary {
   return { kept, dropped: results.length - kept, reasons };
 }
 
+/** The install mode of a rules context (`editable`, `regular`, `source`); null for agent and similar ones. */
+function installModeOf(context: BuildContext): 'editable' | 'regular' | 'source' | null {
+  const mode = /(?:^|[^a-z])(editable|regular|source)$/.exec(context.variant)?.[1];
+  if (mode) return mode as 'editable' | 'regular' | 'source';
+  return (
+    (/# datasmith install script .* install: (editable|regular|source);/.exec(
+      context.files['docker_build_pkg.sh'] ?? '',
+    )?.[1] as 'editable' | 'regular' | 'source' | null) ?? null
+  );
+}
+
 /** Makes a ContextRow from a task outcome. */
 function contextRow(outcome: Outcome): ContextRow {
   const { result, context, validation } = outcome;
@@ -195,6 +219,9 @@ function contextRow(outcome: Outcome): ContextRow {
     reason: result.reason,
     python_requested: result.python_requested,
     python_used: result.python_used,
+    base_release: result.base_release,
+    install_mode: context ? installModeOf(context) : null,
+    asv_version: result.asv_version,
     warnings: result.warnings,
     code_version: SYNTHESIZE_CODE_VERSION,
   };
@@ -222,20 +249,37 @@ export async function synthesize(
   const engine = tasks.length > 0 ? await probeEngine(docker) : { ok: true };
   if (!engine.ok) log.warn(`synthesize: ${engine.reason}; every task fails with engine_unreachable`);
   const runId = randomUUID().replaceAll('-', '');
+  if (!options.base && !options.asvSource) {
+    throw new InputError(
+      `${ASV_SOURCE_KEY} (or ${ASV_SOURCE_ENV}) is not set: offline base images need a folder of asv and asv_runner archives or a package index URL`,
+    );
+  }
   const bases = new Map<string, Promise<BaseImageInfo>>();
-  const base = (pythonVersion: string) => {
-    const choice =
-      typeof options.base === 'function'
-        ? options.base(pythonVersion)
-        : (options.base ?? { recipe: offlineBaseRecipe() });
+  const resolveOnce = (choice: BaseImageChoice, release: string | null) => {
     const key = 'ref' in choice ? `ref:${choice.ref}` : `recipe:${JSON.stringify(choice.recipe)}`;
     let promise = bases.get(key);
     if (!promise) {
-      promise = resolveBase(docker, choice, log);
+      promise = resolveBase(docker, choice, log, release);
       bases.set(key, promise);
     }
     return promise;
   };
+  const base: BaseSelector =
+    options.base === undefined
+      ? {
+          kind: 'releases',
+          releases: options.releases ?? DEBIAN_RELEASE_NAMES,
+          resolve: (release) =>
+            resolveOnce({ recipe: offlineBaseRecipe(release, options.asvSource as AsvSource) }, release),
+        }
+      : {
+          kind: 'single',
+          resolve: (pythonVersion) =>
+            resolveOnce(
+              typeof options.base === 'function' ? options.base(pythonVersion) : (options.base as BaseImageChoice),
+              null,
+            ),
+        };
   const registry = await readContextRegistry(deps.registryPath);
   let registryQueue: Promise<void> = Promise.resolve();
   const register = (key: string, entry: RegistryEntry) => {
@@ -288,30 +332,79 @@ export async function synthesize(
   return { results, contexts: outcomes.map(contextRow), summary: summarize(results), engine };
 }
 
-async function installedDebianPackages(docker: Docker, ref: string): Promise<string[]> {
+/** How a task finds its base: one per Debian release (chosen per task), or one per Python version / a fixed one. */
+type BaseSelector =
+  | {
+      kind: 'releases';
+      releases: readonly DebianRelease[];
+      resolve: (release: DebianRelease) => Promise<BaseImageInfo>;
+    }
+  | { kind: 'single'; resolve: (pythonVersion: string) => Promise<BaseImageInfo> };
+
+const SECTION = '===DATASMITH-SECTION===';
+
+/** What the rules read from a base: installed packages, the release's package index, dh-python's table. */
+async function readBaseIndex(
+  docker: Docker,
+  ref: string,
+): Promise<{ installed: string[]; index: string; fallback: string }> {
   const listing = await runContainer(
     docker,
-    { image: ref, entrypoint: [], cmd: ['sh', '-c', 'dpkg-query -W 2>/dev/null | cut -f1 | cut -d: -f1 || true'] },
-    { timeoutMs: 60_000 },
+    {
+      image: ref,
+      entrypoint: [],
+      cmd: [
+        'sh',
+        '-c',
+        `dpkg-query -W 2>/dev/null | cut -f1 | cut -d: -f1; echo ${SECTION}; cat ${BASE_PACKAGE_INDEX} 2>/dev/null; echo ${SECTION}; cat ${DH_PYTHON_FALLBACK} 2>/dev/null; true`,
+      ],
+    },
+    { timeoutMs: 120_000, outputCap: 20_000_000 },
   );
-  return listing.stdout.split('\n').filter(Boolean).sort();
+  const [installed = '', index = '', fallback = ''] = listing.stdout.split(`${SECTION}\n`);
+  return { installed: installed.split('\n').filter(Boolean).sort(), index, fallback };
 }
 
 /** Resolves the base image choice: an existing reference, or a recipe built and reused by its hash. */
-export async function resolveBase(docker: Docker, choice: BaseImageChoice, log: Logger): Promise<BaseImageInfo> {
-  let info: BaseImageInfo;
+export async function resolveBase(
+  docker: Docker,
+  choice: BaseImageChoice,
+  log: Logger,
+  release: string | null = null,
+): Promise<BaseImageInfo> {
+  let info: Omit<BaseImageInfo, 'installedPackages' | 'index'>;
   if ('ref' in choice) {
     const id = await imageId(docker, choice.ref);
     if (!id) throw new Error(`base image ${choice.ref} is not in the engine`);
-    info = { ref: choice.ref, id, pythonVersion: await pythonVersionOf(docker, choice.ref) };
+    const runtime = await describeImage(docker, choice.ref);
+    info = { ref: choice.ref, id, ...runtime };
   } else {
     const started = Date.now();
     const built = await ensureBaseImage(docker, choice.recipe, { log: (line) => log.debug(line) });
     if (built.built)
-      log.info(`synthesize: base image ${built.ref} built in ${Math.round((Date.now() - started) / 1000)} s`);
-    info = { ref: built.ref, id: built.id, pythonVersion: built.pythonVersion };
+      log.info(
+        `synthesize: base image ${built.ref}${release ? ` (${release})` : ''} built in ${Math.round((Date.now() - started) / 1000)} s`,
+      );
+    info = {
+      ref: built.ref,
+      id: built.id,
+      pythonVersion: built.pythonVersion,
+      asvVersion: built.asvVersion,
+      release: built.release,
+    };
   }
-  return { ...info, installedPackages: await installedDebianPackages(docker, info.ref) };
+  const read = await readBaseIndex(docker, info.ref);
+  const versions = parsePackageIndex(read.index);
+  const index: DebianIndex | null =
+    versions.size > 0
+      ? {
+          release: info.release ?? release ?? 'unknown',
+          pythonVersion: info.pythonVersion,
+          versions,
+          fallback: parseDhPythonFallback(read.fallback),
+        }
+      : null;
+  return { ...info, release: info.release ?? release, installedPackages: read.installed, index };
 }
 
 interface TaskEnv {
@@ -319,7 +412,7 @@ interface TaskEnv {
   store: OfflineStore;
   log: Logger;
   engine: EngineStatus;
-  base: (pythonVersion: string) => Promise<BaseImageInfo>;
+  base: BaseSelector;
   registry: Record<string, RegistryEntry>;
   legacy: Record<string, LegacyContext> | undefined;
   budget: { spentMs: number; spend(ms: number): void; remainingMs(): number | null };
@@ -366,7 +459,20 @@ async function runTask(task: Task, env: TaskEnv): Promise<Outcome> {
       benchmarks: [],
       python_requested: lastContext?.python_requested ?? null,
       python_used: lastContext?.python_used ?? null,
-      warnings: [...warnings, ...(lastContext?.warnings ?? [])],
+      base_release: lastContext?.base_release ?? null,
+      install_mode: ok && lastContext ? installModeOf(lastContext) : null,
+      asv_version: lastContext?.asv_version ?? null,
+      benchmarks_excluded: lastValidation?.benchmarks_excluded ?? [],
+      warnings: [
+        ...warnings,
+        ...(lastContext?.warnings ?? []),
+        ...(ok && lastValidation?.quick_failed?.length
+          ? [`quick_benchmark_failed: ${lastValidation.quick_failed.join(', ')}`]
+          : []),
+        ...(ok && lastValidation?.tests_collect_errors
+          ? [`tests_collect_errors: ${lastValidation.tests_collect_errors}`]
+          : []),
+      ],
       stderr_tail: '',
       stdout_tail: '',
       ...extra,
@@ -477,13 +583,13 @@ async function runTask(task: Task, env: TaskEnv): Promise<Outcome> {
       });
       let baseInfo: BaseImageInfo;
       try {
-        baseInfo = await env.base(requested);
+        baseInfo = await chooseBase(env.base, { facts, requested, commitDate, warnings });
       } catch (error) {
         if (isEngineUnreachableError(error)) throw error;
         return fail('base', 'base_build_failed', (error as Error).message);
       }
       const adjust = (c: BuildContext) => (env.adjustContext ? env.adjustContext(c) : c);
-      const variants = rulesVariants(facts).slice(0, Math.max(1, options.maxAttempts ?? 2));
+      const variants = rulesVariants(facts).slice(0, Math.max(1, options.maxAttempts ?? 3));
       const rules = variants.map((variant) =>
         adjust(
           planContextByRules(
@@ -596,6 +702,8 @@ async function runTask(task: Task, env: TaskEnv): Promise<Outcome> {
           image: built.imageId,
           sha: task.sha as string,
           facts: context.facts,
+          unavailable: context.unavailable ?? [],
+          offline: !context.online,
           containerName: `${taskContainerName(task.owner, task.repo, task.sha, 'probe')}-${taskRun.slice(0, 8)}`,
           labels,
         },
@@ -830,6 +938,37 @@ const FINAL_REASONS: ReadonlySet<SynthesisReason> = new Set([
 
 function worthIterating(failure: Failure): boolean {
   return !FINAL_REASONS.has(failure.reason);
+}
+
+/**
+ * The base of a task. With one base per Debian release, every release's base is resolved (built once
+ * per engine) and the release whose Python and package versions fit the commit wins (chooseRelease);
+ * the choice and its penalties are noted in the warnings.
+ */
+async function chooseBase(
+  selector: BaseSelector,
+  input: { facts: RepoFacts; requested: string; commitDate: Date; warnings: string[] },
+): Promise<BaseImageInfo> {
+  if (selector.kind === 'single') return selector.resolve(input.requested);
+  const infos = await Promise.all(selector.releases.map((r) => selector.resolve(r).then((info) => ({ r, info }))));
+  const candidates = infos.flatMap(({ r, info }) =>
+    info.index ? [{ release: r as string, released: DEBIAN_RELEASES[r].released, index: info.index }] : [],
+  );
+  if (candidates.length === 0) return (infos[0] as { info: BaseImageInfo }).info;
+  const { facts } = input;
+  const choice = chooseRelease(candidates, {
+    requiresPython: facts.requires_python,
+    asvPythons: facts.asv_pythons,
+    requirements: declaredRequirements(facts),
+    commitDate: input.commitDate,
+    exclude: [facts.project_name, facts.import_name].filter((x): x is string => Boolean(x)),
+  });
+  if (candidates.length > 1) {
+    input.warnings.push(
+      `base_release: ${choice.release} (penalties: ${choice.scores.map((s) => `${s.release} ${s.penalty}${s.notes.length ? ` [${s.notes.join('; ')}]` : ''}`).join(', ')})`,
+    );
+  }
+  return (infos.find(({ r }) => r === choice.release) as { info: BaseImageInfo }).info;
 }
 
 /** Commit dates (unix seconds) of the registry's entries of this repository that do not record one. */

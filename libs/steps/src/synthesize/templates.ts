@@ -1,86 +1,19 @@
-import { requirementName } from './facts';
 import type { RepoFacts } from './facts';
 
 /** Bump when the templates would now give different files for the same facts. */
-export const TEMPLATES_VERSION = 'templates-1';
+export const TEMPLATES_VERSION = 'templates-2';
 
 /**
- * Python distributions that Debian packages (bookworm), by normalised distribution name. Offline,
- * dependencies can only come from here; online they come from PyPI.
+ * The dependency layer: Debian packages (offline: the mapped requirements; with `buildDepsOf`, the
+ * build dependencies of the project's own Debian source package, i.e. the C libraries and tools it
+ * compiles against), the `--system-site-packages` venv when the base has none, and online the pip
+ * requirements.
  */
-export const DEBIAN_PYTHON_PACKAGES: Readonly<Record<string, readonly string[]>> = {
-  numpy: ['python3-numpy'],
-  scipy: ['python3-scipy'],
-  pandas: ['python3-pandas'],
-  matplotlib: ['python3-matplotlib'],
-  'scikit-learn': ['python3-sklearn'],
-  numba: ['python3-numba'],
-  numexpr: ['python3-numexpr'],
-  bottleneck: ['python3-bottleneck'],
-  tables: ['python3-tables'],
-  statsmodels: ['python3-statsmodels'],
-  sympy: ['python3-sympy'],
-  networkx: ['python3-networkx'],
-  xarray: ['python3-xarray'],
-  dask: ['python3-dask'],
-  joblib: ['python3-joblib'],
-  threadpoolctl: ['python3-threadpoolctl'],
-  psutil: ['python3-psutil'],
-  pytest: ['python3-pytest'],
-  'pytest-xdist': ['python3-pytest-xdist'],
-  'pytest-timeout': ['python3-pytest-timeout'],
-  hypothesis: ['python3-hypothesis'],
-  coverage: ['python3-coverage'],
-  setuptools: ['python3-setuptools'],
-  'setuptools-scm': ['python3-setuptools-scm'],
-  wheel: ['python3-wheel'],
-  cython: ['cython3'],
-  'meson-python': ['python3-mesonpy', 'meson', 'ninja-build'],
-  meson: ['meson', 'ninja-build'],
-  ninja: ['ninja-build'],
-  pythran: ['python3-pythran'],
-  pybind11: ['pybind11-dev', 'python3-pybind11'],
-  packaging: ['python3-packaging'],
-  six: ['python3-six'],
-  attrs: ['python3-attr'],
-  pyyaml: ['python3-yaml'],
-  requests: ['python3-requests'],
-  toolz: ['python3-toolz'],
-  cloudpickle: ['python3-cloudpickle'],
-  'typing-extensions': ['python3-typing-extensions'],
-  tomli: ['python3-tomli'],
-  pillow: ['python3-pil'],
-  h5py: ['python3-h5py'],
-  lxml: ['python3-lxml'],
-  jinja2: ['python3-jinja2'],
-  msgpack: ['python3-msgpack'],
-  pyparsing: ['python3-pyparsing'],
-  'python-dateutil': ['python3-dateutil'],
-  pytz: ['python3-tz'],
-  'flit-core': ['flit'],
-  hatchling: ['python3-hatchling'],
-  'pdm-backend': ['python3-pdm-backend'],
-  'poetry-core': ['python3-poetry-core'],
-};
-
-/** Debian packages for a list of requirements, and the requirements no package covers. */
-export function debianPackagesFor(requirements: readonly string[]): { packages: string[]; unmapped: string[] } {
-  const packages = new Set<string>();
-  const unmapped: string[] = [];
-  for (const req of requirements) {
-    const name = requirementName(req);
-    if (!name) continue;
-    const mapped = DEBIAN_PYTHON_PACKAGES[name];
-    if (mapped) for (const p of mapped) packages.add(p);
-    else unmapped.push(name);
-  }
-  return { packages: [...packages].sort(), unmapped: [...new Set(unmapped)].sort() };
-}
-
-/** The dependency layer: Debian packages, a `--system-site-packages` venv, and online the pip requirements. */
 export function dependencyDockerfile(options: {
   baseRef: string;
   debianPackages: readonly string[];
+  /** A Debian binary package whose source package's (arch) build dependencies are installed. */
+  buildDepsOf?: string | null;
   /** Online only: requirements installed from PyPI. */
   pipRequirements: readonly string[];
   online: boolean;
@@ -97,7 +30,13 @@ export function dependencyDockerfile(options: {
       `RUN apt-get update && apt-get install -y --no-install-recommends ${options.debianPackages.join(' ')} && rm -rf /var/lib/apt/lists/*`,
     );
   }
-  lines.push('RUN python3 -m venv --system-site-packages /opt/venv');
+  if (options.buildDepsOf) {
+    const src = '/etc/apt/sources.list.d/datasmith-src.list';
+    lines.push(
+      `RUN (sed -n 's/^deb /deb-src /p' /etc/apt/sources.list 2>/dev/null; sed -n 's/^Types: deb$/Types: deb-src/p' /dev/null) > ${src} && apt-get update && (apt-get build-dep -y --arch-only ${options.buildDepsOf} || echo "datasmith: build-dep ${options.buildDepsOf} failed, continuing") && rm -rf /var/lib/apt/lists/* ${src}`,
+    );
+  }
+  lines.push('RUN [ -x /opt/venv/bin/python ] || python3 -m venv --system-site-packages /opt/venv');
   lines.push(
     'ENV VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1',
   );
@@ -131,12 +70,34 @@ export function commitDockerfile(options: {
   ].join('\n');
 }
 
-/** How the package is installed: editable (default) or a regular install (meson-python 0.12 has no editable mode). */
-export type InstallMode = 'editable' | 'regular';
+/**
+ * How the package is installed: editable (default), regular (meson-python 0.12 has no editable
+ * mode), or source (a `.pth` entry for the source folder and a minimal dist-info: for a pure-Python
+ * project whose metadata the release's build tools cannot read, e.g. a PEP 639 license string on
+ * setuptools < 77).
+ */
+export type InstallMode = 'editable' | 'regular' | 'source';
+
+function sourceInstall(facts: RepoFacts): string {
+  const dist = (facts.project_name ?? facts.import_name ?? 'project').replace(/[-.]+/g, '_');
+  const versionFile = facts.scm_version_file
+    ? `[ -e ${JSON.stringify(facts.scm_version_file)} ] || printf '__version__ = version = "0+datasmith"\\n__version_tuple__ = version_tuple = (0, "datasmith")\\n' > ${JSON.stringify(facts.scm_version_file)}`
+    : '';
+  return `SITE=$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+echo ${JSON.stringify(`/workspace/repo/${facts.import_root}`.replace(/\/\.$/, ''))} > "$SITE/datasmith-source.pth"
+INFO="$SITE/${dist}-0+datasmith.dist-info"
+mkdir -p "$INFO"
+printf 'Metadata-Version: 2.1\\nName: %s\\nVersion: 0+datasmith\\n' ${JSON.stringify(facts.project_name ?? dist)} > "$INFO/METADATA"
+echo datasmith > "$INFO/INSTALLER"
+: > "$INFO/RECORD"
+${versionFile}
+log "installed from the source folder (.pth)"`;
+}
 
 /**
  * The install script (`docker_build_pkg.sh`): installs the package at the base commit into the
- * venv, with the test/bench extras when they resolve and without them otherwise, then imports it.
+ * venv, then imports it. Offline, dependencies come from Debian's packages in the dependency layer
+ * (pip runs `--no-index --no-deps`); online with the test/bench extras when they resolve.
  */
 export function installScript(options: {
   owner: string;
@@ -147,26 +108,33 @@ export function installScript(options: {
   mode: InstallMode;
 }): string {
   const { facts } = options;
-  const target = options.mode === 'editable' ? '-e .' : '.';
-  const pipArgs = ['--no-build-isolation', ...(options.online ? [] : ['--no-index'])].join(' ');
-  const extras = facts.chosen_extras.join(',');
   const importName = facts.import_name ?? '';
-  return `#!/usr/bin/env bash
+  const header = `#!/usr/bin/env bash
 # datasmith install script (${TEMPLATES_VERSION}, rules) for ${options.owner}/${options.repo} at ${options.sha}
 # Build system: ${facts.build_system ?? 'unknown'}; install: ${options.mode}; offline: ${!options.online}
 set -euo pipefail
 cd "/workspace/repo/${facts.package_root}"
 log() { echo "[install] $*"; }
-EXTRAS="${extras}"
+`;
+  const footer = importName
+    ? `echo "::import_name=${importName}::python=$(python -c 'import sys; print(sys.version.split()[0])')"\n`
+    : 'log "no import name detected"\n';
+  if (options.mode === 'source') return `${header}${sourceInstall(facts)}\n${footer}`;
+  const target = options.mode === 'editable' ? '-e .' : '.';
+  if (!options.online) {
+    return `${header}pip install --no-build-isolation --no-index --no-deps --ignore-requires-python ${target}
+${footer}`;
+  }
+  const extras = facts.chosen_extras.join(',');
+  return `${header}EXTRAS="${extras}"
 TARGET="${target}"
-if [ -n "$EXTRAS" ] && pip install ${pipArgs} $TARGET"[$EXTRAS]"; then
+if [ -n "$EXTRAS" ] && pip install --no-build-isolation $TARGET"[$EXTRAS]"; then
   log "installed with extras [$EXTRAS]"
 else
   [ -n "$EXTRAS" ] && log "extras [$EXTRAS] did not resolve; installing without them"
-  pip install ${pipArgs} $TARGET
+  pip install --no-build-isolation $TARGET
 fi
-${importName ? `echo "::import_name=${importName}::python=$(python -c 'import sys; print(sys.version.split()[0])')"` : 'log "no import name detected"'}
-`;
+${footer}`;
 }
 
 /** Reasons an install script is rejected before any build (reference §16.8: empty scripts were built). */

@@ -1,0 +1,165 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dockerTestEngine, removeImageQuietly, testOnlyAsvSource } from '@datasmith/docker';
+import { FixtureRepo } from '@datasmith/git';
+import { createMemoryLogger } from '@datasmith/progress';
+import { OfflineStore } from '@datasmith/store';
+import type { SynthesisResult, SynthesizeInputRow } from '@datasmith/tables';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SynthesizeOptions, synthesize } from './synthesize';
+import { asvFixtureFiles } from './testing/asv-fixture';
+
+const engine = await dockerTestEngine();
+const docker = engine.docker;
+
+function rowFor(name: string, sha: string, n: number): SynthesizeInputRow {
+  return { repo_name: `demo-org/${name}`, pr_number: n, sha, pr_base_sha: sha, pr_merged_at: '2025-02-01T00:00:00Z' };
+}
+
+/** The fixture package with its pyproject edited (`[project]` keys) and files added or replaced. */
+function variant(name: string, project: Record<string, string>, files: Record<string, string> = {}) {
+  const base = asvFixtureFiles({ name });
+  let pyproject = base['pyproject.toml'] as string;
+  for (const [key, value] of Object.entries(project)) {
+    pyproject = new RegExp(`^${key} = .*$`, 'm').test(pyproject)
+      ? pyproject.replace(new RegExp(`^${key} = .*$`, 'm'), `${key} = ${value}`)
+      : pyproject.replace('[project]\n', `[project]\n${key} = ${value}\n`);
+  }
+  return { ...base, 'pyproject.toml': pyproject, ...files };
+}
+
+describe.skipIf(!engine.ok)(`offline bases with real asv, per Debian release ${engine.skipReason}`, () => {
+  let root: string;
+  const made: string[] = [];
+  const timings: Record<string, number> = {};
+
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'ds-offline-bases-'));
+  });
+  afterAll(async () => {
+    for (const ref of made) await removeImageQuietly(docker, ref, { force: true });
+    console.log(`offline bases docker timings (s): ${JSON.stringify(timings)}`);
+  });
+
+  const run = async (name: string, commits: Record<string, string>[], options: SynthesizeOptions) => {
+    const repo = new FixtureRepo(join(root, `work-${name}`));
+    const shas = commits.map((files, i) => repo.commit(files, `commit ${i}`, `2025-01-0${i + 1}T00:00:00Z`));
+    repo.mirrorTo(join(root, 'store', 'demo-org', `${name}.git`));
+    const t = Date.now();
+    const out = await synthesize(
+      { rows: shas.map((sha, i) => rowFor(name, sha, i + 1)) },
+      {
+        docker,
+        store: new OfflineStore(join(root, 'store')),
+        registryPath: join(root, `${name}-registry.json`),
+        log: createMemoryLogger(),
+      },
+      { asvSource: testOnlyAsvSource(), maxSimilarCandidates: 0, ...options },
+    );
+    timings[name] = (Date.now() - t) / 1000;
+    for (const r of out.results) if (r.ok) made.push(r.image_name);
+    const bySha = new Map(out.results.map((r) => [r.sha, r]));
+    return shas.map((sha) => bySha.get(sha) as SynthesisResult);
+  };
+
+  it('installs a PEP 639 project on Debian 12 from its source folder; a classic one stays editable', async () => {
+    const [pep639, classic] = await run(
+      'licensed',
+      [
+        variant('licensed', { license: '"BSD-3-Clause"', 'license-files': '["LICENSE"]' }, { LICENSE: 'BSD\n' }),
+        variant('licensed', { license: '{ text = "BSD-3-Clause" }' }),
+      ],
+      { releases: ['bookworm'] },
+    );
+    expect(pep639, pep639?.stderr_tail).toMatchObject({
+      ok: true,
+      install_mode: 'source',
+      base_release: 'bookworm',
+      python_used: '3.11',
+      asv_version: '0.6.4',
+    });
+    // setuptools 66 cannot read the license string: editable and regular fail first.
+    expect(pep639?.attempts.map((a) => [a.variant, a.reason])).toEqual([
+      ['editable', 'install_failed'],
+      ['regular', 'install_failed'],
+      ['source', null],
+    ]);
+    expect(classic, classic?.stderr_tail).toMatchObject({
+      ok: true,
+      install_mode: 'editable',
+      base_release: 'bookworm',
+    });
+  });
+
+  it('chooses Debian 13 (Python 3.13, asv 0.6.6) for a project that requires Python 3.12', async () => {
+    const [modern] = await run('modern', [variant('modern', { 'requires-python': '">=3.12"' })], {});
+    expect(modern, modern?.stderr_tail).toMatchObject({
+      ok: true,
+      base_release: 'trixie',
+      python_used: '3.13',
+      asv_version: '0.6.6',
+      install_mode: 'editable',
+    });
+    expect(modern?.warnings.join('\n')).toMatch(
+      /base_release: trixie \(penalties: bookworm 100\d.*python 3.11 outside requires-python >=3.12/,
+    );
+  });
+
+  it('runs the importable part of a suite offline, and says network_required when nothing imports', async () => {
+    const remote =
+      'import urllib.request\n\nDATA = urllib.request.urlopen("http://data.example.invalid/table.csv").read()\n\n\ndef time_remote():\n    len(DATA)\n';
+    const asvWithMatrix = (asvFixtureFiles({ name: 'suite' })['asv.conf.json'] as string).replace(
+      '"benchmark_dir": "benchmarks"',
+      '"benchmark_dir": "benchmarks",\n    "matrix": {"req": {"toolz": [""]}}',
+    );
+    const core =
+      'import toolz\nfrom suite import total\n\n\ndef time_total():\n    total(toolz.take(100, range(1000)))\n';
+    const [partial, none] = await run(
+      'suite',
+      [
+        variant(
+          'suite',
+          {},
+          {
+            'asv.conf.json': asvWithMatrix,
+            'benchmarks/bench_core.py': core,
+            'benchmarks/bench_remote.py': remote,
+          },
+        ),
+        { 'benchmarks/bench_core.py': remote },
+      ],
+      { releases: ['bookworm'] },
+    );
+    // bench_core imports toolz, which only the asv matrix declares: it is installed from Debian.
+    expect(partial, partial?.stderr_tail).toMatchObject({ ok: true, benchmarks: ['bench_core.time_total'] });
+    expect(partial?.benchmarks_excluded).toEqual([
+      { module: 'benchmarks.bench_remote', error: expect.stringMatching(/URLError|gaierror|resolution/) },
+    ]);
+    expect(none, none?.stderr_tail).toMatchObject({ ok: false, stage: 'discover', reason: 'network_required' });
+  });
+
+  it('says dependency_unavailable when the import fails on a requirement Debian does not package', async () => {
+    const [missing] = await run(
+      'needy',
+      [
+        variant(
+          'needy',
+          { dependencies: '["numpy", "definitely-not-in-debian"]' },
+          {
+            'needy/__init__.py': 'import definitely_not_in_debian\nfrom .core import scale, total\n',
+          },
+        ),
+      ],
+      { releases: ['bookworm'], maxAttempts: 1 },
+    );
+    expect(missing, missing?.stderr_tail).toMatchObject({
+      ok: false,
+      stage: 'import',
+      reason: 'dependency_unavailable',
+    });
+    expect(missing?.warnings.join('\n')).toContain(
+      'unmapped_dependency: no Debian package in bookworm for definitely-not-in-debian',
+    );
+  });
+});
