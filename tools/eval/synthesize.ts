@@ -113,6 +113,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
 
 interface CliRun {
   code: number;
+  /** `exit N`, or `killed by SIGTERM` when a signal ended the step. */
+  status: string;
   stdout: string;
   stderrTail: string[];
 }
@@ -145,10 +147,11 @@ function datasmith(label: string, cliArgs: string[]): Promise<CliRun> {
       current = null;
       if (partial.trim() !== '') tail.push(partial);
       const summary = stdout.trim().split('\n').pop() ?? '';
+      const status = code === null ? `killed by ${signal}` : `exit ${code}`;
       progress(
-        `${label}: ${code === 0 ? 'done' : `failed (exit ${code ?? signal})`} in ${clock(Date.now() - t0)}${summary ? ` — ${summary}` : ''}`,
+        `${label}: ${code === 0 ? 'done' : `failed (${status})`} in ${clock(Date.now() - t0)}${summary ? ` — ${summary}` : ''}`,
       );
-      done({ code: code ?? 1, stdout, stderrTail: tail });
+      done({ code: code ?? 1, status, stdout, stderrTail: tail });
     });
   });
 }
@@ -212,7 +215,7 @@ for (const [i, repo] of repos.entries()) {
   const stageError = (stage: string, run: CliRun, extra = '') => {
     stageFailed = true;
     const last = run.stderrTail[run.stderrTail.length - 1] ?? '';
-    notes.push(`${stage} failed (exit ${run.code})${extra ? `: ${extra}` : last ? `: ${last}` : ''}`);
+    notes.push(`${stage} failed (${run.status})${extra ? `: ${extra}` : last ? `: ${last}` : ''}`);
   };
 
   const commits = join(dir, 'commits.parquet');
