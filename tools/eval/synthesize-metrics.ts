@@ -438,8 +438,24 @@ function cells(r: RepoEvalRow): string[] {
     n(r.tried),
     n(r.validated),
     formatCounts(r.failures),
-    r.medianMinutes === null ? '-' : r.medianMinutes.toFixed(1),
+    formatMinutes(r.medianMinutes),
   ];
+}
+
+/** Minutes with one decimal; `<0.1` for a task answered in seconds (a context failure, a cached image). */
+export function formatMinutes(minutes: number | null): string {
+  if (minutes === null) return '-';
+  return minutes > 0 && minutes < 0.05 ? '<0.1' : minutes.toFixed(1);
+}
+
+/** Warnings counted by their code (the text before the first `:`), e.g. `unmapped_dependency 3`. */
+export function warningCodes(warnings: Readonly<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [w, n] of Object.entries(warnings)) {
+    const code = w.split(':')[0]?.trim() || w;
+    out[code] = (out[code] ?? 0) + n;
+  }
+  return out;
 }
 
 export function formatShare(table: EvalTable): string {

@@ -6,6 +6,7 @@ import {
   aggregate,
   evalWindow,
   formatCounts,
+  formatMinutes,
   formatMarkdown,
   formatText,
   funnelOf,
@@ -13,6 +14,7 @@ import {
   parseEvalArgs,
   parseResults,
   remainingBuildMinutes,
+  warningCodes,
 } from './synthesize-metrics';
 
 const sha = (n: number) => n.toString(16).padStart(40, '0');
@@ -293,6 +295,24 @@ describe('eval:synthesize results and budget', () => {
     expect(remainingBuildMinutes(30, [])).toBe(30);
     expect(remainingBuildMinutes(30, [r([300, 330]), r([90])])).toBe(18); // 12 min spent
     expect(remainingBuildMinutes(10, [r([3600])])).toBe(0);
+  });
+
+  it('prints minutes with one decimal, <0.1 for seconds, and counts warnings by code', () => {
+    expect([
+      formatMinutes(null),
+      formatMinutes(0),
+      formatMinutes(0.02),
+      formatMinutes(0.64),
+      formatMinutes(12.25),
+    ]).toEqual(['-', '0.0', '<0.1', '0.6', '12.3']);
+    expect(
+      warningCodes({
+        'unmapped_dependency: no Debian package for a': 2,
+        'unmapped_dependency: no Debian package for b': 1,
+        'python_version_mismatch: requested 3.10': 1,
+        plain: 1,
+      }),
+    ).toEqual({ unmapped_dependency: 3, python_version_mismatch: 1, plain: 1 });
   });
 
   it('takes the middle of an odd count and the mean of the two middles of an even one', () => {

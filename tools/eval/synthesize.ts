@@ -38,6 +38,7 @@ import {
   parseEvalArgs,
   parseResults,
   remainingBuildMinutes,
+  warningCodes,
 } from './synthesize-metrics';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -370,7 +371,7 @@ else {
   out('');
   out('drop reasons (collect → prepare → classify):');
   for (const i of inputs) if (i.funnel) out(`  ${i.repo}: ${formatCounts(i.funnel.drops)}`);
-  const warnings = formatCounts(table.total.warnings);
+  const warnings = formatCounts(warningCodes(table.total.warnings));
   if (warnings !== '-') out(`warnings of synthesize results: ${warnings}`);
   const notes = table.rows.flatMap((r) => r.notes.map((n) => `  ${r.repo}: ${n}`));
   if (notes.length > 0) out(`\nsteps that failed:\n${notes.join('\n')}`);
