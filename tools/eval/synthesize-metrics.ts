@@ -1,0 +1,500 @@
+/**
+ * The pure parts of `npm run eval:synthesize`: its arguments, the default window, the funnel of one
+ * repository (collect → prepare → classify → tasks), the aggregation of synthesize's `results.jsonl`
+ * rows into one line per repository plus a total, and the text and markdown tables.
+ */
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+
+export const USAGE = `usage: npm run eval:synthesize -- --store DIR [--work DIR] [--repos a/b,c/d] [--limit-per-repo N]
+       [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--months N] [--asv-source DIR] [--max-build-minutes N]
+       [--synthesize-repos a/b,c/d] [--skip-synthesize] [--retry-failed] [--reuse] [--json]`;
+
+/** A bad command line: the script prints it with the usage and exits 2. */
+export class UsageError extends Error {}
+
+export interface SynthEvalArgs {
+  help: boolean;
+  store: string;
+  /** Work folder (outside git: data/ is ignored). */
+  work: string;
+  since: string | null;
+  until: string | null;
+  /** Window length when --since is not given. */
+  months: number;
+  /** Repositories to evaluate; null: every mirror of the store. */
+  repos: string[] | null;
+  /** Tasks per repository (synthesize's seeded choice); -1: all. */
+  limitPerRepo: number;
+  /** Exported to synthesize as DATASMITH_ASV_SOURCE; null: not set. */
+  asvSource: string | null;
+  maxBuildMinutes: number | null;
+  /** Repositories synthesize runs for (a subset of repos); null: all of them. */
+  synthesizeRepos: string[] | null;
+  skipSynthesize: boolean;
+  retryFailed: boolean;
+  reuse: boolean;
+  json: boolean;
+}
+
+export const DEFAULT_ASV_SOURCE = '/work/shared/vendor';
+const REPO_NAME = /^[^/\s]+\/[^/\s]+$/;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+function repoList(flag: string, value: string | undefined): string[] | null {
+  if (value === undefined) return null;
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (names.length === 0) throw new UsageError(`Invalid ${flag}: empty list`);
+  for (const n of names) if (!REPO_NAME.test(n)) throw new UsageError(`Invalid ${flag}: ${n} is not owner/name`);
+  return [...new Set(names)];
+}
+
+function integer(flag: string, value: string | undefined, min: number): number | null {
+  if (value === undefined) return null;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < min)
+    throw new UsageError(`Invalid ${flag}: ${JSON.stringify(value)} is not an integer >= ${min}`);
+  return n;
+}
+
+function day(flag: string, value: string | undefined): string | null {
+  if (value === undefined) return null;
+  if (!DAY.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`)))
+    throw new UsageError(`Invalid ${flag}: ${value}; expected YYYY-MM-DD`);
+  return value;
+}
+
+/**
+ * Parses the command line. `--asv-source` defaults to `$DATASMITH_ASV_SOURCE`, else
+ * /work/shared/vendor when it exists, else none (an empty value also means none).
+ */
+export function parseEvalArgs(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  exists: (path: string) => boolean,
+): SynthEvalArgs {
+  // node's parseArgs takes `-1` for an option: join a negative number to its flag (`--limit-per-repo=-1`).
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const next = argv[i + 1];
+    if (/^--[a-z-]+$/.test(arg) && next !== undefined && /^-\d+$/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else joined.push(arg);
+  }
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      args: joined,
+      options: {
+        store: { type: 'string' },
+        work: { type: 'string', default: 'data/eval/synthesize' },
+        since: { type: 'string' },
+        until: { type: 'string' },
+        months: { type: 'string', default: '24' },
+        repos: { type: 'string' },
+        'limit-per-repo': { type: 'string', default: '4' },
+        'asv-source': { type: 'string' },
+        'max-build-minutes': { type: 'string' },
+        'synthesize-repos': { type: 'string' },
+        'skip-synthesize': { type: 'boolean', default: false },
+        'retry-failed': { type: 'boolean', default: false },
+        reuse: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const str = (k: string) => values[k] as string | undefined;
+  const bool = (k: string) => values[k] === true;
+  const help = bool('help');
+  const store = str('store');
+  if (!help && !store) throw new UsageError('Missing --store: an offline store of <owner>/<name>.git mirrors');
+  const limit = integer('--limit-per-repo', str('limit-per-repo'), -1);
+  if (limit === 0) throw new UsageError('Invalid --limit-per-repo: 0 would try nothing; give N >= 1 or -1 for all');
+  const since = day('--since', str('since'));
+  const until = day('--until', str('until'));
+  if (since && until && since >= until)
+    throw new UsageError(`Invalid window: --since ${since} is not before --until ${until}`);
+  const repos = repoList('--repos', str('repos'));
+  const synthesizeRepos = repoList('--synthesize-repos', str('synthesize-repos'));
+  if (repos && synthesizeRepos)
+    for (const r of synthesizeRepos)
+      if (!repos.includes(r)) throw new UsageError(`Invalid --synthesize-repos: ${r} is not in --repos`);
+  if (synthesizeRepos && bool('skip-synthesize'))
+    throw new UsageError('--synthesize-repos and --skip-synthesize contradict each other');
+  const given = str('asv-source');
+  const fromEnv = env.DATASMITH_ASV_SOURCE;
+  const asvSource =
+    given !== undefined ? given || null : fromEnv ? fromEnv : exists(DEFAULT_ASV_SOURCE) ? DEFAULT_ASV_SOURCE : null;
+  return {
+    help,
+    store: store ?? '',
+    work: str('work') ?? 'data/eval/synthesize',
+    since,
+    until,
+    months: integer('--months', str('months'), 1) ?? 24,
+    repos,
+    limitPerRepo: limit ?? 4,
+    asvSource,
+    maxBuildMinutes: integer('--max-build-minutes', str('max-build-minutes'), 1),
+    synthesizeRepos,
+    skipSynthesize: bool('skip-synthesize'),
+    retryFailed: bool('retry-failed'),
+    reuse: bool('reuse'),
+    json: bool('json'),
+  };
+}
+
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * The window of the eval: `until` is the UTC day after the newest commit (the window is half-open,
+ * so that commit is in it), `since` the same day `months` months earlier; either may be given.
+ */
+export function evalWindow(
+  newestCommitMs: number,
+  months: number,
+  given: { since: string | null; until: string | null } = { since: null, until: null },
+): { since: string; until: string } {
+  const newest = new Date(newestCommitMs);
+  const until = given.until ?? isoDay(Date.UTC(newest.getUTCFullYear(), newest.getUTCMonth(), newest.getUTCDate() + 1));
+  if (given.since) return { since: given.since, until };
+  const end = new Date(`${until}T00:00:00Z`);
+  // Clamp the day (e.g. 2026-03-31 minus one month is 2026-02-28, not 2026-03-03).
+  const y = end.getUTCFullYear();
+  const m = end.getUTCMonth() - months;
+  const lastDay = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
+  return { since: isoDay(Date.UTC(y, m, Math.min(end.getUTCDate(), lastDay))), until };
+}
+
+/** What the funnel reads of a `commits` / `classified` row (the columns the eval queries). */
+export interface FunnelRow {
+  kept: boolean;
+  drop_reason: string | null;
+}
+export interface ClassifiedFunnelRow extends FunnelRow {
+  is_perf_candidate: boolean;
+  is_performance_commit: boolean;
+}
+export interface PerfFunnelRow {
+  repo_name: string;
+  sha: string;
+  pr_base_sha: string | null;
+}
+
+/** One repository before synthesize: what collect, prepare and classify kept. */
+export interface RepoFunnel {
+  repo: string;
+  /** Merged PRs collect found in the window (kept or not). */
+  commits: number;
+  /** Kept by collect (code changes with asv at the base). */
+  collectKept: number;
+  /** Passed prepare's gate (goes on to a classifier). */
+  gated: number;
+  /** Rows of the perf table (classified as performance work). */
+  perfRows: number;
+  /** Distinct (repository, pr_base_sha) of the perf rows: synthesize's tasks before the limit. */
+  tasks: number;
+  /** Every drop reason of the classified table (each dropped row keeps the first step's reason). */
+  drops: Record<string, number>;
+}
+
+function countBy<T>(items: readonly T[], key: (item: T) => string | null): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const item of items) {
+    const k = key(item);
+    if (k !== null) out[k] = (out[k] ?? 0) + 1;
+  }
+  return out;
+}
+
+/** Sorted by count (descending), then name. */
+export function sortCounts(counts: Readonly<Record<string, number>>): Array<[string, number]> {
+  return Object.entries(counts).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+/** `a 2, b 1`; `-` when empty. */
+export function formatCounts(counts: Readonly<Record<string, number>>): string {
+  const entries = sortCounts(counts);
+  return entries.length === 0 ? '-' : entries.map(([k, n]) => `${k} ${n}`).join(', ');
+}
+
+/**
+ * The funnel of one repository. Tasks are grouped as synthesize groups them: one per (repository,
+ * base sha), and a row without a base sha is a task of its own.
+ */
+export function funnelOf(
+  repo: string,
+  commits: readonly FunnelRow[],
+  classified: readonly ClassifiedFunnelRow[],
+  perf: readonly PerfFunnelRow[],
+): RepoFunnel {
+  const tasks = new Set(perf.map((r) => `${r.repo_name}@${r.pr_base_sha ?? `missing:${r.sha}`}`));
+  return {
+    repo,
+    commits: commits.length,
+    collectKept: commits.filter((r) => r.kept).length,
+    gated: classified.filter((r) => r.is_perf_candidate).length,
+    perfRows: perf.length,
+    tasks: tasks.size,
+    drops: countBy(classified, (r) => r.drop_reason),
+  };
+}
+
+/**
+ * What the eval reads of a `results.jsonl` line. Deliberately looser than `SynthesisResult` (stage
+ * and reason are any string): the synthesize step gains stages and reasons, and the eval must
+ * count them rather than reject the file.
+ */
+export const EvalResultRow = z.object({
+  owner: z.string(),
+  repo: z.string(),
+  sha: z.string(),
+  ok: z.boolean(),
+  stage: z.string(),
+  reason: z.string().nullable(),
+  duration_s: z.number(),
+  strategy: z.string().optional(),
+  warnings: z.array(z.string()).default([]),
+  attempts: z.array(z.object({ build_s: z.number().default(0) })).default([]),
+});
+export type EvalResultRow = z.infer<typeof EvalResultRow>;
+
+/** Parses `results.jsonl` text; a bad line is an error naming the file and line. */
+export function parseResults(text: string, file = 'results.jsonl'): EvalResultRow[] {
+  const rows: EvalResultRow[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch (error) {
+      throw new Error(`Invalid results: ${file} line ${i + 1}: ${(error as Error).message}`);
+    }
+    const parsed = EvalResultRow.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new Error(`Invalid results: ${file} line ${i + 1}, ${issue?.path.join('.')}: ${issue?.message}`);
+    }
+    rows.push(parsed.data);
+  });
+  return rows;
+}
+
+/**
+ * What is left of an eval-wide `--max-build-minutes` after the Docker build time (`build_s` of every
+ * attempt) of the results so far, in whole minutes for the next synthesize run; null: no limit.
+ */
+export function remainingBuildMinutes(max: number | null, results: readonly EvalResultRow[]): number | null {
+  if (max === null) return null;
+  const spentS = results.reduce((s, r) => s + r.attempts.reduce((a, t) => a + t.build_s, 0), 0);
+  return Math.max(0, Math.floor(max - spentS / 60));
+}
+
+/** One line of the eval table. Counts are null where the step did not run for the repository. */
+export interface RepoEvalRow {
+  repo: string;
+  commits: number | null;
+  collectKept: number | null;
+  gated: number | null;
+  perfRows: number | null;
+  tasks: number | null;
+  /** Tasks synthesize tried (results rows); null when synthesize did not run. */
+  tried: number | null;
+  validated: number | null;
+  /** `stage:reason` → tasks. */
+  failures: Record<string, number>;
+  medianMinutes: number | null;
+  warnings: Record<string, number>;
+  /** Why a step did not run or failed, e.g. `collect failed: exit 1`. */
+  notes: string[];
+}
+
+export interface EvalTable {
+  rows: RepoEvalRow[];
+  total: RepoEvalRow;
+  /** validated / tried over every repository; null when nothing was tried. */
+  validatedShare: number | null;
+}
+
+export function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** `stage:reason` of a failed result (`stage:unknown` without a reason). */
+export function failureKey(r: Pick<EvalResultRow, 'stage' | 'reason'>): string {
+  return `${r.stage}:${r.reason ?? 'unknown'}`;
+}
+
+export interface RepoInput {
+  repo: string;
+  funnel: RepoFunnel | null;
+  /** Synthesize ran (its results were read), even with no task. */
+  synthesized: boolean;
+  notes?: string[];
+}
+
+function sumOrNull(values: ReadonlyArray<number | null>): number | null {
+  const present = values.filter((v): v is number => v !== null);
+  return present.length === 0 ? null : present.reduce((a, b) => a + b, 0);
+}
+
+function mergeCounts(into: Record<string, number>, from: Readonly<Record<string, number>>): void {
+  for (const [k, n] of Object.entries(from)) into[k] = (into[k] ?? 0) + n;
+}
+
+/**
+ * One line per repository (in the order given; a result of a repository not listed gets its own
+ * line) and a total: tasks tried, validated, failures by `stage:reason`, median minutes per task.
+ */
+export function aggregate(repos: readonly RepoInput[], results: readonly EvalResultRow[]): EvalTable {
+  const byRepo = new Map<string, EvalResultRow[]>();
+  for (const r of results) {
+    const name = `${r.owner}/${r.repo}`;
+    byRepo.set(name, [...(byRepo.get(name) ?? []), r]);
+  }
+  const inputs = [...repos];
+  for (const name of byRepo.keys())
+    if (!inputs.some((i) => i.repo === name)) inputs.push({ repo: name, funnel: null, synthesized: true });
+  const rows = inputs.map((input): RepoEvalRow => {
+    const own = byRepo.get(input.repo) ?? [];
+    const ran = input.synthesized || own.length > 0;
+    const f = input.funnel;
+    return {
+      repo: input.repo,
+      commits: f?.commits ?? null,
+      collectKept: f?.collectKept ?? null,
+      gated: f?.gated ?? null,
+      perfRows: f?.perfRows ?? null,
+      tasks: f?.tasks ?? null,
+      tried: ran ? own.length : null,
+      validated: ran ? own.filter((r) => r.ok).length : null,
+      failures: countBy(own, (r) => (r.ok ? null : failureKey(r))),
+      medianMinutes: median(own.map((r) => r.duration_s / 60)),
+      warnings: countBy(
+        own.flatMap((r) => r.warnings),
+        (w) => w,
+      ),
+      notes: [...(input.notes ?? [])],
+    };
+  });
+  const failures: Record<string, number> = {};
+  const warnings: Record<string, number> = {};
+  for (const row of rows) {
+    mergeCounts(failures, row.failures);
+    mergeCounts(warnings, row.warnings);
+  }
+  const total: RepoEvalRow = {
+    repo: 'total',
+    commits: sumOrNull(rows.map((r) => r.commits)),
+    collectKept: sumOrNull(rows.map((r) => r.collectKept)),
+    gated: sumOrNull(rows.map((r) => r.gated)),
+    perfRows: sumOrNull(rows.map((r) => r.perfRows)),
+    tasks: sumOrNull(rows.map((r) => r.tasks)),
+    tried: sumOrNull(rows.map((r) => r.tried)),
+    validated: sumOrNull(rows.map((r) => r.validated)),
+    failures,
+    // Over every task, not a median of the repositories' medians.
+    medianMinutes: median(inputs.flatMap((i) => (byRepo.get(i.repo) ?? []).map((r) => r.duration_s / 60))),
+    warnings,
+    notes: [],
+  };
+  const validatedShare = total.tried ? (total.validated ?? 0) / total.tried : null;
+  return { rows, total, validatedShare };
+}
+
+const HEADER = [
+  'repository',
+  'commits',
+  'kept',
+  'gated',
+  'perf rows',
+  'tasks',
+  'tried',
+  'validated',
+  'failures (stage:reason)',
+  'median min',
+];
+
+function cells(r: RepoEvalRow): string[] {
+  const n = (v: number | null) => (v === null ? '-' : String(v));
+  return [
+    r.repo,
+    n(r.commits),
+    n(r.collectKept),
+    n(r.gated),
+    n(r.perfRows),
+    n(r.tasks),
+    n(r.tried),
+    n(r.validated),
+    formatCounts(r.failures),
+    formatMinutes(r.medianMinutes),
+  ];
+}
+
+/** Minutes with one decimal; `<0.1` for a task answered in seconds (a context failure, a cached image). */
+export function formatMinutes(minutes: number | null): string {
+  if (minutes === null) return '-';
+  return minutes > 0 && minutes < 0.05 ? '<0.1' : minutes.toFixed(1);
+}
+
+/** Warnings counted by their code (the text before the first `:`), e.g. `unmapped_dependency 3`. */
+export function warningCodes(warnings: Readonly<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [w, n] of Object.entries(warnings)) {
+    const code = w.split(':')[0]?.trim() || w;
+    out[code] = (out[code] ?? 0) + n;
+  }
+  return out;
+}
+
+export function formatShare(table: EvalTable): string {
+  const { total, validatedShare } = table;
+  if (validatedShare === null) return 'validated: no task was tried';
+  return `validated ${total.validated} of ${total.tried} tasks tried (${(100 * validatedShare).toFixed(1)}%)`;
+}
+
+/** A plain-text table: a header, one line per repository, a rule, the total, the validated share. */
+export function formatText(table: EvalTable): string {
+  const lines = [...table.rows.map(cells), cells(table.total)];
+  const widths = HEADER.map((h, i) => Math.max(h.length, ...lines.map((c) => (c[i] ?? '').length)));
+  const render = (c: readonly string[]) =>
+    c
+      .map((x, i) => (i === 0 || i === 8 ? x.padEnd(widths[i] ?? 0) : x.padStart(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  const rule = render(widths.map((w) => '-'.repeat(w)));
+  const body = lines.slice(0, -1).map(render);
+  return [render(HEADER), rule, ...body, rule, render(lines[lines.length - 1] ?? []), '', formatShare(table)].join(
+    '\n',
+  );
+}
+
+const mdEscape = (s: string) => s.replaceAll('|', '\\|');
+
+/** The same table in GitHub markdown (numbers right-aligned, total in bold), for the README. */
+export function formatMarkdown(table: EvalTable, caption?: string): string {
+  const align = HEADER.map((_, i) => (i === 0 || i === 8 ? '---' : '---:'));
+  const row = (c: readonly string[]) => `| ${c.map(mdEscape).join(' | ')} |`;
+  const total = cells(table.total).map((c) => (c === '-' ? c : `**${c}**`));
+  return [
+    ...(caption ? [caption, ''] : []),
+    row(HEADER),
+    `|${align.join('|')}|`,
+    ...table.rows.map((r) => row(cells(r))),
+    row(total),
+    '',
+    `${formatShare(table)}.`,
+    '',
+  ].join('\n');
+}

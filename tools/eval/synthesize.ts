@@ -1,0 +1,380 @@
+/**
+ * `npm run eval:synthesize -- --store DIR`: how many real repositories' mined performance PRs get a
+ * validated Docker environment, offline.
+ *
+ * For each repository of the store (or `--repos`), runs the real CLI — collect over the window
+ * (default: the 24 months before the newest commit of the store), prepare, classify with the rules
+ * backend — then `datasmith synthesize` (rules backend, offline) on its perf table with at most
+ * `--limit-per-repo` tasks, one context registry for the whole eval, `DATASMITH_ASV_SOURCE` set from
+ * `--asv-source`. Everything goes into a work folder (default data/eval/synthesize, git-ignored), one
+ * sub-folder per repository; `--reuse` skips a stage whose outputs exist for the same parameters, so a
+ * killed eval resumes. Prints per repository commits, perf rows, tasks, tasks tried, validated,
+ * failures by `stage:reason` and median minutes per task, a total and the validated share, and writes
+ * the table to <work>/synthesize-eval.md (and .json). Progress (repository, stage, elapsed) goes to
+ * stderr. Exit 0 when every stage ran (failed tasks are the measurement), 1 when a CLI step failed
+ * for some repository, 2 on bad arguments.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { OfflineStore } from '@datasmith/store';
+import { queryRows, sqlLiteral } from '@datasmith/tables';
+import {
+  type ClassifiedFunnelRow,
+  type EvalResultRow,
+  type FunnelRow,
+  type PerfFunnelRow,
+  type RepoFunnel,
+  type RepoInput,
+  USAGE,
+  UsageError,
+  aggregate,
+  evalWindow,
+  formatCounts,
+  formatMarkdown,
+  formatText,
+  funnelOf,
+  parseEvalArgs,
+  parseResults,
+  remainingBuildMinutes,
+  warningCodes,
+} from './synthesize-metrics';
+
+const root = resolve(import.meta.dirname, '../..');
+const bin = join(root, 'libs', 'cli', 'bin', 'datasmith.js');
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`eval:synthesize: ${message}\n`);
+  process.exit(code);
+}
+
+const args = (() => {
+  try {
+    return parseEvalArgs(process.argv.slice(2), process.env, existsSync);
+  } catch (error) {
+    if (error instanceof UsageError) fail(`${error.message}\n${USAGE}`);
+    throw error;
+  }
+})();
+if (args.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+
+const started = Date.now();
+const clock = (ms: number) => {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+};
+/** Progress goes to stderr, so that `--json` keeps stdout machine-readable. */
+const progress = (line: string) => process.stderr.write(`[${clock(Date.now() - started)}] ${line}\n`);
+
+const store = resolve(args.store);
+if (!existsSync(store)) fail(`Missing store: ${store} does not exist`);
+const offline = new OfflineStore(store);
+const storeRepos = (await offline.listRepos()).map((r) => r.repo_name);
+if (storeRepos.length === 0) fail(`Empty store: no <owner>/<name>.git mirror under ${store}`);
+for (const r of args.repos ?? [])
+  if (!storeRepos.includes(r)) fail(`Unknown repository: ${r} is not in ${store} (has ${storeRepos.join(', ')})`);
+const repos = args.repos ?? storeRepos;
+
+/** Committer time (ms) of the newest HEAD commit over every mirror of the store (git reads only). */
+function newestCommitMs(): number {
+  let newest = 0;
+  for (const repo of storeRepos) {
+    const run = spawnSync('git', ['--git-dir', offline.mirrorPath(repo), 'log', '-1', '--format=%ct', 'HEAD'], {
+      encoding: 'utf8',
+    });
+    const seconds = Number(run.stdout.trim());
+    if (run.status === 0 && Number.isFinite(seconds)) newest = Math.max(newest, seconds * 1000);
+  }
+  if (newest === 0) fail(`No commit found in the mirrors of ${store}`);
+  return newest;
+}
+const window =
+  args.since && args.until
+    ? { since: args.since, until: args.until }
+    : evalWindow(newestCommitMs(), args.months, { since: args.since, until: args.until });
+const work = resolve(args.work);
+const registry = join(work, 'context-registry.json');
+const synthesizeFor = new Set(args.skipSynthesize ? [] : (args.synthesizeRepos ?? repos));
+
+const childEnv: NodeJS.ProcessEnv = { ...process.env };
+if (args.asvSource) childEnv.DATASMITH_ASV_SOURCE = resolve(args.asvSource);
+else delete childEnv.DATASMITH_ASV_SOURCE;
+
+let current: ChildProcess | null = null;
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.on(signal, () => {
+    current?.kill(signal);
+    progress(`${signal}: stopped; run again with --reuse to resume`);
+    process.exit(130);
+  });
+
+interface CliRun {
+  code: number;
+  /** `exit N`, or `killed by SIGTERM` when a signal ended the step. */
+  status: string;
+  stdout: string;
+  stderrTail: string[];
+}
+
+/** Runs `datasmith <args>` and streams its log lines as progress, with a heartbeat every minute. */
+function datasmith(label: string, cliArgs: string[]): Promise<CliRun> {
+  return new Promise((done) => {
+    const t0 = Date.now();
+    const child = spawn(process.execPath, [bin, ...cliArgs], { cwd: root, env: childEnv, stdio: 'pipe' });
+    current = child;
+    let stdout = '';
+    const tail: string[] = [];
+    let partial = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.trim() === '') continue;
+        progress(`${label}: ${line}`);
+        tail.push(line);
+        if (tail.length > 20) tail.shift();
+      }
+    });
+    const heartbeat = setInterval(() => progress(`${label}: running for ${clock(Date.now() - t0)}`), 60_000);
+    child.on('close', (code, signal) => {
+      clearInterval(heartbeat);
+      current = null;
+      if (partial.trim() !== '') tail.push(partial);
+      const summary = stdout.trim().split('\n').pop() ?? '';
+      const status = code === null ? `killed by ${signal}` : `exit ${code}`;
+      progress(
+        `${label}: ${code === 0 ? 'done' : `failed (${status})`} in ${clock(Date.now() - t0)}${summary ? ` — ${summary}` : ''}`,
+      );
+      done({ code: code ?? 1, status, stdout, stderrTail: tail });
+    });
+  });
+}
+
+/** A stage's outputs are reused when --reuse is given, nothing upstream ran, and they exist for the same parameters. */
+async function reusable(outputs: string[], stamp: string, params: unknown, upstreamRan: boolean): Promise<boolean> {
+  if (!args.reuse || upstreamRan || !outputs.every((o) => existsSync(o)) || !existsSync(stamp)) return false;
+  return (await readFile(stamp, 'utf8')) === JSON.stringify(params);
+}
+
+const parquet = (path: string) => `read_parquet(${sqlLiteral(path)})`;
+
+async function readFunnel(repo: string, dir: string): Promise<RepoFunnel> {
+  const commits = (await queryRows(
+    `SELECT kept, drop_reason FROM ${parquet(join(dir, 'commits.parquet'))}`,
+  )) as unknown as FunnelRow[];
+  const classified = (await queryRows(
+    `SELECT kept, drop_reason, is_perf_candidate, is_performance_commit FROM ${parquet(join(dir, 'classified.parquet'))}`,
+  )) as unknown as ClassifiedFunnelRow[];
+  const perf = (await queryRows(
+    `SELECT repo_name, sha, pr_base_sha FROM ${parquet(join(dir, 'perf.parquet'))}`,
+  )) as unknown as PerfFunnelRow[];
+  return funnelOf(repo, commits, classified, perf);
+}
+
+/** The failure codes collect recorded for a repository, if any. */
+async function collectFailures(commits: string): Promise<string> {
+  const file = `${commits.replace(/\.parquet$/, '')}.failures.jsonl`;
+  if (!existsSync(file)) return '';
+  const codes = (await readFile(file, 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      try {
+        const f = JSON.parse(line) as { code?: string; message?: string };
+        return `${f.code}: ${f.message}`;
+      } catch {
+        return line;
+      }
+    });
+  return codes.join('; ');
+}
+
+progress(
+  `eval:synthesize: ${repos.length} repositories, window ${window.since} .. ${window.until}, ` +
+    `limit ${args.limitPerRepo} per repository, synthesize for ${synthesizeFor.size}, ` +
+    `asv source ${args.asvSource ?? '(none)'}, store ${store}, work ${work}`,
+);
+await mkdir(work, { recursive: true });
+const inputs: RepoInput[] = [];
+const results: EvalResultRow[] = [];
+let stageFailed = false;
+
+for (const [i, repo] of repos.entries()) {
+  const dir = join(work, repo.replace('/', '__'));
+  await mkdir(dir, { recursive: true });
+  const label = (stage: string) => `[${i + 1}/${repos.length}] ${repo} ${stage}`;
+  const notes: string[] = [];
+  const input: RepoInput = { repo, funnel: null, synthesized: false, notes };
+  inputs.push(input);
+  const stageError = (stage: string, run: CliRun, extra = '') => {
+    stageFailed = true;
+    const last = run.stderrTail[run.stderrTail.length - 1] ?? '';
+    notes.push(`${stage} failed (${run.status})${extra ? `: ${extra}` : last ? `: ${last}` : ''}`);
+  };
+
+  const commits = join(dir, 'commits.parquet');
+  const prepared = join(dir, 'prepared.parquet');
+  const classified = join(dir, 'classified.parquet');
+  const perf = join(dir, 'perf.parquet');
+  let ran = false;
+
+  const collectParams = { store, repo, ...window };
+  const collectStamp = join(dir, 'collect.eval.json');
+  if (await reusable([commits], collectStamp, collectParams, ran)) progress(`${label('collect')}: reused`);
+  else {
+    await rm(collectStamp, { force: true });
+    const reposCsv = join(dir, 'repos.csv');
+    await writeFile(reposCsv, `repo_name\n${repo}\n`);
+    const run = await datasmith(label('collect'), [
+      'collect',
+      '--store',
+      store,
+      '--repos',
+      reposCsv,
+      '--since',
+      window.since,
+      '--until',
+      window.until,
+      '--out',
+      commits,
+    ]);
+    ran = true;
+    if (run.code !== 0 || !existsSync(commits)) {
+      stageError('collect', run, await collectFailures(commits));
+      continue;
+    }
+    await writeFile(collectStamp, JSON.stringify(collectParams));
+  }
+
+  const prepareStamp = join(dir, 'prepare.eval.json');
+  if (await reusable([prepared], prepareStamp, {}, ran)) progress(`${label('prepare')}: reused`);
+  else {
+    await rm(prepareStamp, { force: true });
+    const run = await datasmith(label('prepare'), ['prepare', '--in', commits, '--out', prepared]);
+    ran = true;
+    if (run.code !== 0) {
+      stageError('prepare', run);
+      continue;
+    }
+    await writeFile(prepareStamp, '{}');
+  }
+
+  const classifyStamp = join(dir, 'classify.eval.json');
+  if (await reusable([perf, classified], classifyStamp, { backend: 'rules' }, ran))
+    progress(`${label('classify')}: reused`);
+  else {
+    await rm(classifyStamp, { force: true });
+    const run = await datasmith(label('classify'), [
+      'classify',
+      '--backend',
+      'rules',
+      '--in',
+      prepared,
+      '--out',
+      perf,
+      '--out-raw',
+      classified,
+    ]);
+    ran = true;
+    if (run.code !== 0) {
+      stageError('classify', run);
+      continue;
+    }
+    await writeFile(classifyStamp, JSON.stringify({ backend: 'rules' }));
+  }
+  input.funnel = await readFunnel(repo, dir);
+  const f = input.funnel;
+  progress(
+    `${label('funnel')}: ${f.commits} merged PRs, ${f.collectKept} kept by collect, ${f.gated} gated, ` +
+      `${f.perfRows} perf rows, ${f.tasks} tasks`,
+  );
+
+  if (!synthesizeFor.has(repo)) continue;
+  input.synthesized = true;
+  if (f.perfRows === 0) {
+    progress(`${label('synthesize')}: no perf row, nothing to build`);
+    continue;
+  }
+  const outDir = join(dir, 'synthesize');
+  const resultsPath = join(outDir, 'results.jsonl');
+  const synthParams = { limitPerRepo: args.limitPerRepo, asvSource: args.asvSource, retryFailed: args.retryFailed };
+  const synthStamp = join(dir, 'synthesize.eval.json');
+  if (await reusable([resultsPath], synthStamp, synthParams, ran)) progress(`${label('synthesize')}: reused`);
+  else {
+    // No stale results: a run that dies before writing leaves none.
+    await rm(synthStamp, { force: true });
+    await rm(resultsPath, { force: true });
+    const budget = remainingBuildMinutes(args.maxBuildMinutes, results);
+    const run = await datasmith(label('synthesize'), [
+      'synthesize',
+      '--backend',
+      'rules',
+      '--in',
+      perf,
+      '--contexts',
+      registry,
+      '--out-dir',
+      outDir,
+      '--store',
+      store,
+      '--limit-per-repo',
+      String(args.limitPerRepo),
+      ...(budget === null ? [] : ['--max-build-minutes', String(budget)]),
+      ...(args.retryFailed ? ['--retry-failed'] : []),
+    ]);
+    if (run.code !== 0) stageError('synthesize', run);
+    else await writeFile(synthStamp, JSON.stringify(synthParams));
+  }
+  if (existsSync(resultsPath)) {
+    const rows = parseResults(await readFile(resultsPath, 'utf8'), resultsPath);
+    results.push(...rows);
+    const ok = rows.filter((r) => r.ok).length;
+    progress(`${label('synthesize')}: ${ok} of ${rows.length} tasks validated`);
+  } else input.synthesized = false;
+}
+
+const table = aggregate(inputs, results);
+const caption =
+  `Synthesize eval (offline, rules backends): store \`${store}\`, merged PRs ${window.since} .. ${window.until} (UTC, end exclusive), ` +
+  `at most ${args.limitPerRepo < 0 ? 'all' : args.limitPerRepo} task(s) per repository, ` +
+  `asv source ${args.asvSource ? `\`${args.asvSource}\`` : 'none'}, run ${new Date().toISOString().slice(0, 10)}. ` +
+  'Columns: merged PRs collected, kept by collect, gated by prepare, perf rows of classify, tasks (distinct base commits), ' +
+  'tasks tried by synthesize (`-`: not run), validated, failures by `stage:reason`, median minutes per task.';
+await writeFile(join(work, 'synthesize-eval.md'), formatMarkdown(table, caption));
+const report = {
+  store,
+  work,
+  window,
+  limit_per_repo: args.limitPerRepo,
+  asv_source: args.asvSource,
+  max_build_minutes: args.maxBuildMinutes,
+  repos: table.rows,
+  drops: Object.fromEntries(inputs.map((i) => [i.repo, i.funnel?.drops ?? null])),
+  total: table.total,
+  validated_share: table.validatedShare,
+  elapsed_s: Math.round((Date.now() - started) / 1000),
+};
+await writeFile(join(work, 'synthesize-eval.json'), `${JSON.stringify(report, null, 2)}\n`);
+
+if (args.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+else {
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  out('');
+  out(formatText(table));
+  out('');
+  out('drop reasons (collect → prepare → classify):');
+  for (const i of inputs) if (i.funnel) out(`  ${i.repo}: ${formatCounts(i.funnel.drops)}`);
+  const warnings = formatCounts(warningCodes(table.total.warnings));
+  if (warnings !== '-') out(`warnings of synthesize results: ${warnings}`);
+  const notes = table.rows.flatMap((r) => r.notes.map((n) => `  ${r.repo}: ${n}`));
+  if (notes.length > 0) out(`\nsteps that failed:\n${notes.join('\n')}`);
+  out(`\nwrote ${join(work, 'synthesize-eval.md')} and synthesize-eval.json (${clock(Date.now() - started)})`);
+}
+process.exit(stageFailed ? 1 : 0);
