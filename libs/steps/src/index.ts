@@ -4,6 +4,8 @@ export type { PathKind } from './collect/path-rules';
 export { classifyPath, nonCodeDropReason, isAsvConfig } from './collect/path-rules';
 export type { LandedPull } from './collect/messages';
 export { parseLandedMessage } from './collect/messages';
+export type { RebaseMerge, RebaseRule } from './collect/rebase';
+export { findRebaseMerges, samePerson } from './collect/rebase';
 export type { ScrapeReposInput, ScrapeReposDeps } from './scrape-repos/scrape-repos';
 export { scrapeRepos } from './scrape-repos/scrape-repos';
 export type {
