@@ -27,7 +27,7 @@ REPOS = {
 }
 PERF_HEADING = re.compile(r'\bperformance\b', re.I)
 PERF_WORDS = re.compile(
-    r'\b(performance|performant|faster|speed(s|ed)?[- ]?ups?|sped up|speeds? (it )?up|more efficient(ly)?|efficiency|'
+    r'\b(performance|performant|faster|speed(s|ed)?[- ]?ups?|sped up|speeds? (it )?up|more efficient(ly)?|'
     r'optimi[sz](e|ed|es|ing|ation|ations)|quicker|(reduced?|lower) memory|memory (usage|footprint)|vectori[sz]ed)\b',
     re.I,
 )

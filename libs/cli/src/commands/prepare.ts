@@ -87,7 +87,9 @@ export const registerPrepare: RegisterCommand = (program, context) => {
         );
       }
       if (!GATE_MODES.includes(options.gateMode as GateMode)) {
-        throw new InputError(`Invalid --gate-mode: ${JSON.stringify(options.gateMode)}; expected evidence or recall`);
+        throw new InputError(
+          `Invalid --gate-mode: ${JSON.stringify(options.gateMode)}; expected ${GATE_MODES.join(', ')}`,
+        );
       }
       const partition = resolvePartition('prepare', options);
       const input = partition ? partition.input('collect', 'commits') : (options.in ?? options.input);
