@@ -1,35 +1,35 @@
 /**
- * `npm run eval:classify -- --store DIR`: the gate and each classifier backend measured on real
- * history against a labelled set (default /work/shared/eval/numpy-labels.csv, see its README).
+ * `npm run eval:classify -- --store DIR`: the gate and the rules backend measured on real history,
+ * per repository, against labelled sets taken from each project's own release notes
+ * (tools/eval/labels/*.csv, see its README).
  *
- * Runs the real CLI — collect → prepare → classify (rules; llm too with `--backends rules,llm`) —
- * over the labelled window into a work folder outside git, then prints, for PRs merged before the
- * split date (tune), from it on (test) and all: gate recall on `perf` and pass rate over all merged
- * PRs, and per backend recall, share of merged PRs flagged and precision among labelled PRs.
- * Exits 1 when a floor of FLOORS is missed on the test split or on all PRs (the tune split is what
- * the weights were fitted on, so it is printed, not enforced); 2 on bad arguments.
+ * For each labelled repository it runs the real CLI — collect → prepare → classify (rules) — over
+ * the months spanned by its performance labels, into a work folder outside git, and prints:
+ * 1. **as shipped**: gate recall on `perf` and pass rate over all merged PRs; rules recall, flag rate
+ *    and precision among labelled PRs;
+ * 2. **leave one repository out**: a logistic model over the same signals (tools/eval/learn.ts) fitted
+ *    on the other repositories, its gate threshold set so every training repository keeps
+ *    >= --fit-recall of its performance PRs and its rules threshold so none flags more than
+ *    --fit-flag-rate, then scored on the repository left out.
+ * `--write-model` fits on every repository and writes the model prepare and classify load
+ * (libs/steps/src/prepare/learned-weights.json). Exits 1 when a floor of FLOORS is missed by the
+ * leave-one-out numbers of a repository with at least --min-perf labels; 2 on bad arguments.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { detectSignals, learnedFeatureValues, rowFeatures, runtimeCodePath } from '@datasmith/steps';
 import { ClassifiedRow, readTable } from '@datasmith/tables';
-import {
-  type EvalRow,
-  FLOORS,
-  type LabelRow,
-  formatTable,
-  labelKey,
-  missedFloors,
-  parseLabels,
-  splitMetrics,
-} from './metrics';
+import { type LearnRow, fitLogistic, logit, rateThreshold, recallThreshold, toModel } from './learn';
+import { FLOORS, type LabelRow, labelKey, parseLabels } from './metrics';
 
 const root = resolve(import.meta.dirname, '../..');
 const bin = join(root, 'libs', 'cli', 'bin', 'datasmith.js');
-const USAGE = `usage: npm run eval:classify -- --store DIR [--labels CSV] [--work DIR] [--since D] [--until D]
-       [--split 2023-01-01] [--backends rules[,llm]] [--gate-mode evidence|recall] [--reuse] [--misses] [--json]`;
+const USAGE = `usage: npm run eval:classify -- --store DIR [--labels CSV|DIR] [--work DIR] [--repos a/b,c/d]
+       [--gate-mode evidence|recall|learned] [--fit-recall 0.98] [--fit-flag-rate 0.08] [--min-perf 10]
+       [--reuse] [--write-model] [--misses] [--json]`;
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`eval:classify: ${message}\n`);
@@ -41,14 +41,15 @@ const { values } = (() => {
     return parseArgs({
       options: {
         store: { type: 'string' },
-        labels: { type: 'string', default: '/work/shared/eval/numpy-labels.csv' },
-        work: { type: 'string', default: join('data', 'eval', 'classify') },
-        since: { type: 'string' },
-        until: { type: 'string' },
-        split: { type: 'string', default: '2023-01-01' },
-        backends: { type: 'string', default: 'rules' },
+        labels: { type: 'string', default: join(root, 'tools', 'eval', 'labels') },
+        work: { type: 'string', default: join('data', 'eval', 'loo') },
+        repos: { type: 'string' },
         'gate-mode': { type: 'string', default: 'recall' },
+        'fit-recall': { type: 'string', default: '0.98' },
+        'fit-flag-rate': { type: 'string', default: '0.08' },
+        'min-perf': { type: 'string', default: '10' },
         reuse: { type: 'boolean', default: false },
+        'write-model': { type: 'boolean', default: false },
         misses: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
@@ -63,21 +64,33 @@ if (values.help) {
   process.exit(0);
 }
 if (!values.store) fail(`Missing --store: an offline store holding the labelled repositories' mirrors\n${USAGE}`);
-const backends = values.backends.split(',').map((b) => b.trim());
-for (const b of backends) if (b !== 'rules' && b !== 'llm') fail(`Invalid --backends: ${b}; expected rules or llm`);
 const gateMode = values['gate-mode'];
-if (gateMode !== 'evidence' && gateMode !== 'recall')
-  fail(`Invalid --gate-mode: ${gateMode}; expected evidence or recall`);
-const splitAt = Date.parse(`${values.split}T00:00:00Z`);
-if (Number.isNaN(splitAt)) fail(`Invalid --split: ${values.split}; expected YYYY-MM-DD`);
+if (!['evidence', 'recall', 'learned'].includes(gateMode))
+  fail(`Invalid --gate-mode: ${gateMode}; expected evidence, recall or learned`);
+const fitRecall = Number(values['fit-recall']);
+const fitFlagRate = Number(values['fit-flag-rate']);
+const minPerf = Number(values['min-perf']);
 if (!existsSync(values.labels)) fail(`Missing labels: ${values.labels} does not exist`);
 
-const labels = parseLabels(readFileSync(values.labels, 'utf8'), values.labels);
+const labelFiles = statSync(values.labels).isDirectory()
+  ? readdirSync(values.labels)
+      .filter((f) => f.endsWith('.csv'))
+      .sort()
+      .map((f) => join(values.labels, f))
+  : [values.labels];
+let labels = labelFiles.flatMap((f) => parseLabels(readFileSync(f, 'utf8'), f));
+if (values.repos) {
+  const only = new Set(values.repos.split(','));
+  labels = labels.filter((l) => only.has(l.repo_name));
+}
+const repos = [...new Set(labels.map((l) => l.repo_name))].sort();
 const labelMap = new Map<string, LabelRow>(labels.map((l) => [labelKey(l.repo_name, l.pr_number), l]));
+const labelBySha = new Map<string, LabelRow>(labels.map((l) => [`${l.repo_name}@${l.landed_sha}`, l]));
 
-/** First day (UTC) of the month of the earliest label, and of the month after the latest. */
-function labelledWindow(rows: readonly LabelRow[]): { since: string; until: string } {
-  const times = rows.map((l) => new Date(l.landed_at).getTime()).sort((a, b) => a - b);
+/** First day (UTC) of the month of the earliest perf label, and of the month after the latest. */
+function perfWindow(rows: readonly LabelRow[]): { since: string; until: string } {
+  const perf = rows.filter((l) => l.label === 'perf');
+  const times = (perf.length > 0 ? perf : rows).map((l) => new Date(l.landed_at).getTime()).sort((a, b) => a - b);
   const first = new Date(times[0] ?? 0);
   const last = new Date(times[times.length - 1] ?? 0);
   const day = (d: Date) => d.toISOString().slice(0, 10);
@@ -86,11 +99,12 @@ function labelledWindow(rows: readonly LabelRow[]): { since: string; until: stri
     until: day(new Date(Date.UTC(last.getUTCFullYear(), last.getUTCMonth() + 1, 1))),
   };
 }
-const window = labelledWindow(labels);
-const since = values.since ?? window.since;
-const until = values.until ?? window.until;
-const work = resolve(values.work);
+
 const store = resolve(values.store);
+const work = resolve(values.work);
+const log = (line: string) => {
+  if (!values.json) process.stdout.write(`${line}\n`);
+};
 
 function datasmith(args: string[]): string {
   const run = spawnSync(process.execPath, [bin, ...args], {
@@ -106,116 +120,239 @@ function datasmith(args: string[]): string {
   return run.stdout.trim();
 }
 
-await mkdir(work, { recursive: true });
-const reposCsv = join(work, 'repos.csv');
-await writeFile(reposCsv, `repo_name\n${[...new Set(labels.map((l) => l.repo_name))].sort().join('\n')}\n`);
-const commits = join(work, 'commits.parquet');
-const prepared = join(work, `prepared.${gateMode}.parquet`);
-const log = (line: string) => {
-  if (!values.json) process.stdout.write(`${line}\n`);
-};
-
-log(
-  `eval:classify: ${labels.length} labels, window ${since} .. ${until}, gate mode ${gateMode}, store ${store}, work ${work}`,
-);
-if (!(values.reuse && existsSync(commits))) {
-  const out = datasmith([
-    'collect',
-    '--store',
-    store,
-    '--repos',
-    reposCsv,
-    '--since',
-    since,
-    '--until',
-    until,
-    '--out',
-    commits,
-  ]);
-  log(out);
-}
-log(datasmith(['prepare', '--in', commits, '--out', prepared, '--gate-mode', gateMode]));
-const classifiedBy = new Map<string, Map<string, ClassifiedRow>>();
-let classifiedRows: ClassifiedRow[] = [];
-for (const backend of backends) {
-  const raw = join(work, `classified.${gateMode}.${backend}.parquet`);
-  const perf = join(work, `perf.${gateMode}.${backend}.parquet`);
-  log(datasmith(['classify', '--backend', backend, '--in', prepared, '--out', perf, '--out-raw', raw]));
-  const rows = await readTable(raw, ClassifiedRow);
-  classifiedBy.set(backend, new Map(rows.map((r) => [labelKey(r.repo_name, r.pr_number), r])));
-  classifiedRows = rows;
+/** Labels of a row: by PR number, or by landed commit for a rebase merge found without a number. */
+function labelOf(r: { repo_name: string; pr_number: number | null; sha: string }): LabelRow | undefined {
+  return (
+    (r.pr_number !== null ? labelMap.get(labelKey(r.repo_name, r.pr_number)) : undefined) ??
+    labelBySha.get(`${r.repo_name}@${r.sha}`)
+  );
 }
 
-const rows: EvalRow[] = classifiedRows.map((r) => {
-  const key = labelKey(r.repo_name, r.pr_number);
+interface RepoRows {
+  repo: string;
+  window: { since: string; until: string };
+  rows: ClassifiedRow[];
+}
+
+const perRepo: RepoRows[] = [];
+for (const repo of repos) {
+  const window = perfWindow(labels.filter((l) => l.repo_name === repo));
+  const dir = join(work, repo.replace('/', '__'));
+  await mkdir(dir, { recursive: true });
+  const commits = join(dir, 'commits.parquet');
+  const prepared = join(dir, `prepared.${gateMode}.parquet`);
+  const raw = join(dir, `classified.${gateMode}.rules.parquet`);
+  if (!(values.reuse && existsSync(raw))) {
+    if (!(values.reuse && existsSync(commits))) {
+      await writeFile(join(dir, 'repos.csv'), `repo_name\n${repo}\n`);
+      log(
+        datasmith([
+          'collect',
+          '--store',
+          store,
+          '--repos',
+          join(dir, 'repos.csv'),
+          '--since',
+          window.since,
+          '--until',
+          window.until,
+          '--out',
+          commits,
+        ]),
+      );
+    }
+    log(datasmith(['prepare', '--in', commits, '--out', prepared, '--gate-mode', gateMode]));
+    const perf = join(dir, `perf.${gateMode}.rules.parquet`);
+    log(datasmith(['classify', '--backend', 'rules', '--in', prepared, '--out', perf, '--out-raw', raw]));
+  }
+  perRepo.push({ repo, window, rows: await readTable(raw, ClassifiedRow) });
+}
+
+// Features of every merged PR, for the learner.
+const learnRows = new Map<string, LearnRow[]>();
+for (const { repo, rows } of perRepo) {
+  learnRows.set(
+    repo,
+    rows.map((r) => {
+      const f = rowFeatures(r);
+      return {
+        repo,
+        y: labelOf(r)?.label === 'perf' ? 1 : 0,
+        x: learnedFeatureValues(detectSignals(f), runtimeCodePath(f)),
+        reachesGate: r.drop_reason === null || !isCollectDrop(r.drop_reason),
+      };
+    }),
+  );
+}
+
+function isCollectDrop(reason: string): boolean {
+  return [
+    'not_on_default_branch',
+    'patch_unavailable',
+    'empty_change',
+    'no_asv_at_base',
+    'docs_only',
+    'tests_only',
+    'benchmarks_only',
+    'ci_only',
+    'examples_only',
+    'non_code_only',
+  ].includes(reason);
+}
+
+interface RepoMetrics {
+  repo: string;
+  window: string;
+  merged: number;
+  /** Performance PRs that reach the gate (the recall denominator). */
+  perf: number;
+  perfDroppedByCollect: number;
+  shipped: { gateRecall: number; gatePass: number; rulesRecall: number; rulesFlag: number; rulesPrecision: number };
+  loo: { gateRecall: number; gatePass: number; rulesRecall: number; rulesFlag: number; rulesPrecision: number };
+  rebaseRows: number;
+}
+const ratio = (a: number, b: number) => (b === 0 ? 0 : a / b);
+
+function fitOn(trainRepos: readonly string[]) {
+  const train = trainRepos.flatMap((r) => (learnRows.get(r) ?? []).filter((x) => x.reachesGate));
+  const fit = fitLogistic(train);
+  const scored = train.map((r) => ({ repo: r.repo, y: r.y, z: logit(fit.weights, fit.bias, r.x) }));
   return {
-    repo_name: r.repo_name,
-    pr_number: r.pr_number,
-    sha: r.sha,
-    pr_merged_at: r.pr_merged_at,
-    is_perf_candidate: r.is_perf_candidate,
-    flagged: Object.fromEntries(
-      backends.map((b) => [b, classifiedBy.get(b)?.get(key)?.is_performance_commit ?? false]),
-    ),
+    fit,
+    gateThreshold: recallThreshold(scored, fitRecall),
+    rulesThreshold: rateThreshold(scored, fitFlagRate),
   };
+}
+
+const metrics: RepoMetrics[] = [];
+for (const { repo, window, rows } of perRepo) {
+  const model = fitOn(repos.filter((r) => r !== repo));
+  const lr = learnRows.get(repo) ?? [];
+  const z = lr.map((r) => logit(model.fit.weights, model.fit.bias, r.x));
+  // Recall is the gate's and the classifier's: over performance PRs that reach the gate. A PR that
+  // collect drops by its narrow rules (no ASV config at its base yet, docs-only, …) is counted apart.
+  const isPerf = rows.map((r, i) => labelOf(r)?.label === 'perf' && (lr[i]?.reachesGate ?? false));
+  const perfDroppedByCollect = rows.filter((r, i) => labelOf(r)?.label === 'perf' && !lr[i]?.reachesGate).length;
+  const isNot = rows.map((r) => labelOf(r)?.label === 'not_perf');
+  const perf = isPerf.filter(Boolean).length;
+  const count = (pred: (i: number) => boolean) => rows.reduce((n, _r, i) => n + (pred(i) ? 1 : 0), 0);
+  const shippedGate = (i: number) => rows[i]?.is_perf_candidate === true;
+  const shippedRules = (i: number) => rows[i]?.is_performance_commit === true;
+  const looGate = (i: number) => (lr[i]?.reachesGate ?? false) && (z[i] as number) >= model.gateThreshold;
+  const looRules = (i: number) => (lr[i]?.reachesGate ?? false) && (z[i] as number) >= model.rulesThreshold;
+  const summary = (gate: (i: number) => boolean, rules: (i: number) => boolean) => ({
+    gateRecall: ratio(
+      count((i) => isPerf[i] === true && gate(i)),
+      perf,
+    ),
+    gatePass: ratio(count(gate), rows.length),
+    rulesRecall: ratio(
+      count((i) => isPerf[i] === true && gate(i) && rules(i)),
+      perf,
+    ),
+    rulesFlag: ratio(
+      count((i) => gate(i) && rules(i)),
+      rows.length,
+    ),
+    rulesPrecision: ratio(
+      count((i) => isPerf[i] === true && gate(i) && rules(i)),
+      count((i) => (isPerf[i] === true || isNot[i] === true) && gate(i) && rules(i)),
+    ),
+  });
+  metrics.push({
+    repo,
+    window: `${window.since}..${window.until}`,
+    merged: rows.length,
+    perf,
+    perfDroppedByCollect,
+    shipped: summary(shippedGate, shippedRules),
+    loo: summary(looGate, looRules),
+    rebaseRows: rows.filter((r) => r.pr_number === null).length,
+  });
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+function table(): string {
+  const header = [
+    'repository',
+    'merged',
+    'perf',
+    'perf dropped by collect',
+    'gate recall',
+    'gate pass',
+    'rules recall',
+    'rules flagged',
+    'rules prec.',
+    'LOO gate recall',
+    'LOO gate pass',
+    'LOO rules recall',
+    'LOO rules flagged',
+    'LOO rules prec.',
+  ];
+  const lines = metrics.map((m) => [
+    m.repo,
+    String(m.merged),
+    String(m.perf),
+    String(m.perfDroppedByCollect),
+    pct(m.shipped.gateRecall),
+    pct(m.shipped.gatePass),
+    pct(m.shipped.rulesRecall),
+    pct(m.shipped.rulesFlag),
+    pct(m.shipped.rulesPrecision),
+    pct(m.loo.gateRecall),
+    pct(m.loo.gatePass),
+    pct(m.loo.rulesRecall),
+    pct(m.loo.rulesFlag),
+    pct(m.loo.rulesPrecision),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((c) => (c[i] ?? '').length)));
+  const render = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
+  return [render(header), render(widths.map((w) => '-'.repeat(w))), ...lines.map(render)].join('\n');
+}
+
+const enforced = metrics.filter((m) => m.perf >= minPerf);
+const missed = enforced.flatMap((m) => {
+  const out: string[] = [];
+  if (m.loo.gateRecall < FLOORS.gateRecall)
+    out.push(`${m.repo}: LOO gate recall ${pct(m.loo.gateRecall)} < ${pct(FLOORS.gateRecall)}`);
+  if (m.loo.gatePass > FLOORS.gatePassRate)
+    out.push(`${m.repo}: LOO gate pass ${pct(m.loo.gatePass)} > ${pct(FLOORS.gatePassRate)}`);
+  if (m.loo.rulesRecall < FLOORS.rulesRecall)
+    out.push(`${m.repo}: LOO rules recall ${pct(m.loo.rulesRecall)} < ${pct(FLOORS.rulesRecall)}`);
+  if (m.loo.rulesFlag > FLOORS.rulesFlaggedShare)
+    out.push(`${m.repo}: LOO rules flagged ${pct(m.loo.rulesFlag)} > ${pct(FLOORS.rulesFlaggedShare)}`);
+  return out;
 });
-const byKey = new Map(rows.map((r) => [labelKey(r.repo_name, r.pr_number), r]));
-const unmatched = labels.filter((l) => !byKey.has(labelKey(l.repo_name, l.pr_number)));
-const otherSha = labels.filter((l) => {
-  const row = byKey.get(labelKey(l.repo_name, l.pr_number));
-  return row !== undefined && row.sha !== l.landed_sha;
-});
-const isTune = (r: EvalRow) => Date.parse(r.pr_merged_at) < splitAt;
-const metrics = [
-  splitMetrics(`tune (< ${values.split})`, rows.filter(isTune), labelMap, backends),
-  splitMetrics(
-    `test (>= ${values.split})`,
-    rows.filter((r) => !isTune(r)),
-    labelMap,
-    backends,
-  ),
-  splitMetrics('all', rows, labelMap, backends),
-];
-const missed = metrics.slice(1).flatMap((m) => missedFloors(m));
+
+if (values['write-model']) {
+  const all = fitOn(repos);
+  const model = toModel(all.fit, all.gateThreshold, all.rulesThreshold, repos);
+  const file = join(root, 'libs', 'steps', 'src', 'prepare', 'learned-weights.json');
+  await writeFile(file, `${JSON.stringify(model, null, 2)}\n`);
+  log(`wrote ${file} (gate threshold ${model.gate.threshold}, rules threshold ${model.rules.threshold})`);
+}
 
 if (values.json) {
-  process.stdout.write(
-    `${JSON.stringify({ since, until, split: values.split, gate_mode: gateMode, floors: FLOORS, metrics, unmatched: unmatched.length, other_sha: otherSha.length, missed }, null, 2)}\n`,
-  );
+  process.stdout.write(`${JSON.stringify({ gate_mode: gateMode, floors: FLOORS, metrics, missed }, null, 2)}\n`);
 } else {
   log('');
-  log(formatTable(metrics, backends));
-  log('');
   log(
-    `labels matched ${labels.length - unmatched.length}/${labels.length}` +
-      (otherSha.length > 0 ? `, ${otherSha.length} landed as another commit than labelled` : '') +
-      (unmatched.length > 0 ? `; unmatched: ${unmatched.map((l) => `#${l.pr_number}`).join(' ')}` : ''),
+    `gate mode ${gateMode}; LOO = fitted on the other ${repos.length - 1} repositories (recall target ${fitRecall}, flag target ${fitFlagRate})`,
   );
+  log(table());
   log(
-    `floors (test and all): gate recall >= ${100 * FLOORS.gateRecall}% passing <= ${100 * FLOORS.gatePassRate}% of merged PRs; ` +
-      `rules recall >= ${100 * FLOORS.rulesRecall}% flagging <= ${100 * FLOORS.rulesFlaggedShare}%`,
+    `floors (LOO, repositories with >= ${minPerf} perf labels): gate recall >= ${pct(FLOORS.gateRecall)} passing <= ${pct(FLOORS.gatePassRate)}; ` +
+      `rules recall >= ${pct(FLOORS.rulesRecall)} flagging <= ${pct(FLOORS.rulesFlaggedShare)}`,
   );
   log(missed.length === 0 ? 'floors: all met' : `floors missed:\n  ${missed.join('\n  ')}`);
 }
 
 if (values.misses && !values.json) {
-  const explain = new Map(classifiedRows.map((r) => [labelKey(r.repo_name, r.pr_number), r]));
-  const perfLabels = labels.filter((l) => l.label === 'perf');
-  const subject = (r: ClassifiedRow) => r.pr_title || (r.message.split('\n')[0] ?? '');
-  log('\nperf PRs the gate drops:');
-  for (const l of perfLabels) {
-    const r = explain.get(labelKey(l.repo_name, l.pr_number));
-    if (r && !r.is_perf_candidate)
-      log(`  #${l.pr_number} ${subject(r)}\n    ${r.drop_reason}: ${r.perf_gate_explanation}`);
-  }
-  for (const backend of backends) {
-    log(`\nperf PRs the gate passes and ${backend} does not flag:`);
-    for (const l of perfLabels) {
-      const key = labelKey(l.repo_name, l.pr_number);
-      const r = classifiedBy.get(backend)?.get(key);
-      if (r?.is_perf_candidate && !r.is_performance_commit)
-        log(`  #${l.pr_number} ${subject(r)}\n    ${r.classification_explanation}`);
-    }
+  for (const { repo, rows } of perRepo) {
+    log(`\n${repo}: perf PRs the shipped gate drops`);
+    for (const r of rows)
+      if (labelOf(r)?.label === 'perf' && !r.is_perf_candidate)
+        log(`  #${r.pr_number ?? r.sha.slice(0, 12)} ${r.pr_title}\n    ${r.drop_reason}: ${r.perf_gate_explanation}`);
   }
 }
 process.exit(missed.length === 0 ? 0 : 1);

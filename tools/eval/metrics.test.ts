@@ -49,7 +49,7 @@ describe('eval metrics', () => {
       precision: 0.5,
       flaggedShare: 0.1,
     });
-    expect(missedFloors(m)).toEqual(['all: rules recall 50.0% < 60.0%']);
+    expect(missedFloors(m)).toEqual(['all: rules recall 50.0% < 75.0%']);
     expect(formatTable([m], ['rules'])).toMatch(/all\s+20\s+2\s+1\s+100\.0% \(2\/2\)\s+25\.0% \(5\)\s+50\.0% \(1\/2\)/);
   });
 });

@@ -144,6 +144,44 @@ describe('readFirstParentHistory', () => {
     expect(merge.patch).toBeNull();
     expect(merge.files.map((f) => f.path)).toEqual(['pkg/core.py', 'pkg/ünï côde\t.py']);
   });
+
+  it('keeps walking past a commit whose tree is missing (git show cannot read it; git log -1 can)', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'ds-git-notree-'));
+    const work = join(root, 'work');
+    const sh = (args: string[], cwd = work) =>
+      execFileSync('git', args, {
+        cwd,
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: 'a',
+          GIT_AUTHOR_EMAIL: 'a@x',
+          GIT_COMMITTER_NAME: 'c',
+          GIT_COMMITTER_EMAIL: 'c@x',
+        },
+      }).trim();
+    execFileSync('git', ['init', '-q', '-b', 'main', work]);
+    await mkdir(join(work, 'pkg'), { recursive: true });
+    await writeFile(join(work, 'pkg', 'a.py'), 'A = 1\n');
+    sh(['add', '-A']);
+    sh(['commit', '-q', '-m', 'one']);
+    await writeFile(join(work, 'pkg', 'a.py'), 'A = 2\n');
+    sh(['add', '-A']);
+    sh(['commit', '-q', '-m', 'two']);
+    await writeFile(join(work, 'b.py'), 'B = 1\n');
+    sh(['add', '-A']);
+    sh(['commit', '-q', '-m', 'three']);
+    const tree = sh(['rev-parse', 'HEAD~1:pkg']);
+    await rm(join(work, '.git', 'objects', tree.slice(0, 2), tree.slice(2)));
+    expect(() => sh(['show', '-s', '--format=%H', 'HEAD~1'])).toThrow();
+    const records = await collectAll(join(work, '.git'), { ref: 'main' });
+    expect(records.map((r) => [r.message, r.unavailable, r.committerName])).toEqual([
+      ['three', false, 'c'],
+      ['two', true, 'c'],
+      ['one', false, 'c'],
+    ]);
+    expect(records[1]?.patch).toBeNull();
+  });
 });
 
 describe('unquoteGitPath', () => {

@@ -18,6 +18,9 @@ export interface CommitRecord {
   committerDate: string;
   authorName: string;
   authorEmail: string;
+  /** Who put the commit on the line (a maintainer's rebase, GitHub's web flow, …). */
+  committerName: string;
+  committerEmail: string;
   message: string;
   files: FileStat[];
   /** Paths the commit created / deleted. */
@@ -43,15 +46,23 @@ export interface HistoryOptions {
 }
 
 const MARKER = '\x1e\x1fDSREC\x1f';
-const FORMAT = `${MARKER}%H%x1f%P%x1f%cI%x1f%an%x1f%ae%x1f%B%x1d`;
+const FORMAT = `${MARKER}%H%x1f%P%x1f%cI%x1f%an%x1f%ae%x1f%cn%x1f%ce%x1f%B%x1d`;
 /** Diff options shared by the history stream and single diffs, so both give the same bytes. */
 export const DIFF_ARGS = ['--no-renames', '--no-ext-diff', '--no-color', '--src-prefix=a/', '--dst-prefix=b/'];
 
 function parseRecord(text: string, withPatch: boolean): CommitRecord {
   const headerEnd = text.indexOf('\x1d');
   const header = text.slice(MARKER.length, headerEnd).split('\x1f');
-  const [sha = '', parents = '', committerDate = '', authorName = '', authorEmail = ''] = header;
-  const message = header.slice(5).join('\x1f');
+  const [
+    sha = '',
+    parents = '',
+    committerDate = '',
+    authorName = '',
+    authorEmail = '',
+    committerName = '',
+    committerEmail = '',
+  ] = header;
+  const message = header.slice(7).join('\x1f');
   const rest = text.slice(headerEnd + 1);
   let patchStart = rest.startsWith('diff --git ') ? 0 : rest.indexOf('\ndiff --git ');
   if (patchStart > 0) patchStart += 1;
@@ -85,6 +96,8 @@ function parseRecord(text: string, withPatch: boolean): CommitRecord {
     committerDate,
     authorName,
     authorEmail,
+    committerName,
+    committerEmail,
     message: message.replace(/\n$/, ''),
     files,
     created,
@@ -169,14 +182,34 @@ async function* streamOnce(
 
 /** The record of a commit whose diff cannot be computed: paths from the trees, no line counts, no patch. */
 async function unavailableRecord(repoDir: string, sha: string): Promise<CommitRecord> {
-  const header = await gitText(repoDir, ['show', '-s', `--format=%H%x1f%P%x1f%cI%x1f%an%x1f%ae%x1f%B`, sha]);
-  const [full = sha, parents = '', committerDate = '', authorName = '', authorEmail = '', ...message] =
-    header.split('\x1f');
+  // `git log -1`, not `git show -s`: show reads the commit's tree, which may be the missing object.
+  const header = await gitText(repoDir, [
+    'log',
+    '-1',
+    '--no-walk',
+    `--format=%H%x1f%P%x1f%cI%x1f%an%x1f%ae%x1f%cn%x1f%ce%x1f%B`,
+    sha,
+  ]);
+  const [
+    full = sha,
+    parents = '',
+    committerDate = '',
+    authorName = '',
+    authorEmail = '',
+    committerName = '',
+    committerEmail = '',
+    ...message
+  ] = header.split('\x1f');
   const parentList = parents ? parents.split(' ') : [];
   const base = parentList[0];
-  const names = base
-    ? await gitText(repoDir, ['diff-tree', '-r', '--no-renames', '--name-status', base, full])
-    : await gitText(repoDir, ['ls-tree', '-r', '--name-only', full]);
+  // A missing tree (not only a blob) makes even the list of paths unreadable: then none is known.
+  const names = await gitText(
+    repoDir,
+    base ? ['diff-tree', '-r', '--no-renames', '--name-status', base, full] : ['ls-tree', '-r', '--name-only', full],
+  ).catch((error: unknown) => {
+    if (error instanceof GitError && MISSING_OBJECT.test(error.stderr)) return '';
+    throw error;
+  });
   const files: FileStat[] = [];
   const created: string[] = [];
   const deleted: string[] = [];
@@ -198,6 +231,8 @@ async function unavailableRecord(repoDir: string, sha: string): Promise<CommitRe
     committerDate,
     authorName,
     authorEmail,
+    committerName,
+    committerEmail,
     message: message.join('\x1f'),
     files,
     created,
@@ -300,7 +335,10 @@ export async function diffRange(
       runGit(repoDir, ['diff', ...DIFF_ARGS, '--numstat', '--summary', base, sha]),
       runGit(repoDir, ['diff', ...DIFF_ARGS, base, sha]),
     ]);
-    const parsed = parseRecord(`${MARKER}${sha}\x1f${base}\x1f\x1f\x1f\x1f\x1d\n${stat.toString('utf8')}`, false);
+    const parsed = parseRecord(
+      `${MARKER}${sha}\x1f${base}\x1f\x1f\x1f\x1f\x1f\x1f\x1d\n${stat.toString('utf8')}`,
+      false,
+    );
     return {
       files: parsed.files,
       created: parsed.created,

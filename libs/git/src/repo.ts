@@ -68,7 +68,7 @@ export async function commitHeader(
   repoDir: string,
   sha: string,
 ): Promise<{ sha: string; parents: string[]; committerDate: string; message: string }> {
-  const text = await gitText(repoDir, ['show', '-s', '--format=%H%x1f%P%x1f%cI%x1f%B', sha]);
+  const text = await gitText(repoDir, ['log', '-1', '--no-walk', '--format=%H%x1f%P%x1f%cI%x1f%B', sha]);
   const [full = '', parents = '', committerDate = '', ...message] = text.split('\x1f');
   if (!full) throw new GitError(`Unknown commit ${sha}`);
   return { sha: full, parents: parents ? parents.split(' ') : [], committerDate, message: message.join('\x1f').trim() };

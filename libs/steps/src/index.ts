@@ -4,6 +4,8 @@ export type { PathKind } from './collect/path-rules';
 export { classifyPath, nonCodeDropReason, isAsvConfig } from './collect/path-rules';
 export type { LandedPull } from './collect/messages';
 export { parseLandedMessage } from './collect/messages';
+export type { RebaseMerge, RebaseRule } from './collect/rebase';
+export { findRebaseMerges, samePerson } from './collect/rebase';
 export type { ScrapeReposInput, ScrapeReposDeps } from './scrape-repos/scrape-repos';
 export { scrapeRepos } from './scrape-repos/scrape-repos';
 export type {
@@ -35,10 +37,25 @@ export {
 } from './prepare/prepare';
 export type { GateVerdict } from './prepare/gate';
 export type { GateMode } from './prepare/gate';
-export { perfGate, GATE_WEIGHTS, DEFAULT_MIN_GATE_SCORE, GATE_MODES, runtimeCodePath } from './prepare/gate';
+export {
+  perfGate,
+  learnedGate,
+  GATE_WEIGHTS,
+  DEFAULT_MIN_GATE_SCORE,
+  GATE_MODES,
+  runtimeCodePath,
+} from './prepare/gate';
 export type { SignalId, Signals, SignalWeights, ScoredSignal } from './prepare/signals';
 export { SIGNAL_IDS, detectSignals, scoreSignals } from './prepare/signals';
 export type { PatchFile, RowFeatures } from './prepare/features';
+export type { LearnedFeature } from './prepare/learned';
+export {
+  LEARNED_FEATURES,
+  LearnedModel,
+  learnedFeatureValues,
+  scoreLearned,
+  shippedLearnedModel,
+} from './prepare/learned';
 export { parsePatch, rowFeatures, isBenchmarkPath, isCompiledPath, isRuntimeCodePath } from './prepare/features';
 export type {
   ClassifyOptions,

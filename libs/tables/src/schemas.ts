@@ -70,7 +70,11 @@ export type RepoRow = z.infer<typeof RepoRow>;
 /** `commits` (step 1): one row per merged PR in the window. */
 export const CommitRow = z.object({
   repo_name: z.string(),
-  pr_number: z.number().int(),
+  pr_number: z
+    .number()
+    .int()
+    .nullable()
+    .describe('null for a rebase merge found in a git-only store: its commits carry no PR number'),
   pr_title: z.string(),
   pr_body: z.string(),
   pr_merged_at: isoInstant.describe('UTC'),
@@ -81,7 +85,7 @@ export const CommitRow = z.object({
     .describe('first parent of sha; for a rebase-merge, the parent of the first landed commit'),
   pr_base_ref_sha: sha.nullable().describe("GitHub's base.sha when known"),
   merge_style: z.enum(['merge', 'squash', 'rebase', 'unknown']),
-  message: z.string(),
+  message: z.string().describe('the landed commit message; for a rebase merge, every landed message, oldest first'),
   date: isoInstant.describe('committer date of sha, with its offset'),
   files_changed: z.string().describe('newline-joined paths'),
   total_additions: z.number().int(),

@@ -5,7 +5,7 @@ const sha = z.string().regex(/^[0-9a-f]{40}$/, 'expected a 40-hex commit sha');
 /** The columns synthesize reads from classify's `perf` table (other columns pass unread). */
 export const SynthesizeInputRow = z.object({
   repo_name: z.string(),
-  pr_number: z.number().int(),
+  pr_number: z.number().int().nullable().describe('null for a rebase merge found without PR files'),
   sha: sha.describe('the landed commit'),
   pr_base_sha: sha.nullable().describe('the task is built at this commit'),
   pr_merged_at: z.string(),

@@ -52,7 +52,7 @@ function result(row: CommitRow, ok: boolean): SynthesisResult {
     })),
     reason: ok ? null : 'install_failed',
     image_id: ok ? `sha256:${'a'.repeat(64)}` : null,
-    pr_numbers: [row.pr_number],
+    pr_numbers: [row.pr_number ?? 0],
     benchmarks: ok ? ['bench.TimeSuite.time_total'] : [],
     python_requested: null,
     python_used: '3.11',

@@ -73,7 +73,7 @@ describe('datasmith prepare', () => {
       cwd: dir,
     });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toBe('datasmith prepare: Invalid --gate-mode: "all"; expected evidence or recall\n');
+    expect(bad.stderr).toBe('datasmith prepare: Invalid --gate-mode: "all"; expected evidence, recall, learned\n');
   });
 
   it('works in partition mode on the data layout', async () => {

@@ -70,7 +70,7 @@ export const registerPrepare: RegisterCommand = (program, context) => {
     )
     .option(
       '--gate-mode <mode>',
-      'evidence: pass on performance evidence; recall: also pass every runtime-code change without a non-performance title prefix',
+      'evidence: pass on performance evidence; recall: also pass every runtime-code change without a non-performance title prefix; learned: the logistic model of learned-weights.json',
       d.gateMode,
     )
     .option('--token-encoding <name>', 'tokenizer encoding (only o200k_base)', 'o200k_base')
@@ -87,7 +87,9 @@ export const registerPrepare: RegisterCommand = (program, context) => {
         );
       }
       if (!GATE_MODES.includes(options.gateMode as GateMode)) {
-        throw new InputError(`Invalid --gate-mode: ${JSON.stringify(options.gateMode)}; expected evidence or recall`);
+        throw new InputError(
+          `Invalid --gate-mode: ${JSON.stringify(options.gateMode)}; expected ${GATE_MODES.join(', ')}`,
+        );
       }
       const partition = resolvePartition('prepare', options);
       const input = partition ? partition.input('collect', 'commits') : (options.in ?? options.input);

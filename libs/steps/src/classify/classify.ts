@@ -222,7 +222,7 @@ export async function classify(input: ClassifyInput, deps: ClassifyDeps): Promis
           return;
         }
         if (fatal) return;
-        const item = `${row.repo_name}#${row.pr_number}`;
+        const item = `${row.repo_name}#${row.pr_number ?? row.sha.slice(0, 12)}`;
         try {
           out[i] = { ...row, ...(await decide(row)) };
         } catch (error) {

@@ -44,7 +44,7 @@ afterAll(async () => {
 describe('demo cases', () => {
   it('gate and rules are sensible on the labelled demo PRs', () => {
     const labelled = rows.map((r) => {
-      const expected = findCase(r.repo_name, r.pr_number).expected;
+      const expected = findCase(r.repo_name, r.pr_number ?? 0).expected;
       return { row: r, label: expected.label, collectKept: expected.collect.kept };
     });
     const collectKept = labelled.filter((x) => x.collectKept);
@@ -90,7 +90,7 @@ describe('demo cases', () => {
         expect(row.problem_statement, `${row.pr_number}`).not.toContain(guarded);
         expect(row.final_md, `${row.pr_number}`).not.toContain(guarded);
       }
-      const c = findCase(row.repo_name, row.pr_number);
+      const c = findCase(row.repo_name, row.pr_number ?? 0);
       if (c.linkedIssue) expect(row.has_linked_issue, `${row.pr_number}`).toBe(true);
     }
   });

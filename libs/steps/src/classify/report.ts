@@ -19,7 +19,7 @@ const BARE_REF = /(?<![\w#&/])(?:#|gh-|GH-)(\d+)\b/g;
  * References in text: GitHub issue/PR URLs, `owner/repo#N`, bare `#N` and numpy-style `gh-N`
  * (same repository). Sorted, deduplicated, without the PR itself, at most {@link MAX_ISSUE_REFS}.
  */
-export function extractIssueRefs(text: string, repoName: string, selfNumber: number): IssueRef[] {
+export function extractIssueRefs(text: string, repoName: string, selfNumber: number | null): IssueRef[] {
   const found = new Map<string, IssueRef>();
   const add = (repo: string, n: number) => {
     if (!Number.isSafeInteger(n) || n <= 0) return;
@@ -73,13 +73,17 @@ const before = (t: string, cutoff: string) => Date.parse(t) < Date.parse(cutoff)
  * inside that discussion are followed too. Reads only through `source`.
  */
 export async function buildReport(row: PreparedRow, source: DiscussionSource): Promise<PrReport> {
-  const [repo, pull] = await Promise.all([source.repo(row.repo_name), source.pull(row.repo_name, row.pr_number)]);
+  // A rebase merge found in a git-only store has no PR number, hence no PR file or discussion.
+  const [repo, pull] = await Promise.all([
+    source.repo(row.repo_name),
+    row.pr_number === null ? Promise.resolve(null) : source.pull(row.repo_name, row.pr_number),
+  ]);
   const cutoff = pull?.createdAt && before(pull.createdAt, row.pr_merged_at) ? pull.createdAt : row.pr_merged_at;
   const discussion = (pull?.comments ?? []).filter((c) => before(c.createdAt, row.pr_merged_at));
   const labels = pull?.labels.length ? pull.labels.join(', ') : '—';
   const body = stripHtmlComments(row.pr_body).trim();
   const header = [
-    `### ${row.pr_title} | Pull Request #${row.pr_number} | ${row.repo_name}`,
+    `### ${row.pr_title} | ${row.pr_number === null ? `Rebase merge ${row.sha.slice(0, 12)}` : `Pull Request #${row.pr_number}`} | ${row.repo_name}`,
     `Labels: ${labels}`,
     '',
     'Description:',

@@ -122,7 +122,7 @@ describe('collectFromGitHub', () => {
       online.rows
         .filter((r) => r.repo_name === repo)
         .map((r) => r.pr_number)
-        .sort((a, b) => a - b);
+        .sort((a, b) => (a ?? 0) - (b ?? 0));
     expect(numbers('demo-org/fastmath')).toEqual(scenario.expected['demo-org/fastmath']);
     expect(numbers('old-org/slowio')).toEqual(scenario.expected['old-org/slowio']);
     const byNumber = new Map(

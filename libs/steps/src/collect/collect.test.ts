@@ -149,7 +149,7 @@ describe('collect from the offline store', () => {
   it('finds merge, squash and rebase PRs in the UTC month with the right base, patch and drop reason', async () => {
     const { rows, failures } = await run('2024-01');
     expect(failures).toEqual([]);
-    const a = rows.filter((r) => r.repo_name === 'o/a').sort((x, y) => x.pr_number - y.pr_number);
+    const a = rows.filter((r) => r.repo_name === 'o/a').sort((x, y) => (x.pr_number ?? 0) - (y.pr_number ?? 0));
     expect(a.map((r) => [r.pr_number, r.merge_style, r.kept, r.drop_reason])).toEqual([
       [1, 'merge', true, null],
       [2, 'squash', true, null],

@@ -17,10 +17,11 @@ import { type Logger, createProgress } from '@datasmith/progress';
 import type { OfflineStore, StorePullJson } from '@datasmith/store';
 import type { CommitRow, DropReason, FailureRow } from '@datasmith/tables';
 import { parseLandedMessage } from './messages';
+import { type RebaseRule, findRebaseMerges } from './rebase';
 import { isAsvConfig, nonCodeDropReason } from './path-rules';
 
 /** Bump when the same store and window would now give different rows. */
-export const COLLECT_CODE_VERSION = 'collect-1';
+export const COLLECT_CODE_VERSION = 'collect-2';
 
 /** Commits are walked this far outside the window, since PR files may date a merge apart from its commit. */
 const WALK_MARGIN_MS = 7 * 24 * 3600 * 1000;
@@ -62,7 +63,8 @@ function toUtcIso(date: string | Date): string {
 }
 
 interface Candidate {
-  number: number;
+  /** null for a rebase merge found from git alone (its commits carry no PR number). */
+  number: number | null;
   style: CommitRow['merge_style'];
   title: string;
   body: string;
@@ -74,6 +76,8 @@ interface Candidate {
   landedCommits: number;
   fromPullFile: boolean;
   notOnDefaultBranch: boolean;
+  /** Which rule found a rebase merge without a PR file. */
+  rebaseRule?: RebaseRule;
 }
 
 function isMergedPull(pull: StorePullJson): pull is StorePullJson & { merged_at: string; merge_commit_sha: string } {
@@ -94,7 +98,8 @@ export async function collectRepository(
   const branch = repoJson?.default_branch ?? (await headBranch(mirror)) ?? 'main';
   const head = await resolveRef(mirror, `refs/heads/${branch}`);
   if (!head) throw new InputError(`Unreadable repository: ${mirror} has no branch ${branch}`, { file: mirror });
-  const pulls = (await store.readPulls(repoName)).filter(isMergedPull);
+  const allPulls = await store.readPulls(repoName);
+  const pulls = allPulls.filter(isMergedPull);
   const pullBySha = new Map(pulls.map((p) => [p.merge_commit_sha, p]));
 
   // One streaming pass over the first-parent history around the window.
@@ -159,6 +164,13 @@ export async function collectRepository(
       notOnDefaultBranch: Boolean(pull.base?.ref && pull.base.ref !== branch),
     });
     claimed.add(pull.merge_commit_sha);
+    // Every commit a rebase merge landed belongs to it, not only the last one.
+    const at = index.get(pull.merge_commit_sha);
+    if (style === 'rebase' && at !== undefined)
+      for (let k = 1; k < commits; k++) {
+        const landedCommit = walked[at + k];
+        if (landedCommit) claimed.add(landedCommit.sha);
+      }
   }
   for (const record of walked) {
     if (claimed.has(record.sha) || pullBySha.has(record.sha)) continue;
@@ -184,9 +196,37 @@ export async function collectRepository(
     });
   }
 
+  // A store without PR files: runs of commits a maintainer rebased onto the line (no PR number in
+  // any message) are rebase merges. With PR files the files are the record, and they win.
+  const rebased: Candidate[] = [];
+  if (allPulls.length === 0) {
+    for (const merge of findRebaseMerges(walked)) {
+      const tip = merge.commits[merge.commits.length - 1] as CommitRecord;
+      const mergedAt = toUtcIso(tip.committerDate);
+      if (!inWindow(new Date(mergedAt), window)) continue;
+      const message = merge.commits.map((r) => r.message.trim()).join('\n\n');
+      const [title = '', ...rest] = message.split('\n');
+      rebased.push({
+        number: null,
+        style: 'rebase',
+        title: title.trim(),
+        body: rest.join('\n').trim(),
+        mergedAt,
+        mergeCommitSha: tip.sha,
+        baseRefSha: null,
+        record: { ...tip, message },
+        landedCommits: merge.commits.length,
+        fromPullFile: false,
+        notOnDefaultBranch: false,
+        rebaseRule: merge.rule,
+      });
+    }
+  }
+
   let firstParentSet: Set<string> | null = null;
   const rows: CommitRow[] = [];
-  for (const candidate of [...candidates.values()].sort((a, b) => a.number - b.number)) {
+  const numbered = [...candidates.values()].sort((a, b) => (a.number ?? 0) - (b.number ?? 0));
+  for (const candidate of [...numbered, ...rebased]) {
     rows.push(await buildRow(repoName, candidate));
   }
   return rows;
@@ -265,6 +305,8 @@ export async function collectRepository(
         committerDate: header.committerDate,
         authorName: '',
         authorEmail: '',
+        committerName: '',
+        committerEmail: '',
         message: header.message,
         files: diff?.files ?? [],
         created: diff?.created ?? [],

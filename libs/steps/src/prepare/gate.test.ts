@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { rowFeatures } from './features';
 import { commitRow, makePatch } from './fixtures';
-import { perfGate, runtimeCodePath } from './gate';
+import { learnedGate, perfGate, runtimeCodePath } from './gate';
+import { LEARNED_FEATURES, type LearnedModel, shippedLearnedModel } from './learned';
 import { detectSignals } from './signals';
+
+const emptyRow = { pr_title: '', pr_body: '', message: '', files_changed: '', patch: null };
 
 const plainPatch = makePatch({ 'pkg/core.py': { add: ['    value = int(text)'], remove: ['    value = text'] } });
 
@@ -172,5 +175,37 @@ describe('perfGate in recall mode', () => {
     const f = rowFeatures(commitRow({ pr_title: 'BUG: fix crash on empty input', patch: plainPatch }));
     expect(perfGate(detectSignals(f)).candidate).toBe(false);
     expect(runtimeCodePath(f)).toBe('pkg/core.py');
+  });
+});
+
+describe('learned gate (learned-weights.json)', () => {
+  const model: LearnedModel = {
+    version: 'learned-test',
+    features: [...LEARNED_FEATURES],
+    weights: { headline_perf_strong: 3, headline_negative_prefix: -2, runtime_code: 0.5 },
+    bias: -1,
+    gate: { threshold: 0 },
+    rules: { threshold: 1 },
+    trained_on: [],
+  };
+
+  it('passes on the log-odds of the signals found and lists each with its learned weight', () => {
+    const pass = learnedGate(model, { headline_perf_strong: 'faster' }, undefined);
+    expect(pass).toMatchObject({ candidate: true, score: 2 });
+    expect(pass.explanation).toBe(
+      'gate pass (learned-test log-odds 2 >= 0, bias -1): headline_perf_strong(+3 "faster")',
+    );
+    const runtimeOnly = learnedGate(model, {}, 'pkg/core.py');
+    expect(runtimeOnly).toMatchObject({ candidate: false, score: -0.5 });
+    expect(runtimeOnly.explanation).toContain('runtime_code(+0.5 "pkg/core.py")');
+  });
+
+  it('ships a model that parses and passes a speed-up while failing a documentation fix', () => {
+    const shipped = shippedLearnedModel();
+    expect(shipped.features).toEqual([...LEARNED_FEATURES]);
+    const speed = detectSignals(rowFeatures({ ...emptyRow, pr_title: 'Speed up unique with a hash table' }));
+    const docs = detectSignals(rowFeatures({ ...emptyRow, pr_title: 'DOC: fix typo in the docstring' }));
+    expect(learnedGate(shipped, speed, undefined).candidate).toBe(true);
+    expect(learnedGate(shipped, docs, undefined).candidate).toBe(false);
   });
 });

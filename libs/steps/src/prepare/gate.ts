@@ -1,4 +1,5 @@
 import { type RowFeatures, isRuntimeCodePath } from './features';
+import { type LearnedModel, scoreLearned } from './learned';
 import { type ScoredSignal, type SignalWeights, type Signals, describeHits, scoreSignals } from './signals';
 
 /**
@@ -41,8 +42,28 @@ export const DEFAULT_MIN_GATE_SCORE = 2;
  * removed before the LLM; on numpy this keeps nearly every labelled performance PR while passing
  * about 43% of merged PRs (prepare/README.md).
  */
-export type GateMode = 'evidence' | 'recall';
-export const GATE_MODES: readonly GateMode[] = ['evidence', 'recall'];
+export type GateMode = 'evidence' | 'recall' | 'learned';
+/** `learned`: the logistic model of `learned-weights.json` (fitted across repositories by eval:classify). */
+export const GATE_MODES: readonly GateMode[] = ['evidence', 'recall', 'learned'];
+
+/**
+ * The learned gate: passes when the model's log-odds reach its gate threshold. Every signal that
+ * counted is listed with its learned weight, as for the hand-set gate.
+ */
+export function learnedGate(model: LearnedModel, signals: Signals, runtimeCode: string | undefined): GateVerdict {
+  const { score, hits, runtime } = scoreLearned(model, signals, runtimeCode);
+  const candidate = score >= model.gate.threshold;
+  const extra =
+    runtime !== 0 ? `, runtime_code(${runtime > 0 ? '+' : ''}${runtime} ${JSON.stringify(runtimeCode)})` : '';
+  return {
+    candidate,
+    score,
+    hits,
+    explanation:
+      `gate ${candidate ? 'pass' : 'fail'} (${model.version} log-odds ${score} ${candidate ? '>=' : '<'} ${model.gate.threshold}, ` +
+      `bias ${model.bias}): ${describeHits(hits)}${extra}`,
+  };
+}
 
 /** The first changed runtime-code path of a row (recall mode), or undefined. */
 export function runtimeCodePath(f: Pick<RowFeatures, 'codeFiles'>): string | undefined {

@@ -3,7 +3,8 @@ import { type StepSummary, summarizeRows } from '@datasmith/progress';
 import type { CommitRow, DropReason, PreparedRow } from '@datasmith/tables';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { parsePatch, rowFeatures } from './features';
-import { DEFAULT_MIN_GATE_SCORE, type GateMode, perfGate, runtimeCodePath } from './gate';
+import { DEFAULT_MIN_GATE_SCORE, type GateMode, learnedGate, perfGate, runtimeCodePath } from './gate';
+import { shippedLearnedModel } from './learned';
 import { detectSignals } from './signals';
 
 /** Bump when the same commits would now give different prepared rows (gate, limits, columns). */
@@ -128,11 +129,14 @@ export function prepareRow(row: CommitRow, options: NormalizedPrepareOptions): P
   // An empty files_changed means no paths; the original counted it as one file.
   const n_files_changed = nFilesChanged(row.files_changed);
   const features = rowFeatures(row);
-  const verdict = perfGate(
-    detectSignals(features),
-    options.minGateScore,
-    options.gateMode === 'recall' ? { runtimeCode: runtimeCodePath(features) } : undefined,
-  );
+  const verdict =
+    options.gateMode === 'learned'
+      ? learnedGate(shippedLearnedModel(), detectSignals(features), runtimeCodePath(features))
+      : perfGate(
+          detectSignals(features),
+          options.minGateScore,
+          options.gateMode === 'recall' ? { runtimeCode: runtimeCodePath(features) } : undefined,
+        );
   const base = {
     ...row,
     n_patch_tokens,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chooseRelease, mapRequirements, markerApplies, parseRequirement, upstreamVersion } from './debian';
-import { asvBenchmarkRequirements, parseAsvJson } from './facts';
+import { asvBenchmarkRequirements, parseAsvJson, readRepoFacts } from './facts';
 import { testIndex } from './testing/debian-index';
 
 const releases = [
@@ -109,5 +109,40 @@ describe('benchmark requirements of asv.conf.json', () => {
   it('parses asv JSON with comments after values and trailing commas (json5, as asv)', () => {
     const conf = parseAsvJson('{\n "repo": "..", // up\n "branches": ["main"], // git\n "matrix": {},\n}\n');
     expect(conf).toEqual({ repo: '..', branches: ['main'], matrix: {} });
+  });
+});
+
+describe('repository facts seen on real repositories', () => {
+  const factsOf = (files: Record<string, string>) => readRepoFacts(Object.keys(files), async (p) => files[p] ?? null);
+
+  it('takes the repository root when asv.conf.json names a URL as its repo, or a folder without build files', async () => {
+    const url = await factsOf({
+      'asv_benchmarking/asv.conf.json': '{"repo": "https://github.com/o/r.git", "benchmark_dir": "benchmarks"}',
+      'pyproject.toml': '[project]\nname = "r"\n',
+      'r/__init__.py': '',
+    });
+    expect(url).toMatchObject({
+      package_root: '.',
+      build_system: 'pyproject',
+      benchmark_dir: 'asv_benchmarking/benchmarks',
+    });
+    const up = await factsOf({
+      'benchmarks/asv.conf.json': '{"repo": "../", // up\n "benchmark_dir": "benchmarks",}',
+      'setup.py': 'setup(name="p")\n',
+      'p/__init__.py': '',
+    });
+    expect(up).toMatchObject({ package_root: '.', build_system: 'setup.py', benchmark_dir: 'benchmarks/benchmarks' });
+  });
+
+  it('reads setuptools-scm `version_file` as a need for setuptools-scm 8 (7.x rejects the key)', async () => {
+    const facts = await factsOf({
+      'asv.conf.json': '{}',
+      'pyproject.toml':
+        '[build-system]\nrequires = ["setuptools>=64", "setuptools_scm[toml]>=6.2"]\n\n[project]\nname = "s"\n\n[tool.setuptools_scm]\nversion_file = "s/_version.py"\n',
+      's/__init__.py': '',
+    });
+    expect(facts.build_requires).toEqual(['setuptools>=64', 'setuptools_scm>=8']);
+    expect(facts.scm_version_file).toBe('s/_version.py');
+    expect(mapRequirements(facts.build_requires, testIndex('bookworm')).packages).toEqual(['python3-setuptools']);
   });
 });

@@ -244,8 +244,14 @@ export async function readRepoFacts(paths: readonly string[], read: ReadFileAt):
     }
   }
   const asvDir = asvConfigPath ? posix.dirname(asvConfigPath) : null;
-  const packageRoot = asvDir ? posix.normalize(posix.join(asvDir, typeof asv.repo === 'string' ? asv.repo : '.')) : '.';
-  const root = packageRoot === '.' || packageRoot.startsWith('..') ? '.' : packageRoot;
+  // `repo` is a path relative to the config, but some configs name a URL or an absolute path (the
+  // project's own repository): then the repository root is meant.
+  const repoSetting = typeof asv.repo === 'string' && !/^([a-z+]+:|\/|git@)/i.test(asv.repo) ? asv.repo : '.';
+  const packageRoot = asvDir ? posix.normalize(posix.join(asvDir, repoSetting)).replace(/\/+$/, '') || '.' : '.';
+  const hasBuildFile = (dir: string) =>
+    ['pyproject.toml', 'setup.py', 'setup.cfg'].some((f) => paths.includes(dir === '.' ? f : `${dir}/${f}`));
+  let root = packageRoot === '.' || packageRoot.startsWith('..') ? '.' : packageRoot;
+  if (root !== '.' && !hasBuildFile(root) && hasBuildFile('.')) root = '.';
   const at = (name: string) => (root === '.' ? name : `${root}/${name}`);
   const has = new Set(paths);
   const buildFiles = ['pyproject.toml', 'setup.py', 'setup.cfg', 'meson.build'].filter((f) => has.has(at(f)));
@@ -281,7 +287,11 @@ export async function readRepoFacts(paths: readonly string[], read: ReadFileAt):
       'tool.pdm.version.write_to',
     ]) {
       const v = tomlGet(toml, key);
-      if (typeof v === 'string' && !scmVersionFile) scmVersionFile = key === 'tool.pdm.version.write_to' ? `${v}` : v;
+      if (typeof v === 'string' && !scmVersionFile) scmVersionFile = v;
+    }
+    // setuptools-scm learnt `version_file` in 8.0 (7.x rejects it): a requirement the metadata implies.
+    if (typeof tomlGet(toml, 'tool.setuptools_scm.version_file') === 'string') {
+      buildRequires = [...buildRequires.filter((r) => requirementName(r) !== 'setuptools-scm'), 'setuptools_scm>=8'];
     }
   }
   if (has.has(at('setup.cfg'))) {

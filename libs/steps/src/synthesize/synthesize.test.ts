@@ -13,7 +13,7 @@ import { parseMiniToml, tomlGet } from './mini-toml';
 import { choosePythonVersion } from './python-versions';
 import { readContextRegistry } from './registry';
 import { planContextByRules } from './rules';
-import { readFactsAt, synthesize } from './synthesize';
+import { readFactsAt, synthesize, tasksFromRows } from './synthesize';
 import { installScript } from './templates';
 import { testIndex } from './testing/debian-index';
 import { asvFixtureFiles } from './testing/asv-fixture';
@@ -297,5 +297,20 @@ describe('synthesize bad input (no engine needed)', () => {
         },
       ),
     ).rejects.toThrow(/synthesize\.asvSource \(or DATASMITH_ASV_SOURCE\) is not set/);
+  });
+
+  it('groups rows into tasks, a rebase merge without a PR number included', () => {
+    const row = (n: number | null, base: string) => ({
+      repo_name: 'o/r',
+      pr_number: n,
+      sha: 'a'.repeat(40),
+      pr_base_sha: base,
+      pr_merged_at: '2024-01-01T00:00:00Z',
+    });
+    const tasks = tasksFromRows([row(null, 'b'.repeat(40)), row(7, 'b'.repeat(40)), row(null, 'c'.repeat(40))]);
+    expect(tasks.map((t) => [t.sha?.[0], t.prNumbers])).toEqual([
+      ['b', [7]],
+      ['c', []],
+    ]);
   });
 });

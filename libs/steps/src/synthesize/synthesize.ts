@@ -155,7 +155,8 @@ export function tasksFromRows(rows: readonly SynthesizeInputRow[]): Task[] {
     const { owner, name } = parseRepoName(row.repo_name);
     const key = `${row.repo_name}@${row.pr_base_sha ?? `missing:${row.sha}`}`;
     const task = byKey.get(key);
-    if (task) task.prNumbers.push(row.pr_number);
+    const numbers = row.pr_number === null ? [] : [row.pr_number];
+    if (task) task.prNumbers.push(...numbers);
     else
       byKey.set(key, {
         owner,
@@ -163,7 +164,7 @@ export function tasksFromRows(rows: readonly SynthesizeInputRow[]): Task[] {
         repoName: row.repo_name,
         sha: row.pr_base_sha,
         landedSha: row.sha,
-        prNumbers: [row.pr_number],
+        prNumbers: numbers,
       });
   }
   return [...byKey.values()];

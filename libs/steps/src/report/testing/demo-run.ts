@@ -120,7 +120,7 @@ function fakeSynthesisResults(perf: readonly ClassifiedRow[]): SynthesisResult[]
         attempts,
         reason: attempts[0]?.reason ?? null,
         image_id: fail === null ? `sha256:${sha256(`id:${sha}`)}` : null,
-        pr_numbers: rows.map((r) => r.pr_number).sort((a, b) => a - b),
+        pr_numbers: rows.flatMap((r) => (r.pr_number === null ? [] : [r.pr_number])).sort((a, b) => a - b),
         benchmarks: fail === null ? ['bench.TimeSuite.time_it'] : [],
         python_requested: '3.11',
         python_used: '3.11',

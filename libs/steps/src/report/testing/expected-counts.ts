@@ -90,7 +90,7 @@ export async function expectedReport(root: string): Promise<ExpectedReport> {
       const repoCounts = repos[file.repo] ?? { merged: 0, tasks: 0 };
       repos[file.repo] = repoCounts;
       for (const pr of commits) {
-        const same = (r: { sha: string; pr_number: number }) => r.sha === pr.sha && r.pr_number === pr.pr_number;
+        const same = (r: { sha: string; pr_number: number | null }) => r.sha === pr.sha && r.pr_number === pr.pr_number;
         const p = prepared?.find(same);
         const k = classified?.find(same);
         const result = pr.pr_base_sha ? lastResult.get(pr.pr_base_sha) : undefined;
