@@ -162,4 +162,24 @@ describe.skipIf(!engine.ok)(`offline bases with real asv, per Debian release ${e
       'unmapped_dependency: no Debian package in bookworm for definitely-not-in-debian',
     );
   });
+
+  it('collects tests without addopts that name a missing plugin; a suite that collects nothing fails', async () => {
+    const [addopts, broken] = await run(
+      'collects',
+      [
+        variant(
+          'collects',
+          {},
+          {
+            'pytest.ini': '[pytest]\naddopts = --cov=collects --cov-report=term\n',
+          },
+        ),
+        { 'tests/test_core.py': 'import module_nobody_ships\n\n\ndef test_x():\n    pass\n' },
+      ],
+      { releases: ['bookworm'], maxAttempts: 1 },
+    );
+    expect(addopts, addopts?.stderr_tail).toMatchObject({ ok: true });
+    expect(addopts?.warnings.join('\n')).toContain('tests_collect_errors: collected without the project addopts');
+    expect(broken, broken?.stderr_tail).toMatchObject({ ok: false, stage: 'tests', reason: 'tests_collect_failed' });
+  });
 });

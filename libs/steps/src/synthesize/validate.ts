@@ -551,13 +551,25 @@ export async function validateImage(
     const testsArg = facts.tests_dir
       ? quote(facts.package_root === '.' ? facts.tests_dir : facts.tests_dir.slice(facts.package_root.length + 1))
       : '';
-    const tests = await run(fill(commands.testsCollect, { tests: testsArg }), checkTimeoutMs, testsWorkdir);
+    let tests = await run(fill(commands.testsCollect, { tests: testsArg }), checkTimeoutMs, testsWorkdir);
+    if (tests.exitCode === 4) {
+      // A usage error: the project's pytest `addopts` name a plugin option (--cov, --doctest-plus, …)
+      // whose plugin the environment lacks. Collect again without them; the first run stays on record.
+      record('tests-addopts', tests, false);
+      tests = await run(
+        fill(commands.testsCollect, { tests: `-o addopts= ${testsArg}`.trim() }),
+        checkTimeoutMs,
+        testsWorkdir,
+      );
+    }
     const summary = tests.stdout.trim().split('\n').pop() ?? '';
+    const rerun = checks.some((c) => c.name === 'tests-addopts');
     const collected = Number(/(\d+) tests? collected/.exec(summary)?.[1] ?? (tests.exitCode === 0 ? 1 : 0));
     // Real suites have modules that need an optional package or data offline: the suite counts as
     // collected when tests were collected; the errors are noted. Nothing collected is a failure.
     const testsOk = !tests.timedOut && (tests.exitCode === 0 || (tests.exitCode === 2 && collected > 0));
-    if (testsOk && tests.exitCode !== 0) collectErrors = summary;
+    if (testsOk && (tests.exitCode !== 0 || rerun))
+      collectErrors = `${rerun ? 'collected without the project addopts; ' : ''}${summary}`;
     record('tests', tests, testsOk);
     if (!testsOk) {
       return finish(
