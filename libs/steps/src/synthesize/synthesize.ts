@@ -66,7 +66,7 @@ import { type DebianIndex, chooseRelease, parseDhPythonFallback, parsePackageInd
 import { type RepoFacts, readRepoFacts } from './facts';
 import { choosePythonVersion } from './python-versions';
 import { readContextRegistry, updateContextRegistry } from './registry';
-import { checkoutAtCommit } from './repo-source';
+import { checkoutAtCommit, repoNameOfUrl } from './repo-source';
 import { type BaseImageInfo, declaredRequirements, planContextByRules, rulesVariants } from './rules';
 import { contextFromSimilar, limitPerRepo, nearestLegacyContext, similarCandidates } from './similar';
 import { type ValidationOptions, validateImage } from './validate';
@@ -638,7 +638,19 @@ async function runTask(task: Task, env: TaskEnv): Promise<Outcome> {
       }
     }
 
-    const checkout = await checkoutAtCommit(mirror, task.sha);
+    const checkout = await checkoutAtCommit(mirror, task.sha, async (url) => {
+      // Submodules come from the store too (e.g. numpy's vendored meson), when it holds their mirrors.
+      const name = repoNameOfUrl(url);
+      if (!name) return null;
+      const path = env.store.mirrorPath(name);
+      return (await gitText(path, ['rev-parse', '--git-dir']).then(
+        () => true,
+        () => false,
+      ))
+        ? path
+        : null;
+    });
+    warnings.push(...checkout.warnings);
     let failure: Failure | null = null;
     let stopped = false;
     const failedDeps = new Set<string>();
