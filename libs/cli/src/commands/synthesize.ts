@@ -113,7 +113,7 @@ export const registerSynthesize: RegisterCommand = (program, context) => {
       '--bench-timeout <s>',
       'limit of the quick benchmark run, seconds (a timeout fails)',
       intOption('--bench-timeout'),
-      120,
+      300,
     )
     .option(
       '--asv-source <dir|url>',

@@ -51,7 +51,7 @@ export const SECRET_SCAN_DIRS: readonly string[] = [
 
 export interface ValidationOptions {
   commands?: Partial<ValidationCommands>;
-  /** Limit of the quick benchmark run in ms (default 120 000); running out is a failure. */
+  /** Limit of the quick benchmark run in ms (default 300 000: real suites JIT-compile or build data in setup); running out is a failure. */
   benchTimeoutMs?: number;
   /** Limit of every other check in ms (default 300 000). */
   checkTimeoutMs?: number;
@@ -279,7 +279,7 @@ export async function validateImage(
 ): Promise<ValidationResult> {
   const commands = { ...DEFAULT_VALIDATION_COMMANDS, ...options.commands };
   const checkTimeoutMs = options.checkTimeoutMs ?? 300_000;
-  const benchTimeoutMs = options.benchTimeoutMs ?? 120_000;
+  const benchTimeoutMs = options.benchTimeoutMs ?? 300_000;
   const tailChars = options.tailChars ?? 4000;
   const machine = options.machine ?? 'datasmith';
   const patterns = options.secretPatterns ?? DEFAULT_SECRET_PATTERNS;
