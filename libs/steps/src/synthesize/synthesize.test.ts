@@ -13,7 +13,7 @@ import { parseMiniToml, tomlGet } from './mini-toml';
 import { choosePythonVersion } from './python-versions';
 import { readContextRegistry } from './registry';
 import { planContextByRules } from './rules';
-import { readFactsAt, synthesize, tasksFromRows } from './synthesize';
+import { installModeOf, readFactsAt, synthesize, tasksFromRows } from './synthesize';
 import { installScript } from './templates';
 import { testIndex } from './testing/debian-index';
 import { asvFixtureFiles } from './testing/asv-fixture';
@@ -168,6 +168,12 @@ flag = true
     expect(a).toMatchObject({ python_requested: '3.9', python_used: '3.11' });
     expect(a.warnings.join('\n')).toContain('python_version_mismatch: requested 3.9');
     expect(checkInstallScript(a.files['docker_build_pkg.sh'] ?? '')).toBeNull();
+    // A context reused for another commit (similar) keeps the install mode its script says.
+    expect(installModeOf(a)).toBe('editable');
+    expect(installModeOf({ ...a, strategy: 'similar', variant: `similar:${'a'.repeat(12)}` })).toBe('editable');
+    expect(
+      installModeOf({ ...a, variant: 'agent-1', files: { ...a.files, 'docker_build_pkg.sh': 'pip install .\n' } }),
+    ).toBeNull();
   });
 
   it.each([

@@ -188,11 +188,11 @@ function summarize(results: readonly SynthesisResult[]): StepSummary {
 }
 
 /** The install mode of a rules context (`editable`, `regular`, `source`); null for agent and similar ones. */
-function installModeOf(context: BuildContext): 'editable' | 'regular' | 'source' | null {
+export function installModeOf(context: BuildContext): 'editable' | 'regular' | 'source' | null {
   const mode = /(?:^|[^a-z])(editable|regular|source)$/.exec(context.variant)?.[1];
   if (mode) return mode as 'editable' | 'regular' | 'source';
   return (
-    (/# datasmith install script .* install: (editable|regular|source);/.exec(
+    (/^# Build system: .*; install: (editable|regular|source);/m.exec(
       context.files['docker_build_pkg.sh'] ?? '',
     )?.[1] as 'editable' | 'regular' | 'source' | null) ?? null
   );
