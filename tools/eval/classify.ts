@@ -21,7 +21,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { detectSignals, learnedFeatureValues, rowFeatures, runtimeCodePath } from '@datasmith/steps';
-import { ClassifiedRow, readTable } from '@datasmith/tables';
+import { COLLECT_DROP_REASONS, ClassifiedRow, readTable } from '@datasmith/tables';
 import { type LearnRow, fitLogistic, logit, rateThreshold, recallThreshold, toModel } from './learn';
 import { FLOORS, type LabelRow, labelKey, parseLabels } from './metrics';
 
@@ -186,18 +186,7 @@ for (const { repo, rows } of perRepo) {
 }
 
 function isCollectDrop(reason: string): boolean {
-  return [
-    'not_on_default_branch',
-    'patch_unavailable',
-    'empty_change',
-    'no_asv_at_base',
-    'docs_only',
-    'tests_only',
-    'benchmarks_only',
-    'ci_only',
-    'examples_only',
-    'non_code_only',
-  ].includes(reason);
+  return (COLLECT_DROP_REASONS as readonly string[]).includes(reason);
 }
 
 interface RepoMetrics {

@@ -1,4 +1,4 @@
-export { DropReason, RepoRow, CommitRow, FailureRow, TABLE_KEYS } from './schemas';
+export { COLLECT_DROP_REASONS, DropReason, RepoRow, CommitRow, FailureRow, TABLE_KEYS } from './schemas';
 export {
   writeTable,
   readTable,

@@ -1,5 +1,19 @@
 import { z } from 'zod';
 
+/** The reasons collect drops a row for. */
+export const COLLECT_DROP_REASONS = [
+  'not_on_default_branch',
+  'patch_unavailable',
+  'empty_change',
+  'no_asv_at_base',
+  'docs_only',
+  'tests_only',
+  'benchmarks_only',
+  'ci_only',
+  'examples_only',
+  'non_code_only',
+] as const;
+
 /**
  * Every reason a row can be dropped, in every table (spec §3). Free text goes in `*_explanation`
  * columns; this enum is what summaries and reports count.
@@ -13,17 +27,7 @@ export const DropReason = z.enum([
   'repo_excluded',
   'repo_no_asv',
   'repo_over_max_repos',
-  // collect
-  'not_on_default_branch',
-  'patch_unavailable',
-  'empty_change',
-  'no_asv_at_base',
-  'docs_only',
-  'tests_only',
-  'benchmarks_only',
-  'ci_only',
-  'examples_only',
-  'non_code_only',
+  ...COLLECT_DROP_REASONS,
   // prepare
   'too_large',
   'too_many_files',
