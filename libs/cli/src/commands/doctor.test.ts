@@ -82,8 +82,16 @@ afterAll(async () => {
   await new Promise((resolve) => registry?.close(resolve));
 });
 
+/** A folder named like an asv source (the check reads names, not contents). */
+const asvSource = await (async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'ds-doctor-asv-'));
+  for (const f of ['asv-0.6.4.tar.gz', 'asv_runner-0.2.5-py3-none-any.whl']) await writeFile(join(dir, f), f);
+  return dir;
+})();
+
 function baseEnv(): Record<string, string> {
   return {
+    DATASMITH_ASV_SOURCE: asvSource,
     GITHUB_API_URL: github.url,
     DSPY_URL: llm.url,
     DSPY_MODEL_NAME: 'local/openai/fake',
@@ -120,11 +128,14 @@ describe('datasmith doctor', () => {
     expect(lines[4]).toMatch(
       engineUp ? /^ok {3}docker {3}engine \S+ \(API [\d.]+\)/ : /^fail docker {3}Docker engine unreachable/,
     );
-    expect(lines[5]).toMatch(/^ok {3}disk {5}[\d.]+ GiB free of [\d.]+ GiB under data$/);
-    expect(lines[6]).toBe(
+    expect(lines[5]).toBe(
+      `ok   asv      asv source ${asvSource}: asv-0.6.4.tar.gz, asv_runner-0.2.5-py3-none-any.whl`,
+    );
+    expect(lines[6]).toMatch(/^ok {3}disk {5}[\d.]+ GiB free of [\d.]+ GiB under data$/);
+    expect(lines[7]).toBe(
       `ok   registry ${registryUrl.slice(7)}: /v2/ accepted as robot (credentials from DOCKERHUB_USERNAME/DOCKERHUB_TOKEN)`,
     );
-    expect(lines[7]).toBe(`ok   hub      ${hub.url}: HF_TOKEN of datasmith-test (role write)`);
+    expect(lines[8]).toBe(`ok   hub      ${hub.url}: HF_TOKEN of datasmith-test (role write)`);
     expect(run.code).toBe(engineUp ? 0 : 1);
     // The listeners saw the real credentials: the checks used them.
     expect(github.requests.filter((r) => r.path === '/rate_limit').map((r) => r.token)).toEqual([GOOD]);
@@ -139,10 +150,11 @@ describe('datasmith doctor', () => {
       DOCKERHUB_TOKEN: `${REGISTRY_PASSWORD}-old`,
       DOCKER_HOST: `unix://${join(cwd, 'no-docker.sock')}`,
       HF_TOKEN: `${HF}-revoked`,
+      DATASMITH_ASV_SOURCE: join(cwd, 'no-such-asv-folder'),
     };
     const run = await doctor(['--config', 'two-repos.json', '--min-free-gib', '1e12', '--json'], env);
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe('datasmith doctor: 6 check(s) failed: github, llm, docker, disk, registry, hub\n');
+    expect(run.stderr).toBe('datasmith doctor: 7 check(s) failed: github, llm, docker, asv, disk, registry, hub\n');
     const report = JSON.parse(run.stdout) as { checks: CheckResult[]; ok: number; warn: number; fail: number };
     const line = (r: CheckResult) => `${r.status} ${r.check} ${r.message}`;
     const lines = report.checks.map(line);
@@ -157,10 +169,11 @@ describe('datasmith doctor', () => {
     expect(lines[5]).toMatch(
       /^fail docker Docker engine unreachable: .* at unix:\/\/.*no-docker\.sock; synthesize and publish need an engine/,
     );
-    expect(lines[6]).toMatch(/^fail disk [\d.]+ GiB free of [\d.]+ GiB under data: below 1000000000000 GiB$/);
-    expect(lines[7]).toMatch(/^fail registry Registry authentication denied: GET .*\/v2\/ answered 401 as robot/);
-    expect(lines[8]).toBe(`fail hub ${hub.url}/api/whoami-v2 answered 401 (Invalid credentials); check HF_TOKEN`);
-    expect([report.ok, report.warn, report.fail]).toEqual([2, 1, 6]);
+    expect(lines[6]).toMatch(/^fail asv DATASMITH_ASV_SOURCE: .*no-such-asv-folder is not a readable folder/);
+    expect(lines[7]).toMatch(/^fail disk [\d.]+ GiB free of [\d.]+ GiB under data: below 1000000000000 GiB$/);
+    expect(lines[8]).toMatch(/^fail registry Registry authentication denied: GET .*\/v2\/ answered 401 as robot/);
+    expect(lines[9]).toBe(`fail hub ${hub.url}/api/whoami-v2 answered 401 (Invalid credentials); check HF_TOKEN`);
+    expect([report.ok, report.warn, report.fail]).toEqual([2, 1, 7]);
 
     // The first config classifies with the LLM: without an endpoint that fails too.
     const { DSPY_URL: _, ...withoutLlm } = env;

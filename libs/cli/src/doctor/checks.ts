@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { DatasmithConfig, LoadedConfig } from '@datasmith/config';
-import { createDockerClient, probeEngine } from '@datasmith/docker';
+import { ASV_SOURCE_ENV, createDockerClient, probeEngine, readAsvSource } from '@datasmith/docker';
 import { redactUrl } from '@datasmith/errors';
 import { GITHUB_CLIENT_DEFAULTS, TOKEN_ENV_NAMES } from '@datasmith/github';
 import { normalizeModelName } from '@datasmith/llm';
@@ -22,7 +22,7 @@ export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
 /** One line of the doctor's report. */
 export interface CheckResult {
-  check: 'config' | 'store' | 'github' | 'llm' | 'docker' | 'disk' | 'registry' | 'hub';
+  check: 'config' | 'store' | 'github' | 'llm' | 'docker' | 'asv' | 'disk' | 'registry' | 'hub';
   status: CheckStatus;
   message: string;
 }
@@ -325,6 +325,35 @@ export async function checkDocker(options: DoctorOptions): Promise<CheckResult> 
       };
 }
 
+/** Where offline bases get asv: `synthesize.asvSource` or DATASMITH_ASV_SOURCE, readable and holding asv and asv_runner. */
+export function checkAsvSource(options: DoctorOptions, config: DatasmithConfig | null): CheckResult {
+  if (config?.synthesize.online) return { check: 'asv', status: 'ok', message: 'online: asv from PyPI' };
+  const setting = config?.synthesize.asvSource ?? options.env[ASV_SOURCE_ENV];
+  if (!setting?.trim()) {
+    return {
+      check: 'asv',
+      status: 'fail',
+      message: `no asv source: set synthesize.asvSource or ${ASV_SOURCE_ENV} (a folder of asv and asv_runner sdists or wheels, or a package index URL); offline synthesize refuses without one`,
+    };
+  }
+  try {
+    const source = readAsvSource(
+      resolve(options.cwd, setting),
+      config?.synthesize.asvSource ? 'synthesize.asvSource' : ASV_SOURCE_ENV,
+    );
+    return {
+      check: 'asv',
+      status: 'ok',
+      message:
+        source.kind === 'folder'
+          ? `asv source ${source.dir}: ${source.archives.map((a) => a.file).join(', ')}`
+          : `asv source: package index ${redactUrl(source.kind === 'index' ? source.url : '')}`,
+    };
+  } catch (error) {
+    return { check: 'asv', status: 'fail', message: errorText(error) };
+  }
+}
+
 /** Free space where the output root is (or would be). */
 export async function checkDisk(options: DoctorOptions, config: DatasmithConfig | null): Promise<CheckResult> {
   const root = config?.outputRoot ?? 'data';
@@ -429,5 +458,15 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
     checkRegistry(options),
     checkHub(options),
   ]);
-  return [result, checkStore(options, config), ...github, llm, docker, disk, registry, hub];
+  return [
+    result,
+    checkStore(options, config),
+    ...github,
+    llm,
+    docker,
+    checkAsvSource(options, config),
+    disk,
+    registry,
+    hub,
+  ];
 }
