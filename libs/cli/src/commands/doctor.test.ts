@@ -128,9 +128,7 @@ describe('datasmith doctor', () => {
     expect(lines[4]).toMatch(
       engineUp ? /^ok {3}docker {3}engine \S+ \(API [\d.]+\)/ : /^fail docker {3}Docker engine unreachable/,
     );
-    expect(lines[5]).toBe(
-      `ok   asv      asv source ${asvSource}: asv-0.6.4.tar.gz, asv_runner-0.2.5-py3-none-any.whl`,
-    );
+    expect(lines[5]).toBe(`ok   asv      asv source ${asvSource}: asv-0.6.4.tar.gz, asv_runner-0.2.5-py3-none-any.whl`);
     expect(lines[6]).toMatch(/^ok {3}disk {5}[\d.]+ GiB free of [\d.]+ GiB under data$/);
     expect(lines[7]).toBe(
       `ok   registry ${registryUrl.slice(7)}: /v2/ accepted as robot (credentials from DOCKERHUB_USERNAME/DOCKERHUB_TOKEN)`,
