@@ -111,10 +111,11 @@ describe.skipIf(!engine.ok)(`offline bases with real asv, per Debian release ${e
       'import urllib.request\n\nDATA = urllib.request.urlopen("http://data.example.invalid/table.csv").read()\n\n\ndef time_remote():\n    len(DATA)\n';
     const asvWithMatrix = (asvFixtureFiles({ name: 'suite' })['asv.conf.json'] as string).replace(
       '"benchmark_dir": "benchmarks"',
-      '"benchmark_dir": "benchmarks",\n    "matrix": {"req": {"toolz": [""]}}',
+      '"benchmark_dir": "benchmarks",\n    "matrix": {"req": {"toolz": [""]}, "env": {"SUITE_MODE": ["fast", "slow"]}}',
     );
+    // The benchmark needs the matrix's environment variable (first value), as asv would set it.
     const core =
-      'import toolz\nfrom suite import total\n\n\ndef time_total():\n    total(toolz.take(100, range(1000)))\n';
+      'import os\nimport toolz\nfrom suite import total\n\n\ndef time_total():\n    assert os.environ["SUITE_MODE"] == "fast"\n    total(toolz.take(100, range(1000)))\n';
     const [partial, none] = await run(
       'suite',
       [
@@ -131,7 +132,8 @@ describe.skipIf(!engine.ok)(`offline bases with real asv, per Debian release ${e
       ],
       { releases: ['bookworm'] },
     );
-    // bench_core imports toolz, which only the asv matrix declares: it is installed from Debian.
+    // bench_core imports toolz, which only the asv matrix declares: it is installed from Debian; it
+    // runs (a result, not a failure) only with SUITE_MODE from the matrix's env.
     expect(partial, partial?.stderr_tail).toMatchObject({ ok: true, benchmarks: ['bench_core.time_total'] });
     expect(partial?.benchmarks_excluded).toEqual([
       { module: 'benchmarks.bench_remote', error: expect.stringMatching(/URLError|gaierror|resolution/) },

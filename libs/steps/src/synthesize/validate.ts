@@ -150,7 +150,7 @@ sys.exit(1 if bad else 0)
 `;
 
 function asvConfigScript(facts: RepoFacts): string {
-  return `import json, os, re
+  return `import json, os, re, shlex
 src = ${JSON.stringify(`${REPO_ROOT}/${facts.asv_config_path}`)}
 try:
     import json5
@@ -167,6 +167,16 @@ conf["environment_type"] = "existing"
 # The image's repository has no branch (HEAD is detached at the base commit and every ref removed).
 conf["branches"] = ["HEAD"]
 # The image is the environment: asv's matrix describes environments it would build, not this one.
+# Its environment variables (matrix "env" / "env_nobuild", first value) still configure the suite.
+matrix = conf.get("matrix") if isinstance(conf.get("matrix"), dict) else {}
+exports = []
+for group in ("env", "env_nobuild"):
+    for name, values in sorted((matrix.get(group) or {}).items()):
+        values = values if isinstance(values, list) else [values]
+        if values and values[0] is not None and re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
+            exports.append("export %s=%s" % (name, shlex.quote(str(values[0]))))
+os.makedirs(${JSON.stringify(ASV_WORK)}, exist_ok=True)
+open(${JSON.stringify(`${ASV_WORK}/env.sh`)}, "w").write("\\n".join(exports) + "\\n")
 for key in ("matrix", "include", "exclude", "pythons", "conda_channels", "build_command", "install_command", "uninstall_command"):
     conf.pop(key, None)
 os.makedirs(${JSON.stringify(ASV_WORK)}, exist_ok=True)
@@ -212,6 +222,11 @@ shutil.rmtree(dest, ignore_errors=True)
 shutil.copytree(bench, target, ignore=lambda d, names: [n for n in names if os.path.relpath(os.path.join(d, n), bench) in excluded])
 print(target)
 `;
+
+/** An asv command with the suite's matrix environment variables (written by the derived config). */
+function withAsvEnv(command: string): string {
+  return `. ${ASV_WORK}/env.sh 2>/dev/null; ${command}`;
+}
 
 /** Error lines that mean "this needed the network". */
 const NETWORK_ERROR =
@@ -416,7 +431,7 @@ export async function validateImage(
     if (derive.exitCode !== 0) {
       return finish({ stage: 'discover', reason: 'discovery_failed', message: 'the asv config could not be read' });
     }
-    const mach = await run(fill(commands.asvMachine, values), checkTimeoutMs, asvDir);
+    const mach = await run(withAsvEnv(fill(commands.asvMachine, values)), checkTimeoutMs, asvDir);
     record('asv-machine', mach, mach.exitCode === 0);
     if (mach.exitCode !== 0) {
       return finish(
@@ -427,7 +442,7 @@ export async function validateImage(
         },
       );
     }
-    let disc = await run(fill(commands.asvDiscover, values), checkTimeoutMs, asvDir);
+    let disc = await run(withAsvEnv(fill(commands.asvDiscover, values)), checkTimeoutMs, asvDir);
     if (disc.exitCode !== 0 && !disc.timedOut && target.offline && facts.benchmark_dir) {
       // Offline, a suite whose modules fetch data or need a missing package at import fails asv's
       // discovery as a whole: run it on the modules that import, and list the others.
@@ -476,7 +491,7 @@ export async function validateImage(
           derivedBench.exitCode === 0 && repoint.exitCode === 0,
           `${importable.length} modules kept, ${failed.length} left out: ${target}`,
         );
-        disc = await run(fill(commands.asvDiscover, values), checkTimeoutMs, asvDir);
+        disc = await run(withAsvEnv(fill(commands.asvDiscover, values)), checkTimeoutMs, asvDir);
       }
     }
     if (disc.exitCode !== 0) {
@@ -503,7 +518,7 @@ export async function validateImage(
     // 6. A quick run of the first benchmarks completes within the limit.
     quick = spreadAcrossModules(benchmarks, options.quickCount ?? 3);
     const quickRun = await run(
-      fill(commands.asvQuick, { ...values, bench: quote(exactBenchRegex(quick)) }),
+      withAsvEnv(fill(commands.asvQuick, { ...values, bench: quote(exactBenchRegex(quick)) })),
       benchTimeoutMs,
       asvDir,
     );
