@@ -27,6 +27,7 @@ const Facts = z.object({
   pure_python: z.boolean().default(false),
   import_root: z.string().default('.'),
   scm_version_file: z.string().nullable().default(null),
+  group_requires: z.array(z.string()).default([]),
 });
 
 /**

@@ -145,4 +145,33 @@ describe('repository facts seen on real repositories', () => {
     expect(facts.scm_version_file).toBe('s/_version.py');
     expect(mapRequirements(facts.build_requires, testIndex('bookworm')).packages).toEqual(['python3-setuptools']);
   });
+
+  it('reads the test groups of PEP 735 [dependency-groups], include-group resolved, and test-min style extras', async () => {
+    const facts = await factsOf({
+      'asv.conf.json': '{}',
+      'pyproject.toml': [
+        '[project]',
+        'name = "ann"',
+        '',
+        '[project.optional-dependencies]',
+        'test-full = ["hypothesis"]',
+        'doc = ["sphinx"]',
+        '',
+        '[dependency-groups]',
+        'doc = ["sphinx>=9"]',
+        'test = [',
+        '    "fast-array-utils>=1.2.3",',
+        '    { include-group = "test-min" },',
+        ']',
+        'test-min = [',
+        '    "pytest",',
+        '    "joblib",  # conftest imports it',
+        ']',
+        '',
+      ].join('\n'),
+      'ann/__init__.py': '',
+    });
+    expect(facts.group_requires).toEqual(['fast-array-utils>=1.2.3', 'pytest', 'joblib']);
+    expect(facts.chosen_extras).toEqual(['test-full']);
+  });
 });

@@ -38,6 +38,29 @@ export interface RepoFacts {
   import_root: string;
   /** The version file a VCS versioning plugin writes at build time (package-root-relative), if declared. */
   scm_version_file: string | null;
+  /** Requirements of the test and benchmark dependency groups (PEP 735 `[dependency-groups]`, includes resolved). */
+  group_requires: string[];
+}
+
+/** The requirements of the useful (test/bench) groups of PEP 735 `[dependency-groups]`, `include-group` resolved. */
+export function dependencyGroupRequirements(groups: unknown): string[] {
+  if (!groups || typeof groups !== 'object' || Array.isArray(groups)) return [];
+  const table = groups as Record<string, unknown>;
+  const expand = (name: string, seen: Set<string>): string[] => {
+    if (seen.has(name)) return [];
+    seen.add(name);
+    const entries = table[name];
+    if (!Array.isArray(entries)) return [];
+    return entries.flatMap((e) => {
+      if (typeof e === 'string') return [e];
+      const include = e && typeof e === 'object' ? (e as Record<string, unknown>)['include-group'] : undefined;
+      return typeof include === 'string' ? expand(include, seen) : [];
+    });
+  };
+  const out = Object.keys(table)
+    .filter((g) => USEFUL_EXTRAS.test(g))
+    .flatMap((g) => expand(g, new Set()));
+  return [...new Set(out)];
 }
 
 /**
@@ -104,7 +127,8 @@ const COMPILING_BACKENDS = /mesonpy|scikit_build|skbuild|maturin|setuptools_rust
 export type ReadFileAt = (path: string) => Promise<string | null>;
 
 /** Extras that help validation run: tests and benchmarks. */
-const USEFUL_EXTRAS = /^(test|tests|testing|bench|benchmark|benchmarks|asv|perf)$/i;
+const USEFUL_EXTRAS =
+  /^(test|tests|testing|bench|benchmark|benchmarks|asv|perf)([-_](min|minimal|base|core|all|full))?$/i;
 
 /** asv config files (`asv.conf.json`, `asv.<name>.json`), shallowest first, the root one before others. */
 export function findAsvConfigs(paths: readonly string[]): string[] {
@@ -264,6 +288,7 @@ export async function readRepoFacts(paths: readonly string[], read: ReadFileAt):
   let extras: Record<string, string[]> = {};
   let testpaths: string[] = [];
   let scmVersionFile: string | null = null;
+  let groupRequires: string[] = [];
 
   if (has.has(at('pyproject.toml'))) {
     const toml: TomlTable = parseMiniToml((await read(at('pyproject.toml'))) ?? '');
@@ -280,6 +305,7 @@ export async function readRepoFacts(paths: readonly string[], read: ReadFileAt):
       for (const [k, v] of Object.entries(optional)) extras[k] = strings(v);
     }
     testpaths = strings(tomlGet(toml, 'tool.pytest.ini_options.testpaths'));
+    groupRequires = dependencyGroupRequirements(tomlGet(toml, 'dependency-groups'));
     for (const key of [
       'tool.setuptools_scm.version_file',
       'tool.setuptools_scm.write_to',
@@ -380,5 +406,6 @@ export async function readRepoFacts(paths: readonly string[], read: ReadFileAt):
     pure_python: pure,
     import_root: srcLayout ? at('src') : root,
     scm_version_file: scmVersionFile,
+    group_requires: groupRequires,
   };
 }

@@ -52,6 +52,7 @@ export function declaredRequirements(facts: RepoFacts): string[] {
     ...facts.dependencies,
     ...facts.chosen_extras.flatMap((e) => facts.extras[e] ?? []),
     ...(facts.benchmark_requires ?? []),
+    ...(facts.group_requires ?? []),
   ];
 }
 

@@ -717,6 +717,7 @@ async function runTask(task: Task, env: TaskEnv): Promise<Outcome> {
           facts: context.facts,
           unavailable: context.unavailable ?? [],
           offline: !context.online,
+          installMode: installModeOf(context),
           containerName: `${taskContainerName(task.owner, task.repo, task.sha, 'probe')}-${taskRun.slice(0, 8)}`,
           labels,
         },

@@ -72,6 +72,8 @@ export interface ValidateTarget {
   unavailable?: readonly string[];
   /** Offline, benchmark modules that fail to import are left out of the suite (and listed); online the suite runs whole. */
   offline?: boolean;
+  /** How the project was installed; a regular install must not be shadowed by the source tree when tests collect. */
+  installMode?: string | null;
   containerName: string;
   labels: Record<string, string>;
 }
@@ -566,16 +568,18 @@ export async function validateImage(
     const testsArg = facts.tests_dir
       ? quote(facts.package_root === '.' ? facts.tests_dir : facts.tests_dir.slice(facts.package_root.length + 1))
       : '';
-    let tests = await run(fill(commands.testsCollect, { tests: testsArg }), checkTimeoutMs, testsWorkdir);
+    // A regular install (compiled extensions, generated version files) lives in site-packages: keep the
+    // source tree off sys.path (PYTHONSAFEPATH, importlib mode) so the tests import what was built.
+    const collect = (tests: string) => {
+      const command = fill(commands.testsCollect, { tests });
+      return target.installMode === 'regular' ? `PYTHONSAFEPATH=1 ${command} --import-mode=importlib` : command;
+    };
+    let tests = await run(collect(testsArg), checkTimeoutMs, testsWorkdir);
     if (tests.exitCode === 4) {
       // A usage error: the project's pytest `addopts` name a plugin option (--cov, --doctest-plus, …)
       // whose plugin the environment lacks. Collect again without them; the first run stays on record.
       record('tests-addopts', tests, false);
-      tests = await run(
-        fill(commands.testsCollect, { tests: `-o addopts= ${testsArg}`.trim() }),
-        checkTimeoutMs,
-        testsWorkdir,
-      );
+      tests = await run(collect(`-o addopts= ${testsArg}`.trim()), checkTimeoutMs, testsWorkdir);
     }
     const summary = tests.stdout.trim().split('\n').pop() ?? '';
     const rerun = checks.some((c) => c.name === 'tests-addopts');
