@@ -184,4 +184,33 @@ describe.skipIf(!engine.ok)(`offline bases with real asv, per Debian release ${e
     expect(addopts?.warnings.join('\n')).toContain('tests_collect_errors: collected without the project addopts');
     expect(broken, broken?.stderr_tail).toMatchObject({ ok: false, stage: 'tests', reason: 'tests_collect_failed' });
   });
+
+  it('collects the tests of a regular (meson) install against what was built, not the source tree', async () => {
+    const files = asvFixtureFiles({ name: 'genpkg', asvDir: 'asv_bench' });
+    const [built] = await run(
+      'genpkg',
+      [
+        {
+          ...files,
+          'pyproject.toml':
+            '[build-system]\nrequires = ["meson-python"]\nbuild-backend = "mesonpy"\n\n[project]\nname = "genpkg"\nversion = "0.1.0"\ndependencies = ["numpy"]\n',
+          'meson.build': [
+            "project('genpkg', version: '0.1.0')",
+            "py = import('python').find_installation(pure: false)",
+            "py.install_sources(['genpkg/__init__.py', 'genpkg/core.py'], subdir: 'genpkg')",
+            "configure_file(output: '_generated.py', command: [py, '-c', 'print(\"VALUE = 42\")'], capture: true,",
+            "  install: true, install_dir: py.get_install_dir() / 'genpkg')",
+            '',
+          ].join('\n'),
+          // Only the build writes _generated.py: the source tree's package cannot import.
+          'genpkg/__init__.py': 'from ._generated import VALUE\nfrom .core import scale, total\n',
+          'tests/test_core.py':
+            'from genpkg import VALUE, total\n\n\ndef test_total():\n    assert VALUE == 42 and total([1, 2]) == 3\n',
+        },
+      ],
+      { releases: ['bookworm'] },
+    );
+    expect(built, built?.stderr_tail).toMatchObject({ ok: true, install_mode: 'regular' });
+    expect(built?.warnings.join('\n')).not.toContain('tests_collect_errors');
+  });
 });
