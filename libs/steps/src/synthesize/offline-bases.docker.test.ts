@@ -213,4 +213,43 @@ describe.skipIf(!engine.ok)(`offline bases with real asv, per Debian release ${e
     expect(built, built?.stderr_tail).toMatchObject({ ok: true, install_mode: 'regular' });
     expect(built?.warnings.join('\n')).not.toContain('tests_collect_errors');
   });
+
+  it('collects tests shipped inside a regular (meson) package from the installed copy, as dipy ships them', async () => {
+    const {
+      'tests/__init__.py': _init,
+      'tests/test_core.py': _test,
+      ...files
+    } = asvFixtureFiles({
+      name: 'inpkg',
+      asvDir: 'asv_bench',
+    });
+    const [built] = await run(
+      'inpkg',
+      [
+        {
+          ...files,
+          'pyproject.toml':
+            '[build-system]\nrequires = ["meson-python"]\nbuild-backend = "mesonpy"\n\n[project]\nname = "inpkg"\nversion = "0.1.0"\ndependencies = ["numpy"]\n',
+          'meson.build': [
+            "project('inpkg', version: '0.1.0')",
+            "py = import('python').find_installation(pure: false)",
+            "py.install_sources(['inpkg/__init__.py', 'inpkg/core.py', 'inpkg/conftest.py'], subdir: 'inpkg')",
+            "py.install_sources(['inpkg/tests/__init__.py', 'inpkg/tests/test_core.py'], subdir: 'inpkg/tests')",
+            "configure_file(output: '_generated.py', command: [py, '-c', 'print(\"VALUE = 42\")'], capture: true,",
+            "  install: true, install_dir: py.get_install_dir() / 'inpkg')",
+            '',
+          ].join('\n'),
+          'inpkg/__init__.py': 'from ._generated import VALUE\nfrom .core import scale, total\n',
+          // As dipy/conftest.py: a conftest inside the package makes pytest import the package first.
+          'inpkg/conftest.py': 'import inpkg  # noqa: F401\n',
+          'inpkg/tests/__init__.py': '',
+          'inpkg/tests/test_core.py':
+            'from inpkg import VALUE, total\n\n\ndef test_total():\n    assert VALUE == 42 and total([1, 2]) == 3\n',
+        },
+      ],
+      { releases: ['bookworm'] },
+    );
+    expect(built, built?.stderr_tail).toMatchObject({ ok: true, install_mode: 'regular' });
+    expect(built?.warnings.join('\n')).not.toContain('tests_collect_errors');
+  });
 });

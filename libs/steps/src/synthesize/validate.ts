@@ -570,16 +570,32 @@ export async function validateImage(
       : '';
     // A regular install (compiled extensions, generated version files) lives in site-packages: keep the
     // source tree off sys.path (PYTHONSAFEPATH, importlib mode) so the tests import what was built.
+    // Tests shipped inside the package are collected from the installed copy (`--pyargs`, from /tmp).
+    const relTests = facts.tests_dir
+      ? facts.package_root === '.'
+        ? facts.tests_dir
+        : facts.tests_dir.slice(facts.package_root.length + 1)
+      : null;
+    const inPackage =
+      target.installMode === 'regular' &&
+      facts.import_name !== null &&
+      relTests !== null &&
+      (relTests.startsWith(`${facts.import_name}/`) || relTests.startsWith(`src/${facts.import_name}/`));
     const collect = (tests: string) => {
+      if (inPackage) {
+        const extra = tests.startsWith('-o addopts=') ? '-o addopts= ' : '';
+        return `PYTHONSAFEPATH=1 ${fill(commands.testsCollect, { tests: `${extra}--pyargs ${facts.import_name}` })}`;
+      }
       const command = fill(commands.testsCollect, { tests });
       return target.installMode === 'regular' ? `PYTHONSAFEPATH=1 ${command} --import-mode=importlib` : command;
     };
-    let tests = await run(collect(testsArg), checkTimeoutMs, testsWorkdir);
+    const collectDir = inPackage ? '/tmp' : testsWorkdir;
+    let tests = await run(collect(testsArg), checkTimeoutMs, collectDir);
     if (tests.exitCode === 4) {
       // A usage error: the project's pytest `addopts` name a plugin option (--cov, --doctest-plus, …)
       // whose plugin the environment lacks. Collect again without them; the first run stays on record.
       record('tests-addopts', tests, false);
-      tests = await run(collect(`-o addopts= ${testsArg}`.trim()), checkTimeoutMs, testsWorkdir);
+      tests = await run(collect(`-o addopts= ${testsArg}`.trim()), checkTimeoutMs, collectDir);
     }
     const summary = tests.stdout.trim().split('\n').pop() ?? '';
     const rerun = checks.some((c) => c.name === 'tests-addopts');
