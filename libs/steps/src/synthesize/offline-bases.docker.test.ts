@@ -252,4 +252,24 @@ describe.skipIf(!engine.ok)(`offline bases with real asv, per Debian release ${e
     expect(built, built?.stderr_tail).toMatchObject({ ok: true, install_mode: 'regular' });
     expect(built?.warnings.join('\n')).not.toContain('tests_collect_errors');
   });
+
+  it('tries further quick-run batches when benchmarks download data in setup; network_required when none runs', async () => {
+    const remote =
+      'import urllib.request\n\n\nclass Remote:\n    def setup(self):\n        self.data = urllib.request.urlopen("http://data.example.invalid/x.csv").read()\n\n    def time_len(self):\n        len(self.data)\n';
+    const local = 'from later import total\n\n\nclass Local:\n    def time_total(self):\n        total(range(100))\n';
+    const { 'benchmarks/bench_core.py': _core, ...files } = asvFixtureFiles({ name: 'later' });
+    const [third, none] = await run(
+      'later',
+      [
+        { ...files, 'benchmarks/bench_a.py': remote, 'benchmarks/bench_b.py': remote, 'benchmarks/bench_c.py': local },
+        { 'benchmarks/bench_c.py': remote },
+      ],
+      { releases: ['bookworm'], maxAttempts: 1, validation: { quickCount: 1 } },
+    );
+    expect(third, third?.stderr_tail).toMatchObject({ ok: true });
+    expect(third?.warnings.join('\n')).toContain(
+      'quick_benchmark_failed: bench_a.Remote.time_len failed, bench_b.Remote.time_len failed',
+    );
+    expect(none, none?.stderr_tail).toMatchObject({ ok: false, stage: 'benchmark', reason: 'network_required' });
+  });
 });
