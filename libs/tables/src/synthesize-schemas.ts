@@ -50,6 +50,7 @@ export const SynthesisReason = z.enum([
   'deps_build_failed',
   'install_script_invalid',
   'install_failed',
+  'submodule_unavailable',
   'build_timeout',
   // repository lock
   'head_mismatch',

@@ -272,4 +272,38 @@ describe.skipIf(!engine.ok)(`offline bases with real asv, per Debian release ${e
     );
     expect(none, none?.stderr_tail).toMatchObject({ ok: false, stage: 'benchmark', reason: 'network_required' });
   });
+
+  it('says submodule_unavailable when the build needs a submodule the store does not hold', async () => {
+    const repo = new FixtureRepo(join(root, 'work-vendored'));
+    const files = asvFixtureFiles({ name: 'vendored' });
+    repo.commit(
+      {
+        ...files,
+        '.gitmodules': '[submodule "vendored/lib"]\n\tpath = vendored/lib\n\turl = https://github.com/nobody/lib.git\n',
+        // The build reads a file of the submodule, as numpy's reads its vendored meson.
+        'setup.py': 'from setuptools import setup\n\nopen("vendored/lib/VERSION").read()\nsetup()\n',
+      },
+      'vendor a library',
+      '2025-01-01T00:00:00Z',
+    );
+    repo.git(['update-index', '--add', '--cacheinfo', `160000,${'1'.repeat(40)},vendored/lib`]);
+    repo.git(['commit', '-q', '-m', 'pin the submodule'], '2025-01-02T00:00:00Z');
+    const sha = repo.git(['rev-parse', 'HEAD']).trim();
+    repo.mirrorTo(join(root, 'store', 'demo-org', 'vendored.git'));
+    const out = await synthesize(
+      { rows: [rowFor('vendored', sha, 1)] },
+      {
+        docker,
+        store: new OfflineStore(join(root, 'store')),
+        registryPath: join(root, 'vendored-registry.json'),
+        log: createMemoryLogger(),
+      },
+      { asvSource: testOnlyAsvSource(), releases: ['bookworm'], maxAttempts: 2 },
+    );
+    const r = out.results[0] as SynthesisResult;
+    expect(r, r.stderr_tail).toMatchObject({ ok: false, stage: 'build', reason: 'submodule_unavailable' });
+    expect(r.warnings.join('\n')).toContain(
+      'submodule_unavailable: vendored/lib (https://github.com/nobody/lib.git) has no mirror in the store',
+    );
+  });
 });

@@ -882,13 +882,24 @@ async function runTask(task: Task, env: TaskEnv): Promise<Outcome> {
     }
     // Assigned inside tryContext: TypeScript does not see that, so widen it again.
     const validated = lastValidation as ValidationResult | null;
-    const f = failure ?? {
+    let f: Failure = failure ?? {
       stage: 'context' as const,
       reason: 'internal_error' as const,
       message: 'no attempt ran',
       rc: 1,
       logTail: '',
     };
+    // A build that failed while a submodule of the code (not of the docs) could not be filled failed for that.
+    const missingSubmodules = checkout.warnings
+      .map((w) => /^submodule_unavailable: (\S+)/.exec(w)?.[1])
+      .filter((p): p is string => Boolean(p) && !/^docs?\//.test(p as string));
+    if (f.reason === 'install_failed' && missingSubmodules.length > 0) {
+      f = {
+        ...f,
+        reason: 'submodule_unavailable',
+        message: `${f.message} (submodules missing from the store: ${missingSubmodules.join(', ')})`,
+      };
+    }
     if (lastContext) {
       await env.register(key, {
         context: lastContext,
