@@ -50,19 +50,39 @@ const FORMAT = `${MARKER}%H%x1f%P%x1f%cI%x1f%an%x1f%ae%x1f%cn%x1f%ce%x1f%B%x1d`;
 /** Diff options shared by the history stream and single diffs, so both give the same bytes. */
 export const DIFF_ARGS = ['--no-renames', '--no-ext-diff', '--no-color', '--src-prefix=a/', '--dst-prefix=b/'];
 
-function parseRecord(text: string, withPatch: boolean): CommitRecord {
-  const headerEnd = text.indexOf('\x1d');
-  const header = text.slice(MARKER.length, headerEnd).split('\x1f');
+/** The fields of `%H%x1f%P%x1f%cI%x1f%an%x1f%ae%x1f%cn%x1f%ce%x1f%B` (the message may hold \x1f itself). */
+function parseHeaderFields(
+  header: string,
+  shaFallback: string,
+): Pick<
+  CommitRecord,
+  'sha' | 'parents' | 'committerDate' | 'authorName' | 'authorEmail' | 'committerName' | 'committerEmail' | 'message'
+> {
   const [
-    sha = '',
+    sha = shaFallback,
     parents = '',
     committerDate = '',
     authorName = '',
     authorEmail = '',
     committerName = '',
     committerEmail = '',
-  ] = header;
-  const message = header.slice(7).join('\x1f');
+    ...message
+  ] = header.split('\x1f');
+  return {
+    sha: sha || shaFallback,
+    parents: parents ? parents.split(' ') : [],
+    committerDate,
+    authorName,
+    authorEmail,
+    committerName,
+    committerEmail,
+    message: message.join('\x1f'),
+  };
+}
+
+function parseRecord(text: string, withPatch: boolean): CommitRecord {
+  const headerEnd = text.indexOf('\x1d');
+  const head = parseHeaderFields(text.slice(MARKER.length, headerEnd), '');
   const rest = text.slice(headerEnd + 1);
   let patchStart = rest.startsWith('diff --git ') ? 0 : rest.indexOf('\ndiff --git ');
   if (patchStart > 0) patchStart += 1;
@@ -91,14 +111,8 @@ function parseRecord(text: string, withPatch: boolean): CommitRecord {
     }
   }
   return {
-    sha,
-    parents: parents ? parents.split(' ') : [],
-    committerDate,
-    authorName,
-    authorEmail,
-    committerName,
-    committerEmail,
-    message: message.replace(/\n$/, ''),
+    ...head,
+    message: head.message.replace(/\n$/, ''),
     files,
     created,
     deleted,
@@ -190,18 +204,9 @@ async function unavailableRecord(repoDir: string, sha: string): Promise<CommitRe
     `--format=%H%x1f%P%x1f%cI%x1f%an%x1f%ae%x1f%cn%x1f%ce%x1f%B`,
     sha,
   ]);
-  const [
-    full = sha,
-    parents = '',
-    committerDate = '',
-    authorName = '',
-    authorEmail = '',
-    committerName = '',
-    committerEmail = '',
-    ...message
-  ] = header.split('\x1f');
-  const parentList = parents ? parents.split(' ') : [];
-  const base = parentList[0];
+  const head = parseHeaderFields(header, sha);
+  const full = head.sha;
+  const base = head.parents[0];
   // A missing tree (not only a blob) makes even the list of paths unreadable: then none is known.
   const names = await gitText(
     repoDir,
@@ -226,14 +231,7 @@ async function unavailableRecord(repoDir: string, sha: string): Promise<CommitRe
     if (status === 'D') deleted.push(p);
   }
   return {
-    sha: full,
-    parents: parentList,
-    committerDate,
-    authorName,
-    authorEmail,
-    committerName,
-    committerEmail,
-    message: message.join('\x1f'),
+    ...head,
     files,
     created,
     deleted,
