@@ -378,7 +378,7 @@ function memoGlob(memoDir: string): string | null {
 export async function queryReportData(root: string): Promise<ReportData> {
   if (!existsSync(root)) throw new InputError(`Missing input: the data root ${root} does not exist`, { file: root });
   const layout = dataLayout(root);
-  const partitions: Record<Exclude<PartitionedStep, 'synthesize'>, PartFile[]> = {
+  const partitions: Record<Exclude<PartitionedStep, 'synthesize' | 'verify'>, PartFile[]> = {
     collect: findPartitionFiles(root, 'collect', 'commits'),
     prepare: findPartitionFiles(root, 'prepare', 'prepared'),
     classify: findPartitionFiles(root, 'classify', 'classified'),
