@@ -153,7 +153,13 @@ export {
 } from './merge/merge';
 export type { TaskKeySet } from './dataset/verified';
 export { taskKey, parsePythonPair, readTaskKeyList } from './dataset/verified';
-export type { DatasetDropReason, BuildDatasetInput, DatasetConfig, BuildDatasetResult } from './dataset/dataset';
+export type {
+  DatasetDropReason,
+  BuildDatasetInput,
+  DatasetConfig,
+  BuildDatasetResult,
+  VerifiedChoice,
+} from './dataset/dataset';
 export {
   DATASET_CODE_VERSION,
   DATASET_COLUMNS,
@@ -161,6 +167,7 @@ export {
   taskIdOf,
   buildDataset,
   datasetConfigs,
+  chooseVerified,
   datasetHubFiles,
   checkRegistry,
 } from './dataset/dataset';
