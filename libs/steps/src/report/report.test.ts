@@ -39,10 +39,15 @@ describe('the report over a demo run', () => {
       'validation_failed',
       'push_failed',
       'not_run',
+      'no_significant_speedup',
+      'slower',
     ]) {
-      expect(reasons, reason).toContain(reason);
+      expect(reasons, `${reason} in ${[...reasons].join(',')}`).toContain(reason);
     }
     expect(expected.months.map((m) => m.month)).toEqual(run.months);
+    // The last stage: dataset tasks whose gold patch verify measured faster.
+    expect(expected.months.some((m) => (m.stages.at(-1)?.count ?? 0) > 0)).toBe(true);
+    expect(expected.months[0]?.stages.at(-1)?.label).toBe('speed-up verified');
   });
 
   it("shows each month's funnel with the counts and drop reasons counted from the tables", () => {
@@ -148,6 +153,7 @@ describe('queryReportData', () => {
       ['validated', 0, false],
       ['published', 0, false],
       ['tasks', 0, false],
+      ['verified', 0, false],
     ]);
     const page = await buildReportPage({ root: empty }, { log: silentLogger });
     expect(page.html).toContain('no data: the step has not run');
