@@ -92,6 +92,29 @@ const SLOWER = CORE.replace(
   '    out = 0\n    for _ in range(4):\n        out = 0\n        for x in xs:\n            out += x\n    return out\n',
 );
 
+/** A C extension whose work is O(n^2); the gold patch computes the same count in closed form. */
+const C_SLOW = `#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+static PyObject *work(PyObject *self, PyObject *args) {
+    long n;
+    if (!PyArg_ParseTuple(args, "l", &n)) return NULL;
+    volatile long s = 0;
+    for (long i = 0; i < n; i++)
+        for (long j = 0; j < n; j++)
+            s += (i ^ j) & 1;
+    return PyLong_FromLong(s);
+}
+
+static PyMethodDef methods[] = {{"work", work, METH_VARARGS, ""}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_work", NULL, -1, methods};
+PyMODINIT_FUNC PyInit__work(void) { return PyModule_Create(&module); }
+`;
+const C_FAST = C_SLOW.replace(
+  '    volatile long s = 0;\n    for (long i = 0; i < n; i++)\n        for (long j = 0; j < n; j++)\n            s += (i ^ j) & 1;\n',
+  '    long s = 2 * ((n + 1) / 2) * (n / 2);\n',
+);
+
 describe.skipIf(!engine.ok)(`verify: the gold patch against its base, with real asv ${engine.skipReason}`, () => {
   let root: string;
   const made: string[] = [];
@@ -209,5 +232,73 @@ describe.skipIf(!engine.ok)(`verify: the gold patch against its base, with real 
     const again = await verify({ rows }, { docker, store, registryPath, log }, { previous: out.results });
     expect(again.results).toEqual(out.results);
     expect(Date.now() - t).toBeLessThan(10_000);
+  });
+  it('rebuilds a compiled project after the patch and verifies the faster C code', async () => {
+    expect(C_FAST).not.toBe(C_SLOW);
+    const repo = new FixtureRepo(join(root, 'work-c'));
+    const files = asvFixtureFiles({
+      name: 'cfix',
+      dependencies: [],
+      benchmarks: 'from cfix import work\n\n\ndef time_work():\n    work(1000)\n',
+      init: 'from ._work import work\n',
+    });
+    const base = repo.commit(
+      {
+        ...files,
+        'cfix/core.py': null,
+        'cfix/_work.c': C_SLOW,
+        'setup.py':
+          'from setuptools import Extension, setup\n\nsetup(ext_modules=[Extension("cfix._work", ["cfix/_work.c"])])\n',
+        'tests/test_core.py': 'from cfix import work\n\n\ndef test_work():\n    assert work(3) == 4\n',
+      },
+      'base',
+      '2025-01-01T00:00:00Z',
+    );
+    const faster = repo.commit({ 'cfix/_work.c': C_FAST }, 'closed form', '2025-01-02T00:00:00Z');
+    repo.mirrorTo(join(root, 'store', 'demo-org', 'cfix.git'));
+    const store = new OfflineStore(join(root, 'store'));
+    const registryPath = join(root, 'registry-c.json');
+    const rows: SynthesizeInputRow[] = [
+      {
+        repo_name: 'demo-org/cfix',
+        pr_number: 1,
+        sha: faster,
+        pr_base_sha: base,
+        pr_merged_at: '2025-01-03T00:00:00Z',
+      },
+    ];
+    let t = Date.now();
+    const built = await synthesize(
+      { rows },
+      { docker, store, registryPath, log: createMemoryLogger() },
+      { asvSource: testOnlyAsvSource(), releases: ['bookworm'], maxSimilarCandidates: 0, maxAttempts: 1 },
+    );
+    timings.synthesize_c = (Date.now() - t) / 1000;
+    for (const r of built.results) if (r.ok) made.push(r.image_name);
+    const b0 = built.results[0];
+    expect(b0, `${b0?.stage} ${b0?.reason} ${b0?.stderr_tail ?? ''}`).toMatchObject({ ok: true });
+    t = Date.now();
+    const out = await verify(
+      { rows },
+      { docker, store, registryPath, log: createMemoryLogger() },
+      { verifyMinutes: 10 },
+    );
+    timings.verify_c = (Date.now() - t) / 1000;
+    const r = out.results[0] as VerifyResult;
+    console.log(
+      JSON.stringify({
+        verified: r.verified,
+        reason: r.reason,
+        speedup: r.speedup,
+        message: r.message,
+        rebuilt: r.rebuilt,
+      }),
+    );
+    expect(r, r.message).toMatchObject({ verified: true, rebuilt: true, changed_files: ['cfix/_work.c'] });
+    expect(r.speedup).toBeGreaterThan(3);
+    expect(r.benchmarks.find((b) => b.name === 'bench_core.time_work')).toMatchObject({
+      change: 'faster',
+      asv_mark: '-',
+    });
   });
 });
