@@ -12,6 +12,7 @@ import {
   FUNNEL_STAGES,
   type FunnelStage,
   type LlmUsage,
+  type MeasuredSpeedup,
   type MonthReport,
   type PublishedTask,
   type ReasonCount,
@@ -447,6 +448,21 @@ export async function queryReportData(root: string): Promise<ReportData> {
     const classifiersByMonth = await classifierUsage(session, 'month');
     const classifiersTotal = await classifierUsage(session, "'all'");
     const tasks = await publishedTasks(session);
+    const speedups: MeasuredSpeedup[] = (
+      await session.rows(`
+        SELECT v.repo, v.month, any_value(c.pr_number) AS pr_number, v.speedup, v.verified
+        FROM (SELECT * FROM verified QUALIFY row_number() OVER (PARTITION BY repo, month, pr_merge_commit_sha ORDER BY ord DESC) = 1) v
+        LEFT JOIN commits c ON c.repo = v.repo AND c.month = v.month AND c.pr_merge_commit_sha = v.pr_merge_commit_sha
+        WHERE v.speedup IS NOT NULL
+        GROUP BY v.repo, v.month, v.pr_merge_commit_sha, v.speedup, v.verified
+        ORDER BY v.speedup DESC, v.repo, v.month, v.pr_merge_commit_sha`)
+    ).map((r) => ({
+      repo: String(r.repo),
+      month: String(r.month),
+      prNumber: r.pr_number === null ? null : Number(r.pr_number),
+      speedup: Number(r.speedup),
+      verified: r.verified === true,
+    }));
     const llm = await llmUsage(session, memo);
     const memoEntries = Number((await session.rows('SELECT count(*) AS n FROM memo'))[0]?.n ?? 0);
     const repoMonths = await session.rows('SELECT repo, count(DISTINCT month) AS n FROM parts GROUP BY ALL');
@@ -474,6 +490,7 @@ export async function queryReportData(root: string): Promise<ReportData> {
     ];
     return {
       months: monthReports,
+      speedups,
       total: {
         stages: total.get('all') ?? emptyStages((step) => stepRan(step, () => true)),
         docker: dockerTotal.get('all') ?? null,

@@ -131,8 +131,19 @@ export interface SourceCount {
 }
 
 /** Everything the page shows. */
+/** One task's measured speed-up (verify), for the report's chart. */
+export interface MeasuredSpeedup {
+  repo: string;
+  month: string;
+  prNumber: number | null;
+  speedup: number;
+  verified: boolean;
+}
+
 export interface ReportData {
   months: MonthReport[];
+  /** Tasks verify measured, best speed-up first. */
+  speedups: MeasuredSpeedup[];
   /** Every month together. */
   total: { stages: FunnelStage[]; docker: DockerStats | null };
   repos: RepoYield[];

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dataLayout } from '@datasmith/paths';
 import { silentLogger } from '@datasmith/progress';
-import { CommitRow, TABLE_KEYS, readTable, writeTable } from '@datasmith/tables';
+import { CommitRow, TABLE_KEYS, VerifiedRow, readTable, writeTable } from '@datasmith/tables';
+import { findPartitionFiles } from '../merge/partitions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryReportData } from './queries';
 import { escapeHtml, formatCount, formatMinutes } from './render';
@@ -119,6 +120,21 @@ describe('the report over a demo run', () => {
       `<td>${DEMO_LLM_MODEL}</td><td class="num">${formatCount(llm.decisions)}</td><td class="num">${formatCount(llm.calls)}</td><td class="num">${formatCount(Math.max(0, llm.decisions - llm.calls))}</td><td class="num">${formatCount(llm.promptTokens)}</td><td class="num">${formatCount(llm.completionTokens)}</td>`,
     );
     expect(DEMO_LLM_REPO in expected.repos).toBe(true);
+  });
+
+  it('charts every task verify measured, with its speed-up, verified ones counted', async () => {
+    const measured = [];
+    for (const f of findPartitionFiles(run.root, 'verify', 'verified')) {
+      for (const r of await readTable(f.path, VerifiedRow))
+        if (r.speedup !== null) measured.push({ ...r, month: f.month });
+    }
+    expect(measured.length).toBeGreaterThan(0);
+    const section = html.slice(html.indexOf('id="speedups"'), html.indexOf('id="classifiers"'));
+    const verified = measured.filter((m) => m.verified).length;
+    expect(section).toContain(`${verified} of ${measured.length} measured tasks verified`);
+    for (const m of measured.slice(0, 40)) {
+      expect(section).toContain(`${m.repo_name}#${m.pr_number} ${m.month}: ×${m.speedup?.toFixed(2)}`);
+    }
   });
 
   it('is one self-contained page: inline SVG, no script, nothing to load', () => {

@@ -1,7 +1,13 @@
 import { open, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CommandResult, ProbeContainer, isEngineUnreachableError, tailOf } from '@datasmith/docker';
+import {
+  type CommandResult,
+  ProbeContainer,
+  isEngineUnreachableError,
+  removeContainersByLabel,
+  tailOf,
+} from '@datasmith/docker';
 import { DIFF_ARGS, runGit } from '@datasmith/git';
 import { parseRepoName } from '@datasmith/paths';
 import type { Logger, StepSummary } from '@datasmith/progress';
@@ -322,10 +328,13 @@ async function verifyTask(
   const release = await measureLock(options.lockPath ?? join(tmpdir(), 'datasmith-verify-measure.lock'), deps.log);
   let probe: ProbeContainer | null = null;
   try {
+    // Holding the machine-wide lock, no other measurement runs: a probe left by a killed run goes.
+    await removeContainersByLabel(deps.docker, 'datasmith.probe=verify').catch(() => 0);
     probe = await ProbeContainer.start(deps.docker, {
       image: entry.image_name,
       name: `datasmith-verify-${task.owner}-${task.repo}-${row.sha.slice(0, 12)}-${process.pid}`.toLowerCase(),
-      labels: { 'datasmith.probe': 'verify', 'datasmith.sha': row.sha },
+      // Not `datasmith.sha`: synthesize removes containers by that label, and a landed commit may be another task's base.
+      labels: { 'datasmith.probe': 'verify', 'datasmith.verify-sha': row.sha },
       networkMode: 'none',
       workdir: REPO_ROOT,
       cpusetCpus: cpuset,
