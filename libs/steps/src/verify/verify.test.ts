@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RegistryEntry } from '../synthesize/context';
 import { type SideResult, compareBenchmark, decideVerdict, isNoisy, isResultBetter } from './decide';
 import { changeTargets, enclosingDefs, moduleName, parsePatchFiles, selectBenchmarks } from './select';
-import { needsRebuild } from './verify';
+import { installModeOf, needsRebuild } from './verify';
 
 const ok = (value: number, q = 0.01): SideResult => ({
   status: 'ok',
@@ -192,9 +192,13 @@ describe('benchmark selection by the changed code', () => {
 });
 
 describe('rebuild after the patch', () => {
-  const entry = (variant: string, pure: boolean) =>
+  const entry = (variant: string, pure: boolean, script = '') =>
     ({
-      context: { variant, facts: { pure_python: pure, build_files: ['pyproject.toml'] } },
+      context: {
+        variant,
+        files: { 'docker_build_pkg.sh': script },
+        facts: { pure_python: pure, build_files: ['pyproject.toml'] },
+      },
     }) as unknown as RegistryEntry;
   it('rebuilds compiled projects and non-editable installs, not editable pure Python', () => {
     expect(needsRebuild(entry('editable', true), ['pkg/core.py'])).toBe(false);
@@ -202,5 +206,13 @@ describe('rebuild after the patch', () => {
     expect(needsRebuild(entry('regular', true), ['pkg/core.py'])).toBe(true);
     expect(needsRebuild(entry('editable', false), ['pkg/core.pyx'])).toBe(true);
     expect(needsRebuild(entry('editable', true), ['pyproject.toml'])).toBe(true);
+  });
+  it("reads the install mode from the script's header when the context came from a similar commit", () => {
+    const script = '#!/usr/bin/env bash\n# Build system: pyproject; install: editable; offline: true\n';
+    expect(installModeOf(entry('similar:3793b50d08df', true, script))).toBe('editable');
+    expect(needsRebuild(entry('similar:3793b50d08df', true, script), ['pkg/a.py'])).toBe(false);
+    // Unknown: rebuilt, to be safe.
+    expect(installModeOf(entry('similar:3793b50d08df', true))).toBeNull();
+    expect(needsRebuild(entry('similar:3793b50d08df', true), ['pkg/a.py'])).toBe(true);
   });
 });

@@ -179,9 +179,23 @@ async function measureLock(path: string, log: Logger): Promise<() => Promise<voi
   }
 }
 
-/** Does the project have to be installed again after the patch? Not for an editable or source install of pure Python. */
+/**
+ * How the image installed the project: the install script's header says it (`install: editable`);
+ * a context taken from a similar commit has `variant` `similar:<sha>`, so the variant alone is not it.
+ */
+export function installModeOf(entry: Pick<RegistryEntry, 'context'>): string | null {
+  const script = entry.context.files['docker_build_pkg.sh'] ?? '';
+  const m = /install: (editable|regular|source)\b/.exec(script);
+  if (m?.[1]) return m[1];
+  return ['editable', 'regular', 'source'].includes(entry.context.variant) ? entry.context.variant : null;
+}
+
+/**
+ * Does the project have to be installed again after the patch? Not for an editable or source install
+ * of pure Python, unless the patch touches a build file; an unknown install mode is rebuilt.
+ */
 export function needsRebuild(entry: Pick<RegistryEntry, 'context'>, changedFiles: readonly string[]): boolean {
-  const mode = entry.context.variant;
+  const mode = installModeOf(entry);
   const pure = entry.context.facts.pure_python;
   const buildFiles = new Set(entry.context.facts.build_files);
   if (changedFiles.some((f) => buildFiles.has(f))) return true;
@@ -270,7 +284,7 @@ async function verifyTask(
     reason: null,
     message: '',
     factor,
-    install_mode: entry?.context.variant ?? null,
+    install_mode: entry ? installModeOf(entry) : null,
     rebuilt: false,
     changed_files: [],
     changed_names: [],
