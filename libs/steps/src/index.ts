@@ -199,7 +199,7 @@ export {
   writeImagesPartition,
 } from './merge/testing/perf-fixtures';
 export type { VerifyDeps, VerifyOptions, VerifyOutput } from './verify/verify';
-export { verify, defaultCpuset, needsRebuild, installModeOf, VERIFY_CODE_VERSION } from './verify/verify';
+export { verify, defaultCpuset, needsRebuild, installModeOf, planPasses, VERIFY_CODE_VERSION } from './verify/verify';
 export type { BenchmarkChange, MeasuredBenchmark, SideResult, Verdict } from './verify/decide';
 export { compareBenchmark, decideVerdict, isResultBetter, isNoisy } from './verify/decide';
 export type { ChangedFile, ChangeTargets, SelectedBenchmark } from './verify/select';

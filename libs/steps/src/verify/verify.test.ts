@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RegistryEntry } from '../synthesize/context';
 import { type SideResult, compareBenchmark, decideVerdict, isNoisy, isResultBetter } from './decide';
 import { changeTargets, enclosingDefs, moduleName, parsePatchFiles, selectBenchmarks } from './select';
-import { installModeOf, needsRebuild } from './verify';
+import { installModeOf, needsRebuild, planPasses } from './verify';
 
 const ok = (value: number, q = 0.01): SideResult => ({
   status: 'ok',
@@ -214,5 +214,15 @@ describe('rebuild after the patch', () => {
     // Unknown: rebuilt, to be safe.
     expect(installModeOf(entry('similar:3793b50d08df', true))).toBeNull();
     expect(needsRebuild(entry('similar:3793b50d08df', true), ['pkg/a.py'])).toBe(true);
+  });
+});
+
+describe('passes within the budget', () => {
+  it('keeps ABBA when the remaining passes fit, else falls back to before/after', () => {
+    // 20 s a pass, 30 s spent, 20 min budget: three more fit.
+    expect(planPasses(4, 20_000, 30_000, 1_200_000)).toBe(4);
+    // 4 min a pass (datashader), 5 min spent, 15 min budget: 5 + 3 × 5 > 15, two passes only.
+    expect(planPasses(4, 240_000, 300_000, 900_000)).toBe(2);
+    expect(planPasses(2, 240_000, 300_000, 900_000)).toBe(2);
   });
 });

@@ -22,7 +22,7 @@ import { compareBenchmark, decideVerdict, isNoisy } from './decide';
 import { changeTargets, parsePatchFiles, selectBenchmarks } from './select';
 
 /** Bump when the same task would now measure or decide differently. */
-export const VERIFY_CODE_VERSION = 'verify-1';
+export const VERIFY_CODE_VERSION = 'verify-2';
 
 export interface VerifyOptions {
   /** asv's `--factor`: a change counts only beyond this ratio (default 1.05). */
@@ -200,6 +200,16 @@ export function needsRebuild(entry: Pick<RegistryEntry, 'context'>, changedFiles
   const buildFiles = new Set(entry.context.facts.build_files);
   if (changedFiles.some((f) => buildFiles.has(f))) return true;
   return !(pure && (mode === 'editable' || mode === 'source'));
+}
+
+/**
+ * How many passes fit: after the first pass took `firstMs` (of `elapsedMs` so far), the remaining
+ * `planned - 1` passes, each about as long plus a quarter, must fit in the budget; else 2 (before,
+ * after), which measures less but finishes.
+ */
+export function planPasses(planned: number, firstMs: number, elapsedMs: number, budgetMs: number): number {
+  if (planned <= 2) return planned;
+  return elapsedMs + (planned - 1) * firstMs * 1.25 <= budgetMs ? planned : 2;
 }
 
 interface Task {
@@ -461,8 +471,9 @@ async function verifyTask(
     if (check.exitCode !== 0)
       return fail('patch_failed', `the gold patch does not apply at the base:\n${tail()}`, { ...changed, selection });
 
-    const order: ('before' | 'after')[] = passes === 2 ? ['before', 'after', 'after', 'before'] : ['before', 'after'];
+    let order: ('before' | 'after')[] = passes === 2 ? ['before', 'after', 'after', 'before'] : ['before', 'after'];
     const ran = new Set<string>();
+    let planNote = '';
     for (let i = 0; i < order.length; i++) {
       const side = order[i] as 'before' | 'after';
       const problem = await switchTo(side === 'after');
@@ -470,15 +481,12 @@ async function verifyTask(
         return fail(
           problem as VerifyReason,
           `${problem === 'patch_failed' ? 'applying' : 'rebuilding after'} the gold patch failed:\n${tail()}`,
-          {
-            ...changed,
-            selection,
-            rebuilt: rebuild,
-          },
+          { ...changed, selection, rebuilt: rebuild },
         );
       }
       const remaining = budgetMs - (Date.now() - started);
       const share = Math.max(30_000, Math.floor(remaining / (order.length - i)));
+      const runStarted = Date.now();
       const r: CommandResult = await run(
         `asv run ${side} (pass ${i + 1}/${order.length})`,
         `python -m asv --config ${VERIFY_WORK}/asv-${side}.conf.json run --python=same --machine ${MACHINE} --set-commit-hash=${row.pr_base_sha} --record-samples${ran.has(side) ? ' --append-samples' : ''} --show-stderr --bench ${bench}`,
@@ -489,13 +497,16 @@ async function verifyTask(
       if (r.timedOut) {
         return fail(
           'benchmark_timeout',
-          `asv run (${side}) exceeded the task's budget of ${options.verifyMinutes ?? 20} min:\n${tail()}`,
-          {
-            ...changed,
-            selection,
-            rebuilt: rebuild,
-          },
+          `asv run (${side}, pass ${i + 1}/${order.length}) exceeded its share (${Math.round(share / 1000)} s) of the task's budget of ${options.verifyMinutes ?? 20} min${planNote}:\n${tail()}`,
+          { ...changed, selection, rebuilt: rebuild },
         );
+      }
+      if (i === 0) {
+        const planned = planPasses(order.length, Date.now() - runStarted, Date.now() - started, budgetMs);
+        if (planned < order.length) {
+          planNote = `; ABBA dropped to AB: the first pass took ${Math.round((Date.now() - runStarted) / 1000)} s`;
+          order = ['before', 'after'];
+        }
       }
     }
     const cmp = await run(
@@ -555,9 +566,11 @@ async function verifyTask(
       reason: verdict.reason,
       speedup: verdict.speedup,
       speedup_gmean: verdict.speedup_gmean,
-      message: verdict.verified
-        ? `faster by asv's statistics (factor ${factor}): ${faster.join(', ')}`
-        : `${verdict.reason}: ${verdict.compared} benchmarks compared, ${verdict.faster} faster, ${verdict.slower} slower`,
+      message:
+        (verdict.verified
+          ? `faster by asv's statistics (factor ${factor}): ${faster.join(', ')}`
+          : `${verdict.reason}: ${verdict.compared} benchmarks compared, ${verdict.faster} faster, ${verdict.slower} slower`) +
+        planNote,
     });
   } catch (error) {
     if (isEngineUnreachableError(error)) return fail('engine_unreachable', (error as Error).message, changed);
