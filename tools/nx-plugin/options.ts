@@ -1,5 +1,5 @@
 /** Per-repository steps in pipeline order; each is one Nx target that takes `--month=YYYY-MM`. */
-export const REPO_STEPS = ['collect', 'prepare', 'classify', 'synthesize', 'publish'] as const;
+export const REPO_STEPS = ['collect', 'prepare', 'classify', 'synthesize', 'verify', 'publish'] as const;
 export type RepoStep = (typeof REPO_STEPS)[number];
 
 /** Global steps: one target each, no month; each reads every partition on disk. */

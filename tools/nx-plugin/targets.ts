@@ -30,6 +30,7 @@ const STEP_LIBS: Record<PipelineStep, string[]> = {
   prepare: ['git', 'store', 'github'],
   classify: ['git', 'store', 'github', 'llm'],
   synthesize: ['git', 'store', 'llm', 'docker'],
+  verify: ['git', 'store', 'docker'],
   publish: ['docker'],
   merge: [],
   dataset: ['hub'],
@@ -44,6 +45,7 @@ const STEP_PACKAGES: Record<PipelineStep, string[]> = {
   prepare: ['simple-git', 'gpt-tokenizer'],
   classify: ['openai', 'gpt-tokenizer'],
   synthesize: ['dockerode', 'openai', 'tar-stream'],
+  verify: ['dockerode', 'tar-stream'],
   publish: ['dockerode'],
   merge: [],
   dataset: ['@huggingface/hub', 'yaml'],
@@ -62,6 +64,7 @@ const LLM_ENV = ['DSPY_MODEL_NAME', 'DSPY_TEMPERATURE', 'DSPY_MAX_TOKENS', 'OPEN
 const STEP_ENV: Partial<Record<PipelineStep, string[]>> = {
   classify: LLM_ENV,
   synthesize: [...LLM_ENV, 'DATASMITH_CONTEXTS', 'DATASMITH_ASV_SOURCE'],
+  verify: ['DATASMITH_CONTEXTS'],
   publish: ['DOCKERHUB_NAMESPACE', 'DATASMITH_IMAGE_REGISTRY', 'DATASMITH_SKIP_EXISTING'],
   dataset: ['DATASMITH_HF_REPO', 'DATASMITH_VERIFIED', 'HF_ENDPOINT'],
 };
@@ -73,6 +76,8 @@ const DESCRIPTIONS: Record<PipelineStep, string> = {
   prepare: 'Token counts, cheap performance gate and container names for one month (step 2): prepared.parquet',
   classify: 'Classify one month of PRs as performance work or not (step 3): classified.parquet, perf.parquet',
   synthesize: 'Build and validate a Docker context per base commit for one month (step 4): contexts.parquet',
+  verify:
+    "Measure each task's gold patch against its base with real asv in the validated image (step 4b): verify.jsonl, verified.parquet",
   publish: 'Push the validated images of one month (step 5): images.parquet',
   merge: 'Merge every partition into the master table (step 6): master.parquet',
   dataset: 'Write the dataset in the Hugging Face layout (step 7)',
@@ -208,6 +213,7 @@ export function repoTargets(
     // Step settings come from the config at run time, never from the project (see config-flags.cjs).
     classify: `flags=$(${CONFIG_FLAGS} classify) && ${cli} classify --repo ${repo} --out-root ${sh(out)}${storeFlag} $flags`,
     synthesize: `flags=$(${CONFIG_FLAGS} synthesize) && ${cli} synthesize --repo ${repo} --out-root ${sh(out)}${storeFlag} $flags`,
+    verify: `${cli} verify --repo ${repo} --out-root ${sh(out)}${storeFlag}`,
     publish: `${cli} publish --repo ${repo} --out-root ${sh(out)}`,
   };
   const targets: Record<string, TargetConfiguration> = {};
@@ -221,7 +227,10 @@ export function repoTargets(
       inputs.push({ runtime: repoStateCommand(ws.store, repo) });
     }
     if (previous !== null) {
-      inputs.push({ dependentTasksOutputFiles: step === 'publish' ? '**/*' : '**/*.parquet' });
+      // verify reads synthesize's results.jsonl and registry; publish reads synthesize's results
+      // through verify (transitively).
+      if (step === 'publish') inputs.push({ dependentTasksOutputFiles: '**/*', transitive: true });
+      else inputs.push({ dependentTasksOutputFiles: step === 'verify' ? '**/*' : '**/*.parquet' });
     }
     targets[targetNames[step]] = {
       executor: 'nx:run-commands',
@@ -247,7 +256,7 @@ export function globalTarget(
   const out = ws.outputRoot;
   const inputs = commonInputs(step, ws);
   const storeFlag = ws.store === null ? '' : ` --store ${sh(ws.store)}`;
-  const partitions = options.repoSteps.filter((s) => s === 'classify' || s === 'publish');
+  const partitions = options.repoSteps.filter((s) => s === 'classify' || s === 'verify' || s === 'publish');
   switch (step) {
     case 'scrape-repos': {
       const { minStars, maxRepos } = ws.config.scrape;

@@ -84,7 +84,7 @@ describe.sequential('datasmith update (real CLI, real Nx)', { timeout: 600_000 }
     expect(run.status, run.output).toBe(0);
     expect(run.output).toContain('scrape-repos: nx run repos:scrape-repos');
     expect(run.output).toMatch(
-      /month 2024-01: nx run-many -t collect prepare classify synthesize publish --month=2024-01/,
+      /month 2024-01: nx run-many -t collect prepare classify synthesize verify publish --month=2024-01/,
     );
     expect(run.output).toMatch(/month 2024-02: nx run-many .*--month=2024-02/);
     expect(run.output).toMatch(/global steps: nx run-many -t merge dataset report/);

@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { DockerError } from '@datasmith/errors';
 import type Docker from 'dockerode';
+import { packContext } from './context-tar';
 import { TailBuffer } from './tail';
 
 /** Output of a command run in a container. */
@@ -54,6 +55,18 @@ export interface ContainerSpec {
   networkMode?: string;
   env?: Record<string, string>;
   workdir?: string;
+  /** CPUs the container may use (`docker run --cpuset-cpus`, e.g. `1` or `0-1`); default: any. */
+  cpusetCpus?: string;
+  /** Memory limit in bytes; default: none. */
+  memoryBytes?: number;
+}
+
+function hostConfig(spec: ContainerSpec): Docker.HostConfig {
+  return {
+    NetworkMode: spec.networkMode ?? 'none',
+    ...(spec.cpusetCpus ? { CpusetCpus: spec.cpusetCpus } : {}),
+    ...(spec.memoryBytes ? { Memory: spec.memoryBytes } : {}),
+  };
 }
 
 /**
@@ -78,7 +91,7 @@ export async function runContainer(
     Labels: spec.labels,
     AttachStdout: true,
     AttachStderr: true,
-    HostConfig: { NetworkMode: spec.networkMode ?? 'none' },
+    HostConfig: hostConfig(spec),
   });
   try {
     const stream = await container.attach({ stream: true, stdout: true, stderr: true });
@@ -132,7 +145,7 @@ export class ProbeContainer {
       Env: envList(spec.env),
       WorkingDir: spec.workdir,
       Labels: spec.labels,
-      HostConfig: { NetworkMode: spec.networkMode ?? 'none' },
+      HostConfig: hostConfig(spec),
     });
     try {
       await container.start();
@@ -194,6 +207,16 @@ export class ProbeContainer {
       stderr: err.toString(),
       durationMs: Date.now() - started,
     };
+  }
+
+  /** Writes one file into the container (a tar through the engine's archive API; no shell, no size limit of a command line). */
+  async putFile(path: string, content: string | Uint8Array, mode = 0o644): Promise<void> {
+    const slash = path.lastIndexOf('/');
+    const dir = slash > 0 ? path.slice(0, slash) : '/';
+    const tar = await packContext({ [path.slice(slash + 1)]: { content, mode } });
+    const made = await this.exec(`mkdir -p '${dir.replaceAll("'", "'\\''")}'`, { timeoutMs: 30_000 });
+    if (made.exitCode !== 0) throw new DockerError(`Could not create ${dir} in the container: ${made.stderr.trim()}`);
+    await this.container.putArchive(tar, { path: dir });
   }
 
   /** Kills and removes the container; never throws. */

@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { InputError } from '@datasmith/errors';
 
 /** Per-repository steps, in pipeline order. */
-export const PARTITIONED_STEPS = ['collect', 'prepare', 'classify', 'synthesize', 'publish'] as const;
+export const PARTITIONED_STEPS = ['collect', 'prepare', 'classify', 'synthesize', 'verify', 'publish'] as const;
 export type PartitionedStep = (typeof PARTITIONED_STEPS)[number];
 
 /** The table each partitioned step writes (spec §3). */
@@ -11,6 +11,7 @@ export const STEP_TABLES = {
   prepare: ['prepared'],
   classify: ['classified', 'perf'],
   synthesize: ['contexts'],
+  verify: ['verified'],
   publish: ['images'],
 } as const satisfies Record<PartitionedStep, readonly string[]>;
 
@@ -53,6 +54,8 @@ export interface DataLayout {
   partitionDir(step: PartitionedStep, repoName: string, month: string): string;
   tablePath(step: PartitionedStep, repoName: string, month: string, table?: string): string;
   synthesizeResults(repoName: string, month: string): string;
+  /** `verify/<owner>__<name>/<YYYY-MM>/verify.jsonl`: one row per task with every measured number. */
+  verifyResults(repoName: string, month: string): string;
   readonly reposTable: string;
   readonly reposCsv: string;
   readonly masterTable: string;
@@ -73,6 +76,7 @@ export function dataLayout(root = 'data'): DataLayout {
     tablePath: (step, repoName, month, table) =>
       join(base, step, repoSlug(repoName), month, `${table ?? STEP_TABLES[step][0]}.parquet`),
     synthesizeResults: (repoName, month) => join(base, 'synthesize', repoSlug(repoName), month, 'results.jsonl'),
+    verifyResults: (repoName, month) => join(base, 'verify', repoSlug(repoName), month, 'verify.jsonl'),
     reposTable: join(base, 'repos', 'repos.parquet'),
     reposCsv: join(base, 'repos', 'repos.csv'),
     masterTable: join(base, 'master', 'master.parquet'),

@@ -153,7 +153,13 @@ export {
 } from './merge/merge';
 export type { TaskKeySet } from './dataset/verified';
 export { taskKey, parsePythonPair, readTaskKeyList } from './dataset/verified';
-export type { DatasetDropReason, BuildDatasetInput, DatasetConfig, BuildDatasetResult } from './dataset/dataset';
+export type {
+  DatasetDropReason,
+  BuildDatasetInput,
+  DatasetConfig,
+  BuildDatasetResult,
+  VerifiedChoice,
+} from './dataset/dataset';
 export {
   DATASET_CODE_VERSION,
   DATASET_COLUMNS,
@@ -161,6 +167,7 @@ export {
   taskIdOf,
   buildDataset,
   datasetConfigs,
+  chooseVerified,
   datasetHubFiles,
   checkRegistry,
 } from './dataset/dataset';
@@ -191,3 +198,9 @@ export {
   imageRowFor,
   writeImagesPartition,
 } from './merge/testing/perf-fixtures';
+export type { VerifyDeps, VerifyOptions, VerifyOutput } from './verify/verify';
+export { verify, defaultCpuset, needsRebuild, installModeOf, planPasses, VERIFY_CODE_VERSION } from './verify/verify';
+export type { BenchmarkChange, MeasuredBenchmark, SideResult, Verdict } from './verify/decide';
+export { compareBenchmark, decideVerdict, isResultBetter, isNoisy } from './verify/decide';
+export type { ChangedFile, ChangeTargets, SelectedBenchmark } from './verify/select';
+export { parsePatchFiles, changeTargets, selectBenchmarks, enclosingDefs, moduleName } from './verify/select';

@@ -32,3 +32,11 @@ export {
   SYNTHESIZE_TABLE_KEYS,
 } from './synthesize-schemas';
 export { ImageRow, MasterRow, DatasetRow, PUBLISH_TABLE_KEYS } from './publish-schemas';
+export {
+  VerifyReason,
+  VerifySide,
+  VerifyBenchmark,
+  VerifyResult,
+  VerifiedRow,
+  VERIFY_TABLE_KEYS,
+} from './verify-schemas';

@@ -60,6 +60,13 @@ export const MasterRow = z.object({
     .regex(/^\d{4}-\d{2}$/)
     .describe('the partition the row came from (legacy: month of pr_merged_at)'),
   origin: z.enum(['partition', 'legacy']).describe('a classify partition, or the imported legacy master'),
+  verified: z
+    .boolean()
+    .nullable()
+    .default(null)
+    .describe("verify's verdict: the gold patch is significantly faster (null: not measured)"),
+  speedup: z.number().nullable().default(null).describe("verify's best before/after of the task's benchmarks"),
+  verify_reason: z.string().nullable().default(null).describe('why verify did not verify it'),
 });
 export type MasterRow = z.infer<typeof MasterRow>;
 
@@ -85,6 +92,13 @@ export const DatasetRow = z.object({
   backend: z.string().nullable(),
   model: z.string().nullable(),
   prompt_version: z.string().nullable(),
+  verified: z
+    .boolean()
+    .nullable()
+    .default(null)
+    .describe('the gold patch measured significantly faster with asv in the image (null: not measured)'),
+  speedup: z.number().nullable().default(null).describe('measured before/after of the best benchmark'),
+  verify_reason: z.string().nullable().default(null),
 });
 export type DatasetRow = z.infer<typeof DatasetRow>;
 

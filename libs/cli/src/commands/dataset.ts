@@ -7,6 +7,7 @@ import { DistributionClient, normalizeRegistryRetryPolicy, resolveCredentials } 
 import {
   buildDataset,
   checkRegistry,
+  chooseVerified,
   datasetConfigs,
   datasetHubFiles,
   findPartitionFiles,
@@ -195,9 +196,11 @@ export const registerDataset: RegisterCommand = (program, context) => {
         return;
       }
       const configs = datasetConfigs(rows, verified);
+      const verifiedChoice = chooseVerified(rows, verified)?.choice ?? null;
+      if (verifiedChoice) ctx.log.info(`dataset: verified config: ${verifiedChoice.description}`);
       if (options.out) await writeTable(options.out, DatasetRow, rows, PUBLISH_TABLE_KEYS.dataset);
       const files = await datasetHubFiles(configs, options.uploadToHf);
-      const extra: Record<string, unknown> = { configs: configs.map((c) => c.name) };
+      const extra: Record<string, unknown> = { configs: configs.map((c) => c.name), verified: verifiedChoice };
       if (hfDir) {
         const local = await writeLocalLayout(hfDir, files);
         extra.hf_dir = hfDir;

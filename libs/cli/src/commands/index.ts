@@ -7,6 +7,7 @@ import { registerPrepare } from './prepare';
 import { registerClassify } from './classify';
 import { registerSynthesize } from './synthesize';
 import { registerPublish } from './publish';
+import { registerVerify } from './verify';
 import { registerMerge } from './merge';
 import { registerDataset } from './dataset';
 import { registerReport } from './report';
@@ -25,6 +26,7 @@ const COMMANDS: RegisterCommand[] = [
   registerPrepare,
   registerClassify,
   registerSynthesize,
+  registerVerify,
   registerPublish,
   registerMerge,
   registerDataset,

@@ -93,7 +93,8 @@ export const registerMerge: RegisterCommand = (program, context) => {
       const legacyDefault = defaultLegacyMaster(root);
       const legacyMaster = options.legacyMaster ?? (existsSync(legacyDefault) ? legacyDefault : null);
       const partitions = findPartitionFiles(root, 'classify', 'perf');
-      const result = await buildMaster({ partitions, legacyMaster }, { log: ctx.log });
+      const verifyPartitions = findPartitionFiles(root, 'verify', 'verified');
+      const result = await buildMaster({ partitions, legacyMaster, verifyPartitions }, { log: ctx.log });
       await writeTable(out, MasterRow, result.rows, PUBLISH_TABLE_KEYS.master);
       const { stats } = result;
       const duplicates = stats.rowsRead - stats.rows;

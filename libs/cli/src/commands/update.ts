@@ -25,7 +25,7 @@ interface UpdateOptions {
   validTasks?: string;
 }
 
-const PER_REPO_TARGETS = ['collect', 'prepare', 'classify', 'synthesize', 'publish'];
+const PER_REPO_TARGETS = ['collect', 'prepare', 'classify', 'synthesize', 'verify', 'publish'];
 const GLOBAL_TARGETS = ['merge', 'dataset', 'report'];
 
 /** One Nx invocation of an update. */

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { masterRowFromPerf } from '../merge/merge';
 import { fakeSha, imageRowFor, perfRow } from '../merge/testing/perf-fixtures';
-import { buildDataset, containerNameOf, datasetConfigs, datasetHubFiles, taskIdOf } from './dataset';
+import { buildDataset, chooseVerified, containerNameOf, datasetConfigs, datasetHubFiles, taskIdOf } from './dataset';
 import { parsePythonPair, readTaskKeyList, taskKey } from './verified';
 
 describe('names of the original (reference §1.2, §10)', () => {
@@ -88,6 +88,25 @@ describe('buildDataset', () => {
       image_digest: `sha256:${'1'.repeat(64)}`,
     });
     for (const r of rows) expect(DatasetRow.safeParse(r).success).toBe(true);
+  });
+
+  it('the verified config is the measured set; a hand-made list overrides it and says by how much', () => {
+    const measured = master.map((r, i) =>
+      i === 0 ? { ...r, verified: true, speedup: 4 } : i === 1 ? { ...r, verified: false, speedup: 1 } : r,
+    );
+    const { rows } = buildDataset({ master: measured, images, pipelineVersion: 'v' });
+    expect(rows[0]).toMatchObject({ verified: true, speedup: 4 });
+    expect(rows[2]).toMatchObject({ verified: null, speedup: null });
+    const auto = chooseVerified(rows, null);
+    expect(auto?.rows.map((r) => r.task_id)).toEqual(['pandas_dev-pandas_50643']);
+    expect(auto?.choice).toMatchObject({ source: 'measured', measured: 1 });
+    const byHand = chooseVerified(rows, new Set([taskKey('o/r', jan2.pr_merge_commit_sha)]));
+    expect(byHand?.rows.map((r) => r.task_id)).toEqual(['o_r_2']);
+    expect(byHand?.choice).toMatchObject({ source: 'list', addedByHand: 1, removedByHand: 1 });
+    expect(byHand?.choice.description).toMatch(/hand-made list.*1 added by hand, 1 measured removed by hand/);
+    // Nothing measured and no list: no verified config.
+    expect(chooseVerified(buildDataset({ master, images, pipelineVersion: 'v' }).rows, null)).toBeNull();
+    expect(datasetConfigs(rows, null).map((c) => c.name)).toContain('verified');
   });
 
   it('applies --filter-by and --limit-per-repo after the date sort', () => {

@@ -151,22 +151,73 @@ export function buildDataset(input: BuildDatasetInput): BuildDatasetResult {
         backend: row.backend,
         model: row.model,
         prompt_version: row.prompt_version,
+        verified: row.verified ?? null,
+        speedup: row.speedup ?? null,
+        verify_reason: row.verify_reason ?? null,
       }),
     );
   }
   return { rows: sortRows(rows, PUBLISH_TABLE_KEYS.dataset), dropped };
 }
 
-/** `default`, `verified` (when a list is given) and one config per month of `pr_merged_at` (UTC). */
+/** How the `verified` config was chosen, for the log and the card. */
+export interface VerifiedChoice {
+  source: 'measured' | 'list';
+  measured: number;
+  listed: number | null;
+  /** With a list: listed tasks verify did not verify, and verified tasks the list leaves out. */
+  addedByHand: number;
+  removedByHand: number;
+  description: string;
+}
+
+/**
+ * The `verified` config: the tasks verify measured significantly faster (`verified` true). A
+ * hand-made list (`--verified`, the original's `--valid-tasks`) still overrides it, and says by how
+ * much: tasks it adds that were not measured verified, and measured ones it leaves out. Without
+ * either (nothing measured, no list) there is no `verified` config.
+ */
+export function chooseVerified(
+  rows: readonly DatasetRow[],
+  list: TaskKeySet | null | undefined,
+): { rows: DatasetRow[]; choice: VerifiedChoice } | null {
+  const measured = rows.filter((r) => r.verified === true);
+  const anyMeasured = rows.some((r) => r.verified !== null && r.verified !== undefined);
+  if (!list) {
+    if (!anyMeasured) return null;
+    return {
+      rows: measured,
+      choice: {
+        source: 'measured',
+        measured: measured.length,
+        listed: null,
+        addedByHand: 0,
+        removedByHand: 0,
+        description: 'the gold patch measured significantly faster with asv in the task image (datasmith verify)',
+      },
+    };
+  }
+  const listed = rows.filter((r) => list.has(taskKey(r.repo_name, r.pr_merge_commit_sha)));
+  const added = listed.filter((r) => r.verified !== true).length;
+  const removed = measured.filter((r) => !list.has(taskKey(r.repo_name, r.pr_merge_commit_sha))).length;
+  return {
+    rows: listed,
+    choice: {
+      source: 'list',
+      measured: measured.length,
+      listed: listed.length,
+      addedByHand: added,
+      removedByHand: removed,
+      description: `hand-made list (--verified), overriding the ${measured.length} measured: ${added} added by hand, ${removed} measured removed by hand`,
+    },
+  };
+}
+
+/** `default`, `verified` (measured, or a hand-made list) and one config per month of `pr_merged_at` (UTC). */
 export function datasetConfigs(rows: readonly DatasetRow[], verified: TaskKeySet | null | undefined): DatasetConfig[] {
   const configs: DatasetConfig[] = [{ name: 'default', description: 'every task', rows: [...rows] }];
-  if (verified) {
-    configs.push({
-      name: 'verified',
-      description: 'human-validated subset',
-      rows: rows.filter((r) => verified.has(taskKey(r.repo_name, r.pr_merge_commit_sha))),
-    });
-  }
+  const chosen = chooseVerified(rows, verified);
+  if (chosen) configs.push({ name: 'verified', description: chosen.choice.description, rows: chosen.rows });
   const months = new Map<string, DatasetRow[]>();
   for (const row of rows) {
     const month = row.pr_merged_at?.slice(0, 7);
@@ -197,6 +248,10 @@ export const DATASET_COLUMNS: ReadonlyArray<[string, string]> = [
   ['pr_base_sha', 'the commit the task starts from'],
   ['pr_number', 'pull request number'],
   ['pipeline_version, backend, model, prompt_version', 'provenance: datasmith version and the classifier that decided'],
+  [
+    'verified, speedup, verify_reason',
+    'datasmith verify: the gold patch measured against its base with asv (null: not measured)',
+  ],
 ];
 
 /**

@@ -4,7 +4,15 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { silentLogger } from '@datasmith/progress';
-import { MasterRow, queryRows, readTable, sqlLiteral } from '@datasmith/tables';
+import {
+  MasterRow,
+  VERIFY_TABLE_KEYS,
+  VerifiedRow,
+  queryRows,
+  readTable,
+  sqlLiteral,
+  writeTable,
+} from '@datasmith/tables';
 import { describe, expect, it } from 'vitest';
 import { importMasterLike } from './legacy';
 import { buildMaster, combineMasterSources, masterRowFromPerf, mergeMasterFiles } from './merge';
@@ -228,6 +236,46 @@ describe('buildMaster from partitions on disk', () => {
     expect(titles['o/r#1']).toMatchObject({ pr_title: 'february wins', month: '2024-02' });
     expect(titles['pandas-dev/pandas#50700']?.origin).toBe('legacy');
     expect(stats).toMatchObject({ legacyRows: 3, legacyReplaced: 1, rows: 4 });
+  });
+});
+
+describe('buildMaster with the verdicts of verify', () => {
+  it("joins the same month's verified.parquet on the merge commit; unmeasured rows stay null", async () => {
+    const root = await mkdtemp(join(tmpdir(), 'ds-master-verify-'));
+    const a = perfRow('o/r', 1, '2024-01-03T10:00:00Z');
+    const b = perfRow('o/r', 2, '2024-01-20T10:00:00Z');
+    await writePerfPartition(root, 'o/r', '2024-01', [a, b]);
+    await writeTable(
+      join(root, 'verify', 'o__r', '2024-01', 'verified.parquet'),
+      VerifiedRow,
+      [
+        {
+          repo_name: 'o/r',
+          pr_merge_commit_sha: a.pr_merge_commit_sha,
+          pr_base_sha: a.pr_base_sha,
+          pr_number: 1,
+          verified: true,
+          speedup: 12.5,
+          speedup_gmean: 3,
+          verify_reason: null,
+          benchmarks_measured: 3,
+          benchmarks_faster: 1,
+          benchmarks_slower: 0,
+          duration_s: 20,
+        },
+      ],
+      VERIFY_TABLE_KEYS.verified,
+    );
+    const { rows } = await buildMaster(
+      {
+        partitions: findPartitionFiles(root, 'classify', 'perf'),
+        verifyPartitions: findPartitionFiles(root, 'verify', 'verified'),
+      },
+      { log: silentLogger },
+    );
+    const byPr = Object.fromEntries(rows.map((r) => [r.pr_number, r]));
+    expect(byPr[1]).toMatchObject({ verified: true, speedup: 12.5, verify_reason: null });
+    expect(byPr[2]).toMatchObject({ verified: null, speedup: null, verify_reason: null });
   });
 });
 

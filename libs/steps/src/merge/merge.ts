@@ -3,7 +3,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InputError, SchemaError } from '@datasmith/errors';
 import type { Logger } from '@datasmith/progress';
-import { ClassifiedRow, type MasterRow, queryRows, readTable, sqlLiteral } from '@datasmith/tables';
+import { ClassifiedRow, type MasterRow, VerifiedRow, queryRows, readTable, sqlLiteral } from '@datasmith/tables';
 import { type LegacyImport, importMasterLike } from './legacy';
 import type { PartitionFile } from './partitions';
 
@@ -68,8 +68,19 @@ export function combineMasterSources(sources: readonly MasterSource[]): { rows: 
 }
 
 /** A `perf` row of a partition as a master row. */
-export function masterRowFromPerf(row: ClassifiedRow, month: string): MasterRow {
-  return { ...row, month, origin: 'partition' };
+export function masterRowFromPerf(
+  row: ClassifiedRow,
+  month: string,
+  verified?: Pick<VerifiedRow, 'verified' | 'speedup' | 'verify_reason'> | null,
+): MasterRow {
+  return {
+    ...row,
+    month,
+    origin: 'partition',
+    verified: verified?.verified ?? null,
+    speedup: verified?.speedup ?? null,
+    verify_reason: verified?.verify_reason ?? null,
+  };
 }
 
 export interface BuildMasterInput {
@@ -77,6 +88,8 @@ export interface BuildMasterInput {
   partitions: readonly PartitionFile[];
   /** The original's master to import (lowest precedence). */
   legacyMaster?: string | null;
+  /** `verified` partitions of verify: their verdict joins the perf rows of the same repository and month. */
+  verifyPartitions?: readonly PartitionFile[];
 }
 
 export interface BuildMasterResult {
@@ -107,9 +120,17 @@ export async function buildMaster(input: BuildMasterInput, deps: { log: Logger }
   const ordered = [...input.partitions].sort((a, b) =>
     a.month === b.month ? (a.repo < b.repo ? -1 : a.repo > b.repo ? 1 : 0) : a.month < b.month ? -1 : 1,
   );
+  const verifyFiles = new Map((input.verifyPartitions ?? []).map((p) => [`${p.repo}\0${p.month}`, p.path]));
   for (const partition of ordered) {
     const perf = await readTable(partition.path, ClassifiedRow);
-    sources.push({ label: partition.path, rows: perf.map((row) => masterRowFromPerf(row, partition.month)) });
+    const verifyPath = verifyFiles.get(`${partition.repo}\0${partition.month}`);
+    const verdicts = new Map(
+      (verifyPath ? await readTable(verifyPath, VerifiedRow) : []).map((v) => [v.pr_merge_commit_sha, v]),
+    );
+    sources.push({
+      label: partition.path,
+      rows: perf.map((row) => masterRowFromPerf(row, partition.month, verdicts.get(row.pr_merge_commit_sha))),
+    });
   }
   const { rows, stats } = combineMasterSources(sources);
   return { rows, stats, legacy };

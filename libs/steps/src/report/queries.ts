@@ -12,6 +12,7 @@ import {
   FUNNEL_STAGES,
   type FunnelStage,
   type LlmUsage,
+  type MeasuredSpeedup,
   type MonthReport,
   type PublishedTask,
   type ReasonCount,
@@ -55,6 +56,7 @@ const COLUMNS = {
     duration_s: 'DOUBLE',
     attempts: 'STRUCT(build_s DOUBLE)[]',
   },
+  verified: { pr_merge_commit_sha: 'VARCHAR', verified: 'BOOLEAN', speedup: 'DOUBLE', verify_reason: 'VARCHAR' },
   dataset: {
     task_id: 'VARCHAR',
     repo_name: 'VARCHAR',
@@ -148,6 +150,11 @@ function stageConditions(hasDataset: boolean): Array<{ pass: string; reason: str
       pass: 'd.pr_merge_commit_sha IS NOT NULL',
       reason: hasDataset ? "'not_in_dataset'" : "'not_run'",
     },
+    {
+      // Of the dataset's tasks, those whose gold patch verify measured significantly faster.
+      pass: 'v.verified',
+      reason: `CASE WHEN v_ran.ok IS NULL THEN 'not_run' WHEN v.pr_merge_commit_sha IS NULL THEN 'not_measured' ELSE coalesce(v.verify_reason, 'unspecified') END`,
+    },
   ];
 }
 
@@ -180,12 +187,15 @@ async function buildJourney(session: QuerySession, hasDataset: boolean): Promise
     LEFT JOIN results_last r ON r.repo = c.repo AND r.month = c.month AND r.sha = c.pr_base_sha
     LEFT JOIN images_task i ON i.repo = c.repo AND i.month = c.month
       AND i.container_name = lower(replace(c.repo, '/', '-') || '-' || c.pr_base_sha || ':final')
+    LEFT JOIN (SELECT * FROM verified QUALIFY row_number() OVER (PARTITION BY repo, month, pr_merge_commit_sha ORDER BY ord DESC) = 1) v
+      ON v.repo = c.repo AND v.month = c.month AND v.pr_merge_commit_sha = c.pr_merge_commit_sha
     LEFT JOIN (SELECT DISTINCT lower(repo_name) AS repo_key, pr_merge_commit_sha, pr_base_sha FROM dataset) d
       ON d.repo_key = lower(c.repo) AND d.pr_merge_commit_sha = c.pr_merge_commit_sha AND d.pr_base_sha = c.pr_base_sha
     ${ranJoin('p', 'prepare')}
     ${ranJoin('k', 'classify')}
     ${ranJoin('s', 'synthesize')}
-    ${ranJoin('i', 'publish')}`);
+    ${ranJoin('i', 'publish')}
+    ${ranJoin('v', 'verify')}`);
 }
 
 function byReason(rows: ReadonlyArray<Record<string, unknown>>, key = 'reason', value = 'n'): ReasonCount[] {
@@ -382,6 +392,7 @@ export async function queryReportData(root: string): Promise<ReportData> {
     collect: findPartitionFiles(root, 'collect', 'commits'),
     prepare: findPartitionFiles(root, 'prepare', 'prepared'),
     classify: findPartitionFiles(root, 'classify', 'classified'),
+    verify: findPartitionFiles(root, 'verify', 'verified'),
     publish: findPartitionFiles(root, 'publish', 'images'),
   };
   const known = new Map<string, { repo: string; month: string }>();
@@ -400,6 +411,7 @@ export async function queryReportData(root: string): Promise<ReportData> {
     await loadPartitions(session, 'prepared', partitions.prepare, parquetReader);
     await loadPartitions(session, 'classified', partitions.classify, parquetReader);
     await loadPartitions(session, 'images', partitions.publish, parquetReader);
+    await loadPartitions(session, 'verified', partitions.verify, parquetReader);
     await loadPartitions(session, 'results', results, jsonlReader);
     if (hasDataset) {
       const select = Object.entries(COLUMNS.dataset)
@@ -436,6 +448,21 @@ export async function queryReportData(root: string): Promise<ReportData> {
     const classifiersByMonth = await classifierUsage(session, 'month');
     const classifiersTotal = await classifierUsage(session, "'all'");
     const tasks = await publishedTasks(session);
+    const speedups: MeasuredSpeedup[] = (
+      await session.rows(`
+        SELECT v.repo, v.month, any_value(c.pr_number) AS pr_number, v.speedup, v.verified
+        FROM (SELECT * FROM verified QUALIFY row_number() OVER (PARTITION BY repo, month, pr_merge_commit_sha ORDER BY ord DESC) = 1) v
+        LEFT JOIN commits c ON c.repo = v.repo AND c.month = v.month AND c.pr_merge_commit_sha = v.pr_merge_commit_sha
+        WHERE v.speedup IS NOT NULL
+        GROUP BY v.repo, v.month, v.pr_merge_commit_sha, v.speedup, v.verified
+        ORDER BY v.speedup DESC, v.repo, v.month, v.pr_merge_commit_sha`)
+    ).map((r) => ({
+      repo: String(r.repo),
+      month: String(r.month),
+      prNumber: r.pr_number === null ? null : Number(r.pr_number),
+      speedup: Number(r.speedup),
+      verified: r.verified === true,
+    }));
     const llm = await llmUsage(session, memo);
     const memoEntries = Number((await session.rows('SELECT count(*) AS n FROM memo'))[0]?.n ?? 0);
     const repoMonths = await session.rows('SELECT repo, count(DISTINCT month) AS n FROM parts GROUP BY ALL');
@@ -463,6 +490,7 @@ export async function queryReportData(root: string): Promise<ReportData> {
     ];
     return {
       months: monthReports,
+      speedups,
       total: {
         stages: total.get('all') ?? emptyStages((step) => stepRan(step, () => true)),
         docker: dockerTotal.get('all') ?? null,

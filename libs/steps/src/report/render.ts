@@ -307,6 +307,32 @@ function monthSection(month: MonthReport, color: (reason: string) => string): st
   ].join('\n');
 }
 
+/**
+ * The tasks verify measured, best first (at most 40): bar length is log2 of the speed-up (a ×3000
+ * change would flatten the rest), the text is the speed-up itself; green when verified.
+ */
+function speedupSection(speedups: ReportData['speedups']): string {
+  if (speedups.length === 0) return '<p class="meta">no data: verify has not run</p>';
+  const shown = speedups.slice(0, 40);
+  const verified = speedups.filter((s) => s.verified).map((s) => s.speedup);
+  const median = verified.length
+    ? ([...verified].sort((a, b) => a - b)[Math.floor(verified.length / 2)] ?? null)
+    : null;
+  return [
+    `<p class="meta">${formatCount(verified.length)} of ${formatCount(speedups.length)} measured tasks verified${median === null ? '' : `; median verified speed-up ×${median.toFixed(2)}`}. Bars: log2 of before/after of the best benchmark; green: significantly faster by asv's statistics.</p>`,
+    barChart(
+      'measured speed-ups',
+      shown.map((s) => ({
+        name: `${s.repo}${s.prNumber === null ? '' : `#${s.prNumber}`} ${s.month}`,
+        value: Math.max(0, Math.log2(s.speedup)) + 0.05,
+        color: s.verified ? TASK_COLOR : '#9a9a9a',
+        shown: `×${s.speedup.toFixed(2)}`,
+      })),
+      '',
+    ),
+  ].join('\n');
+}
+
 function stageCount(stages: readonly FunnelStage[], key: string): number {
   return stages.find((s) => s.key === key)?.count ?? 0;
 }
@@ -374,7 +400,7 @@ export function renderReportHtml(data: ReportData): string {
     '<header>',
     '<h1>datasmith report</h1>',
     `<p class="meta">${esc(span)} · ${formatCount(data.repos.length)} repositories · read: ${sources}</p>`,
-    `<nav>${months.map((m) => `<a href="#month-${esc(m.month)}">${esc(m.month)}</a>`).join('')}<a href="#repos">repositories</a><a href="#classifiers">classifiers</a><a href="#llm">LLM</a><a href="#docker">Docker</a></nav>`,
+    `<nav>${months.map((m) => `<a href="#month-${esc(m.month)}">${esc(m.month)}</a>`).join('')}<a href="#repos">repositories</a><a href="#speedups">speed-ups</a><a href="#classifiers">classifiers</a><a href="#llm">LLM</a><a href="#docker">Docker</a></nav>`,
     '</header>',
     '<section id="overview">',
     '<h2>All months</h2>',
@@ -387,6 +413,10 @@ export function renderReportHtml(data: ReportData): string {
     '<section id="repos">',
     '<h2>Per-repository yields</h2>',
     repoSection(data.repos),
+    '</section>',
+    '<section id="speedups">',
+    '<h2>Measured speed-ups</h2>',
+    speedupSection(data.speedups),
     '</section>',
     '<section id="classifiers">',
     '<h2>Classifier backends and models</h2>',

@@ -12,6 +12,7 @@ export const FUNNEL_STAGES = [
   { key: 'validated', step: 'synthesize', label: 'validated images' },
   { key: 'published', step: 'publish', label: 'published images' },
   { key: 'tasks', step: 'dataset', label: 'dataset tasks' },
+  { key: 'verified', step: 'verify', label: 'speed-up verified' },
 ] as const;
 export type FunnelStageKey = (typeof FUNNEL_STAGES)[number]['key'];
 /** A step of the funnel (every stage but the first). */
@@ -27,6 +28,7 @@ export const PSEUDO_REASONS = {
   no_result: 'synthesize ran for the month but has no result for the base commit',
   no_image: 'publish ran for the month but has no image row for the base commit',
   not_in_dataset: 'the image is published but the dataset has no task for the PR',
+  not_measured: 'verify ran for the month but has no row for the task',
 } as const;
 
 /** A count under a name (a drop reason, a strategy, a backend). */
@@ -129,8 +131,19 @@ export interface SourceCount {
 }
 
 /** Everything the page shows. */
+/** One task's measured speed-up (verify), for the report's chart. */
+export interface MeasuredSpeedup {
+  repo: string;
+  month: string;
+  prNumber: number | null;
+  speedup: number;
+  verified: boolean;
+}
+
 export interface ReportData {
   months: MonthReport[];
+  /** Tasks verify measured, best speed-up first. */
+  speedups: MeasuredSpeedup[];
   /** Every month together. */
   total: { stages: FunnelStage[]; docker: DockerStats | null };
   repos: RepoYield[];

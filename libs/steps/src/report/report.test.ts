@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dataLayout } from '@datasmith/paths';
 import { silentLogger } from '@datasmith/progress';
-import { CommitRow, TABLE_KEYS, readTable, writeTable } from '@datasmith/tables';
+import { CommitRow, TABLE_KEYS, VerifiedRow, readTable, writeTable } from '@datasmith/tables';
+import { findPartitionFiles } from '../merge/partitions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryReportData } from './queries';
 import { escapeHtml, formatCount, formatMinutes } from './render';
@@ -39,10 +40,15 @@ describe('the report over a demo run', () => {
       'validation_failed',
       'push_failed',
       'not_run',
+      'no_significant_speedup',
+      'slower',
     ]) {
-      expect(reasons, reason).toContain(reason);
+      expect(reasons, `${reason} in ${[...reasons].join(',')}`).toContain(reason);
     }
     expect(expected.months.map((m) => m.month)).toEqual(run.months);
+    // The last stage: dataset tasks whose gold patch verify measured faster.
+    expect(expected.months.some((m) => (m.stages.at(-1)?.count ?? 0) > 0)).toBe(true);
+    expect(expected.months[0]?.stages.at(-1)?.label).toBe('speed-up verified');
   });
 
   it("shows each month's funnel with the counts and drop reasons counted from the tables", () => {
@@ -116,6 +122,21 @@ describe('the report over a demo run', () => {
     expect(DEMO_LLM_REPO in expected.repos).toBe(true);
   });
 
+  it('charts every task verify measured, with its speed-up, verified ones counted', async () => {
+    const measured = [];
+    for (const f of findPartitionFiles(run.root, 'verify', 'verified')) {
+      for (const r of await readTable(f.path, VerifiedRow))
+        if (r.speedup !== null) measured.push({ ...r, month: f.month });
+    }
+    expect(measured.length).toBeGreaterThan(0);
+    const section = html.slice(html.indexOf('id="speedups"'), html.indexOf('id="classifiers"'));
+    const verified = measured.filter((m) => m.verified).length;
+    expect(section).toContain(`${verified} of ${measured.length} measured tasks verified`);
+    for (const m of measured.slice(0, 40)) {
+      expect(section).toContain(`${m.repo_name}#${m.pr_number} ${m.month}: ×${m.speedup?.toFixed(2)}`);
+    }
+  });
+
   it('is one self-contained page: inline SVG, no script, nothing to load', () => {
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).toContain('<svg xmlns="http://www.w3.org/2000/svg"');
@@ -148,6 +169,7 @@ describe('queryReportData', () => {
       ['validated', 0, false],
       ['published', 0, false],
       ['tasks', 0, false],
+      ['verified', 0, false],
     ]);
     const page = await buildReportPage({ root: empty }, { log: silentLogger });
     expect(page.html).toContain('no data: the step has not run');

@@ -80,14 +80,14 @@ export interface ValidateTarget {
   labels: Record<string, string>;
 }
 
-const REPO_ROOT = '/workspace/repo';
-const ASV_WORK = '/tmp/datasmith-asv';
+export const REPO_ROOT = '/workspace/repo';
+export const ASV_WORK = '/tmp/datasmith-asv';
 
-function quote(value: string): string {
+export function quote(value: string): string {
   return `'${value.replaceAll("'", "'\\''")}'`;
 }
 
-function fill(template: string, values: Record<string, string>): string {
+export function fill(template: string, values: Record<string, string>): string {
   return template.replace(/\{([a-z_]+)\}/g, (m, key: string) => values[key] ?? m);
 }
 
@@ -153,7 +153,7 @@ for p in bad:
 sys.exit(1 if bad else 0)
 `;
 
-function asvConfigScript(facts: RepoFacts): string {
+export function asvConfigScript(facts: RepoFacts): string {
   return `import json, os, re, shlex
 src = ${JSON.stringify(`${REPO_ROOT}/${facts.asv_config_path}`)}
 try:
@@ -194,7 +194,7 @@ print("derived asv config written")
  * whose parent is on sys.path), each in its own interpreter without network, and prints one JSON
  * list: module, path, ok, error (the last line of the traceback).
  */
-const IMPORT_SCAN = `import json, os, subprocess, sys
+export const IMPORT_SCAN = `import json, os, subprocess, sys
 bench = os.path.normpath(sys.argv[1])
 parent, pkg = os.path.split(bench)
 out = []
@@ -219,7 +219,7 @@ print(json.dumps(out))
 `;
 
 /** Copies the benchmark folder without the modules that failed to import, keeping its package name. */
-const DERIVE_BENCH = `import json, os, shutil, sys
+export const DERIVE_BENCH = `import json, os, shutil, sys
 bench, dest, excluded = os.path.normpath(sys.argv[1]), sys.argv[2], set(json.loads(sys.argv[3]))
 target = os.path.join(dest, os.path.basename(bench))
 shutil.rmtree(dest, ignore_errors=True)
@@ -228,12 +228,12 @@ print(target)
 `;
 
 /** An asv command with the suite's matrix environment variables (written by the derived config). */
-function withAsvEnv(command: string): string {
+export function withAsvEnv(command: string): string {
   return `. ${ASV_WORK}/env.sh 2>/dev/null; ${command}`;
 }
 
 /** Error lines that mean "this needed the network". */
-const NETWORK_ERROR =
+export const NETWORK_ERROR =
   /URLError|gaierror|Name or service not known|Temporary failure in name resolution|Network is unreachable|ConnectionError|ConnectTimeout|MaxRetryError|NewConnectionError|HTTPError|urlopen|nodename nor servname|Failed to establish a new connection/i;
 
 /** The distribution of a `No module named 'x.y'` error, when it is one of `unavailable`. */
@@ -266,7 +266,7 @@ export interface ExcludedModule {
   error: string;
 }
 
-const DUMP_RESULTS = `import json, os, sys
+export const DUMP_RESULTS = `import json, os, sys
 out = {}
 root = sys.argv[1]
 for dirpath, _, files in os.walk(root):

@@ -16,7 +16,7 @@ function stages(counts: readonly number[], drops: ReadonlyArray<readonly ReasonC
  */
 export function fixtureReportData(): ReportData {
   const march = stages(
-    [14, 9, 5, 3, 2, 2, 2],
+    [14, 9, 5, 3, 2, 2, 2, 1],
     [
       [
         { reason: 'docs_only', count: 2 },
@@ -28,7 +28,9 @@ export function fixtureReportData(): ReportData {
       [{ reason: 'validation_failed', count: 1 }],
       [],
       [],
+      [{ reason: 'no_significant_speedup', count: 1 }],
     ],
+    8,
   );
   const april = stages(
     [11, 7, 4, 2, 0, 0, 0],
@@ -108,6 +110,10 @@ export function fixtureReportData(): ReportData {
     meanConfidence: 77.5,
   };
   return {
+    speedups: [
+      { repo: 'acme/fastmath', month: '2024-03', prNumber: 12, speedup: 3.4, verified: true },
+      { repo: 'acme/fastmath', month: '2024-03', prNumber: 14, speedup: 1.01, verified: false },
+    ],
     months: [
       {
         month: '2024-03',

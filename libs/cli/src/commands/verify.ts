@@ -1,0 +1,199 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { DockerError, InputError } from '@datasmith/errors';
+import { createDockerClient } from '@datasmith/docker';
+import { dataLayout } from '@datasmith/paths';
+import { defaultCpuset, readContextRegistry, verify } from '@datasmith/steps';
+import { OfflineStore } from '@datasmith/store';
+import {
+  SynthesizeInputRow,
+  VERIFY_TABLE_KEYS,
+  VerifiedRow,
+  VerifyResult,
+  readTable,
+  writeFileAtomic,
+  writeTable,
+} from '@datasmith/tables';
+import type { RegisterCommand } from './index';
+import { type PartitionOptions, intOption, reportSummary, resolvePartition } from './shared';
+
+interface VerifyCommandOptions extends PartitionOptions {
+  in?: string;
+  contexts?: string;
+  contextRegistry?: string;
+  outDir?: string;
+  store: string;
+  factor: string;
+  cpusetCpus?: string;
+  verifyMinutes: number;
+  maxBenchmarks: number;
+  passes: number;
+  remeasure?: boolean;
+  json?: boolean;
+}
+
+/** Reads an earlier verify.jsonl (rows of another code version or shape are dropped); none: []. */
+async function readPrevious(path: string): Promise<VerifyResult[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return [];
+  }
+  const out: VerifyResult[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const parsed = VerifyResult.safeParse(JSON.parse(line));
+      if (parsed.success) out.push(parsed.data);
+    } catch {
+      // A torn line of a killed run: measured again.
+    }
+  }
+  return out;
+}
+
+/** The flat row of `verified.parquet`. */
+export function verifiedRow(r: VerifyResult): VerifiedRow {
+  return {
+    repo_name: r.repo_name,
+    pr_merge_commit_sha: r.pr_merge_commit_sha,
+    pr_base_sha: r.pr_base_sha,
+    pr_number: r.pr_number,
+    verified: r.verified,
+    speedup: r.speedup,
+    speedup_gmean: r.speedup_gmean,
+    verify_reason: r.reason,
+    benchmarks_measured: r.benchmarks.length,
+    benchmarks_faster: r.benchmarks.filter((b) => b.change === 'faster').length,
+    benchmarks_slower: r.benchmarks.filter((b) => b.change === 'slower').length,
+    duration_s: r.duration_s,
+  };
+}
+
+/** `datasmith verify`: measure each task's gold patch against its base in the validated image. */
+export const registerVerify: RegisterCommand = (program, context) => {
+  program
+    .command('verify')
+    .description(
+      "Measure each task's gold patch (git diff pr_base_sha sha) against its base with real asv in the validated image: verified = significantly faster (after synthesize, before publish)",
+    )
+    .option('--in <file>', 'perf table of classify (Parquet, CSV or JSONL)')
+    .option('--contexts <file>', "synthesize's context registry JSON (which image validated for each base)")
+    .option('--context-registry <file>', 'alias of --contexts (original flag)')
+    .option('--out-dir <dir>', 'where verify.jsonl and verified.parquet go')
+    .option(
+      '--store <dir>',
+      'offline store with the repository mirrors (the gold patch comes from there)',
+      'data/store',
+    )
+    .option('--repo <owner/name>', 'partition mode: one repository (Nx targets)')
+    .option('--month <YYYY-MM>', 'partition mode: one UTC month')
+    .option('--out-root <dir>', 'partition mode: output root', 'data')
+    .option('--factor <x>', "asv's --factor: a benchmark changed only beyond this ratio and when significant", '1.05')
+    .option(
+      '--cpuset-cpus <list>',
+      `CPUs the measuring container is pinned to (default: the last CPU, here ${defaultCpuset()})`,
+    )
+    .option(
+      '--verify-minutes <n>',
+      "wall-clock budget of one task's measurement (a run over it is benchmark_timeout)",
+      intOption('--verify-minutes'),
+      20,
+    )
+    .option(
+      '--max-benchmarks <n>',
+      'benchmarks per task: those the change touches first, then the rest',
+      intOption('--max-benchmarks'),
+      8,
+    )
+    .option(
+      '--passes <n>',
+      '2: before, after, after, before (drift cancels); 1: before, after',
+      intOption('--passes'),
+      2,
+    )
+    .option('--remeasure', 'measure tasks again even when verify.jsonl has them for the same image')
+    .option('--json', 'print the summary as JSON')
+    .addHelpText(
+      'after',
+      "\nThe measurement: no network, one task at a time (a machine-wide lock), the container pinned to --cpuset-cpus,\nthe same image and the base commit's benchmark code for both sides; asv run --record-samples per side,\ncompared with asv's own statistics (asv.statistics.is_different, asv compare's _is_result_better).\n\nExamples:\n  datasmith verify --in perf.parquet --contexts contexts.json --store data/store --out-dir out/\n  datasmith verify --repo demo-org/fastmath --month 2024-03 --store data/demo/store",
+    )
+    .action(async (raw: VerifyCommandOptions): Promise<void> => {
+      const ctx = context();
+      const options = { ...raw, contexts: raw.contexts ?? raw.contextRegistry };
+      const factor = Number(options.factor);
+      if (!Number.isFinite(factor) || factor < 1) {
+        throw new InputError(`Invalid --factor: ${JSON.stringify(options.factor)}; expected a number >= 1`);
+      }
+      if (options.passes !== 1 && options.passes !== 2) {
+        throw new InputError(`Invalid --passes: ${options.passes}; expected 1 or 2`);
+      }
+      if (options.cpusetCpus !== undefined && !/^\d+([-,]\d+)*$/.test(options.cpusetCpus)) {
+        throw new InputError(`Invalid --cpuset-cpus: ${JSON.stringify(options.cpusetCpus)}; expected e.g. 1 or 0-1`);
+      }
+      const partition = resolvePartition('verify', options);
+      let input: string;
+      let outDir: string;
+      let registry: string;
+      if (partition) {
+        const layout = dataLayout(partition.outRoot);
+        input = partition.input('classify', 'perf');
+        outDir = layout.partitionDir('verify', partition.repo, partition.month.key);
+        const synthDir = layout.partitionDir('synthesize', partition.repo, partition.month.key);
+        registry = options.contexts ?? (ctx.env.DATASMITH_CONTEXTS || join(synthDir, '..', 'context-registry.json'));
+      } else {
+        if (!options.in) throw new InputError('Missing --in: give the perf table (or --repo with --month)');
+        if (!options.contexts) throw new InputError("Missing --contexts: give synthesize's context registry JSON file");
+        if (!options.outDir) throw new InputError('Missing --out-dir: where to write verify.jsonl');
+        input = options.in;
+        outDir = options.outDir;
+        registry = options.contexts;
+      }
+      const registryPath = resolve(ctx.cwd, registry);
+      await readContextRegistry(registryPath);
+      const resultsPath = join(outDir, 'verify.jsonl');
+      const tablePath = join(outDir, 'verified.parquet');
+      const rows = await readTable(input, SynthesizeInputRow);
+      const previous = options.remeasure ? [] : await readPrevious(resultsPath);
+      const output = await verify(
+        { rows },
+        {
+          docker: createDockerClient({ env: ctx.env }),
+          store: new OfflineStore(options.store),
+          registryPath,
+          log: ctx.log,
+        },
+        {
+          factor,
+          cpusetCpus: options.cpusetCpus,
+          verifyMinutes: options.verifyMinutes,
+          maxBenchmarks: options.maxBenchmarks,
+          passes: options.passes as 1 | 2,
+          previous,
+        },
+      );
+      const results = output.results
+        .map((r) => VerifyResult.parse(r))
+        .sort((a, b) => (`${a.repo_name}/${a.sha}` < `${b.repo_name}/${b.sha}` ? -1 : 1));
+      await writeFileAtomic(resultsPath, results.map((r) => `${JSON.stringify(r)}\n`).join(''));
+      await writeTable(tablePath, VerifiedRow, results.map(verifiedRow), VERIFY_TABLE_KEYS.verified);
+      const speedups = results.filter((r) => r.verified && r.speedup !== null).map((r) => r.speedup as number);
+      speedups.sort((a, b) => a - b);
+      reportSummary(ctx, 'verify', output.summary, Boolean(options.json), {
+        tasks: results.length,
+        verified: results.filter((r) => r.verified).length,
+        median_speedup: speedups.length ? speedups[Math.floor(speedups.length / 2)] : null,
+        minutes: Math.round(results.reduce((s, r) => s + r.duration_s, 0) / 6) / 10,
+        results: resultsPath,
+        table: tablePath,
+      });
+      if (!options.json) ctx.log.info(`verify: ${results.length} tasks, wrote ${resultsPath} and ${tablePath}`);
+      const unreachable = results.filter((r) => r.reason === 'engine_unreachable').length;
+      if (unreachable > 0) {
+        throw new DockerError(
+          `${unreachable} of ${results.length} tasks could not reach the Docker engine; start one with tools/scripts/ensure-docker`,
+        );
+      }
+    });
+};

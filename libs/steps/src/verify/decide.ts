@@ -1,0 +1,142 @@
+import type { VerifyReason } from '@datasmith/tables';
+
+/**
+ * The verdict of a measurement, with asv's own semantics (`asv compare` / `asv continuous`): a
+ * benchmark changed only when the ratio passes the factor **and** asv's statistics say the two
+ * sides differ (`asv.statistics.is_different`: Mann-Whitney U on the raw samples at p < 0.002, else
+ * non-overlapping 99 % confidence intervals; not applied when either side ran a single repeat).
+ */
+
+/** One side of one benchmark (one parameter combination), as asv recorded it. */
+export interface SideResult {
+  /** `ok`: a value; `failed`: asv recorded null; `skipped`: NaN (asv's NotImplementedError / skip); `missing`: no result. */
+  status: 'ok' | 'failed' | 'skipped' | 'missing';
+  value: number | null;
+  /** asv's stats: ci_99_a, ci_99_b, q_25, q_75, repeat, number (absent on failure). */
+  stats: Record<string, number | null> | null;
+  /** How many raw samples asv recorded. */
+  samples: number;
+}
+
+/** What asv's `is_different` said, computed in the container (null: not applied, see above). */
+export type Significance = boolean | null;
+
+export type BenchmarkChange =
+  | 'faster'
+  | 'slower'
+  | 'same'
+  | 'failed_after'
+  | 'failed_before'
+  | 'failed_both'
+  | 'skipped'
+  | 'not_comparable';
+
+/** asv's `_is_result_better(a, b, …)`: a is better (lower) than b by the factor, and significantly so when stats apply. */
+export function isResultBetter(a: number, b: number, significant: Significance, factor: number): boolean {
+  if (significant === false) return false;
+  return a < b / factor;
+}
+
+/**
+ * Do the two sides' interquartile ranges overlap? Then a change, even one asv finds significant by its
+ * medians, does not hold across the spread of the samples: it is not counted as a speed-up (`flaky`).
+ */
+export function isNoisy(before: SideResult, after: SideResult): boolean {
+  const b25 = before.stats?.q_25;
+  const b75 = before.stats?.q_75;
+  const a25 = after.stats?.q_25;
+  const a75 = after.stats?.q_75;
+  if (b25 == null || b75 == null || a25 == null || a75 == null) return false;
+  return a25 <= b75 && b25 <= a75;
+}
+
+/** The change of one benchmark, in `asv compare`'s order of cases. */
+export function compareBenchmark(
+  before: SideResult,
+  after: SideResult,
+  significant: Significance,
+  factor: number,
+  sameVersion = true,
+): BenchmarkChange {
+  const okB = before.status === 'ok' && before.value !== null;
+  const okA = after.status === 'ok' && after.value !== null;
+  if (!sameVersion) return 'not_comparable';
+  const failedB = before.status === 'failed' || before.status === 'missing';
+  const failedA = after.status === 'failed' || after.status === 'missing';
+  if (failedB && failedA) return 'failed_both';
+  if (!failedB && failedA) return 'failed_after';
+  if (failedB && !failedA) return 'failed_before';
+  if (!okB || !okA) return 'skipped';
+  const a = after.value as number;
+  const b = before.value as number;
+  if (isResultBetter(a, b, significant, factor)) return 'faster';
+  if (isResultBetter(b, a, significant, factor)) return 'slower';
+  return 'same';
+}
+
+/** One measured benchmark. */
+export interface MeasuredBenchmark {
+  name: string;
+  change: BenchmarkChange;
+  /** before / after (>1 is faster); null when either side has no value. */
+  speedup: number | null;
+  noisy: boolean;
+}
+
+export interface Verdict {
+  verified: boolean;
+  reason: VerifyReason | null;
+  /** The best before/after among benchmarks asv counts faster (not noisy); without one, the best among those compared. */
+  speedup: number | null;
+  /** Geometric mean of before/after over every benchmark with both values. */
+  speedup_gmean: number | null;
+  faster: number;
+  slower: number;
+  compared: number;
+}
+
+/**
+ * The task's verdict: verified when at least one benchmark is significantly faster by the factor
+ * (and not noisy) and no benchmark that ran before the change fails after it.
+ */
+export function decideVerdict(measured: readonly MeasuredBenchmark[]): Verdict {
+  const withRatio = measured.filter(
+    (m) => m.speedup !== null && Number.isFinite(m.speedup) && (m.speedup as number) > 0,
+  );
+  const faster = measured.filter((m) => m.change === 'faster');
+  const trusted = faster.filter((m) => !m.noisy);
+  const slower = measured.filter((m) => m.change === 'slower');
+  const failedAfter = measured.filter((m) => m.change === 'failed_after');
+  const best = (xs: readonly MeasuredBenchmark[]) =>
+    xs.length ? Math.max(...xs.map((m) => m.speedup ?? Number.NEGATIVE_INFINITY)) : null;
+  const gmean = withRatio.length
+    ? Math.exp(withRatio.reduce((s, m) => s + Math.log(m.speedup as number), 0) / withRatio.length)
+    : null;
+  const base = {
+    speedup_gmean: gmean === null ? null : round(gmean),
+    faster: trusted.length,
+    slower: slower.length,
+    compared: withRatio.length,
+  };
+  const speedupOf = (xs: readonly MeasuredBenchmark[]) => {
+    const b = best(xs);
+    return b === null || !Number.isFinite(b) ? null : round(b);
+  };
+  let reason: VerifyReason | null = null;
+  if (measured.length === 0) reason = 'no_benchmarks';
+  else if (failedAfter.length > 0) reason = 'benchmark_failed_after';
+  else if (withRatio.length === 0) reason = 'no_benchmark_result';
+  else if (trusted.length === 0 && faster.length > 0) reason = 'flaky';
+  else if (trusted.length === 0 && slower.length > 0) reason = 'slower';
+  else if (trusted.length === 0) reason = 'no_significant_speedup';
+  return {
+    verified: reason === null,
+    reason,
+    speedup: reason === null ? speedupOf(trusted) : speedupOf(withRatio),
+    ...base,
+  };
+}
+
+function round(x: number): number {
+  return Math.round(x * 10_000) / 10_000;
+}

@@ -1,0 +1,228 @@
+import { describe, expect, it } from 'vitest';
+import type { RegistryEntry } from '../synthesize/context';
+import { type SideResult, compareBenchmark, decideVerdict, isNoisy, isResultBetter } from './decide';
+import { changeTargets, enclosingDefs, moduleName, parsePatchFiles, selectBenchmarks } from './select';
+import { installModeOf, needsRebuild, planPasses } from './verify';
+
+const ok = (value: number, q = 0.01): SideResult => ({
+  status: 'ok',
+  value,
+  stats: {
+    ci_99_a: value * 0.9,
+    ci_99_b: value * 1.1,
+    q_25: value * (1 - q),
+    q_75: value * (1 + q),
+    repeat: 10,
+    number: 100,
+  },
+  samples: 20,
+});
+const failed: SideResult = { status: 'failed', value: null, stats: null, samples: 0 };
+
+describe("asv compare's decision", () => {
+  it('counts a change only beyond the factor and when asv finds the sides different', () => {
+    // 1.0 → 0.5: twice as fast, significant.
+    expect(compareBenchmark(ok(1), ok(0.5), true, 1.05)).toBe('faster');
+    // Twice as fast but not significant (overlapping samples): asv says nothing changed.
+    expect(compareBenchmark(ok(1), ok(0.5), false, 1.05)).toBe('same');
+    // Significant but within the factor: 1.0 → 0.97 is not better by 1.05.
+    expect(compareBenchmark(ok(1), ok(0.97), true, 1.05)).toBe('same');
+    expect(compareBenchmark(ok(1), ok(0.94), true, 1.05)).toBe('faster');
+    expect(compareBenchmark(ok(1), ok(1.2), true, 1.05)).toBe('slower');
+    // A single repeat: no statistics apply (null), the factor alone decides, as in asv.
+    expect(compareBenchmark(ok(1), ok(0.5), null, 1.05)).toBe('faster');
+  });
+
+  it('mirrors _is_result_better exactly at the boundary', () => {
+    expect(isResultBetter(1 / 1.05, 1, true, 1.05)).toBe(false);
+    expect(isResultBetter(1 / 1.05 - 1e-9, 1, true, 1.05)).toBe(true);
+    expect(isResultBetter(0.1, 1, false, 1.05)).toBe(false);
+  });
+
+  it('orders failure cases as asv compare does', () => {
+    expect(compareBenchmark(ok(1), failed, null, 1.05)).toBe('failed_after');
+    expect(compareBenchmark(failed, ok(1), null, 1.05)).toBe('failed_before');
+    expect(compareBenchmark(failed, failed, null, 1.05)).toBe('failed_both');
+    expect(compareBenchmark(ok(1), { ...ok(1), status: 'skipped', value: null }, null, 1.05)).toBe('skipped');
+    expect(compareBenchmark(ok(1), ok(0.5), true, 1.05, false)).toBe('not_comparable');
+  });
+
+  it('flags a change whose interquartile ranges overlap', () => {
+    // 1.0 ± 5 % against 0.5 ± 5 %: apart.
+    expect(isNoisy(ok(1, 0.05), ok(0.5, 0.05))).toBe(false);
+    // 1.0 ± 30 % against 0.8 ± 30 %: the quartiles overlap.
+    expect(isNoisy(ok(1, 0.3), ok(0.8, 0.3))).toBe(true);
+  });
+});
+
+describe('the task verdict', () => {
+  const m = (change: Parameters<typeof decideVerdict>[0][number]['change'], speedup: number | null, noisy = false) => ({
+    name: `b${Math.random()}`,
+    change,
+    speedup,
+    noisy,
+  });
+  it('verifies one significant speed-up and reports the best', () => {
+    const v = decideVerdict([m('faster', 3), m('same', 1.01), m('faster', 1.5)]);
+    expect(v).toMatchObject({ verified: true, reason: null, speedup: 3, faster: 2, compared: 3 });
+    expect(v.speedup_gmean).toBeCloseTo((3 * 1.01 * 1.5) ** (1 / 3), 3);
+  });
+  it('refuses a change that breaks a benchmark, even with a speed-up elsewhere', () => {
+    expect(decideVerdict([m('faster', 3), m('failed_after', null)])).toMatchObject({
+      verified: false,
+      reason: 'benchmark_failed_after',
+    });
+  });
+  it('names the negative outcomes', () => {
+    expect(decideVerdict([m('same', 1.02), m('same', 0.99)])).toMatchObject({
+      verified: false,
+      reason: 'no_significant_speedup',
+      speedup: 1.02,
+    });
+    expect(decideVerdict([m('slower', 0.25), m('same', 1)])).toMatchObject({ verified: false, reason: 'slower' });
+    expect(decideVerdict([m('faster', 2, true)])).toMatchObject({ verified: false, reason: 'flaky' });
+    expect(decideVerdict([m('failed_both', null)])).toMatchObject({ verified: false, reason: 'no_benchmark_result' });
+    expect(decideVerdict([])).toMatchObject({ verified: false, reason: 'no_benchmarks' });
+  });
+});
+
+const PATCH = `diff --git a/pkg/core.py b/pkg/core.py
+index 1111111..2222222 100644
+--- a/pkg/core.py
++++ b/pkg/core.py
+@@ -5,7 +5,7 @@ def total(xs):
+ 
+ class Matrix:
+     def multiply(self, other):
+-        return slow(self, other)
++        return fast(self, other)
+ 
+     def shape(self):
+         return self.n
+@@ -20,0 +21,3 @@ def helper():
++def fast(a, b):
++    return a
++
+diff --git a/tests/test_core.py b/tests/test_core.py
+--- a/tests/test_core.py
++++ b/tests/test_core.py
+@@ -1,1 +1,1 @@
+-def test_total(): pass
++def test_total(): assert True
+diff --git a/README.md b/README.md
+--- a/README.md
++++ b/README.md
+@@ -1 +1 @@
+-x
++y
+`;
+
+const BASE_CORE = `import math
+
+
+def total(xs):
+    return sum(xs)
+
+class Matrix:
+    def multiply(self, other):
+        return slow(self, other)
+
+    def shape(self):
+        return self.n
+
+
+def slow(a, b):
+    return a
+
+
+def helper():
+    return 1
+`;
+
+describe('benchmark selection by the changed code', () => {
+  it('parses the base-side lines and new definitions of a patch', () => {
+    const files = parsePatchFiles(PATCH);
+    expect(files.map((f) => f.path)).toEqual(['pkg/core.py', 'tests/test_core.py', 'README.md']);
+    expect(files[0]?.oldLines).toEqual([8, 20]);
+    expect(files[0]?.addedDefs).toEqual(['fast']);
+  });
+
+  it('finds the enclosing method and class of a changed line', () => {
+    expect(enclosingDefs(BASE_CORE, [9])).toEqual(['multiply', 'Matrix']);
+    expect(enclosingDefs(BASE_CORE, [1])).toEqual([]);
+  });
+
+  it('maps files to modules under the import root', () => {
+    expect(moduleName('pkg/core.py')).toBe('pkg.core');
+    expect(moduleName('pkg/__init__.py')).toBe('pkg');
+    expect(moduleName('src/pkg/core.py', 'src')).toBe('pkg.core');
+    expect(moduleName('README.md')).toBeNull();
+  });
+
+  it('takes the changed names of runtime code only, never tests or docs', () => {
+    const targets = changeTargets(parsePatchFiles(PATCH), { 'pkg/core.py': BASE_CORE }, { benchmarkDir: 'benchmarks' });
+    expect(targets.files).toEqual(['pkg/core.py']);
+    expect(targets.modules).toEqual(['pkg.core']);
+    expect(targets.names.map((n) => n.name)).toEqual(['Matrix', 'fast', 'helper', 'multiply']);
+  });
+
+  it('puts benchmarks that name a changed function first, then importers of a changed module, then the rest', () => {
+    const suite = {
+      'bench_matrix.py': `from pkg import Matrix\n\nclass TimeMatrix:\n    def setup(self):\n        self.m = Matrix()\n\n    def time_multiply(self):\n        self.m.multiply(self.m)\n\n\nclass TimeOther:\n    def time_nothing(self):\n        pass\n`,
+      'bench_io.py': `import pkg.core\n\ndef time_read():\n    pkg.core.total([1])\n`,
+      'bench_misc.py': `def time_a():\n    pass\n\ndef time_b():\n    pass\n`,
+    };
+    const targets = changeTargets(parsePatchFiles(PATCH), { 'pkg/core.py': BASE_CORE }, { benchmarkDir: 'benchmarks' });
+    const names = [
+      'bench_io.time_read',
+      'bench_matrix.TimeMatrix.time_multiply',
+      'bench_matrix.TimeOther.time_nothing',
+      'bench_misc.time_a',
+      'bench_misc.time_b',
+    ];
+    const picked = selectBenchmarks(names, suite, targets, 4);
+    expect(picked.map((p) => [p.name, p.tier])).toEqual([
+      ['bench_matrix.TimeMatrix.time_multiply', 'names'],
+      ['bench_io.time_read', 'imports'],
+      ['bench_matrix.TimeOther.time_nothing', 'rest'],
+      ['bench_misc.time_a', 'rest'],
+    ]);
+    expect(picked[0]?.why).toContain('Matrix (pkg/core.py)');
+  });
+});
+
+describe('rebuild after the patch', () => {
+  const entry = (variant: string, pure: boolean, script = '') =>
+    ({
+      context: {
+        variant,
+        files: { 'docker_build_pkg.sh': script },
+        facts: { pure_python: pure, build_files: ['pyproject.toml'] },
+      },
+    }) as unknown as RegistryEntry;
+  it('rebuilds compiled projects and non-editable installs, not editable pure Python', () => {
+    expect(needsRebuild(entry('editable', true), ['pkg/core.py'])).toBe(false);
+    expect(needsRebuild(entry('source', true), ['pkg/core.py'])).toBe(false);
+    expect(needsRebuild(entry('regular', true), ['pkg/core.py'])).toBe(true);
+    expect(needsRebuild(entry('editable', false), ['pkg/core.pyx'])).toBe(true);
+    expect(needsRebuild(entry('editable', true), ['pyproject.toml'])).toBe(true);
+  });
+  it("reads the install mode from the script's header when the context came from a similar commit", () => {
+    const script = '#!/usr/bin/env bash\n# Build system: pyproject; install: editable; offline: true\n';
+    expect(installModeOf(entry('similar:3793b50d08df', true, script))).toBe('editable');
+    expect(needsRebuild(entry('similar:3793b50d08df', true, script), ['pkg/a.py'])).toBe(false);
+    // Unknown: rebuilt, to be safe.
+    expect(installModeOf(entry('similar:3793b50d08df', true))).toBeNull();
+    expect(needsRebuild(entry('similar:3793b50d08df', true), ['pkg/a.py'])).toBe(true);
+  });
+});
+
+describe('passes within the budget', () => {
+  it('keeps ABBA when the remaining passes fit, else falls back to before/after', () => {
+    // 20 s a pass, 30 s spent, 20 min budget: three more fit.
+    expect(planPasses(4, 20_000, 30_000, 1_200_000)).toBe(4);
+    // 4 min a pass (datashader), 5 min spent, 15 min budget: 5 + 3 × 5 > 15, two passes only.
+    expect(planPasses(4, 240_000, 300_000, 900_000)).toBe(2);
+    expect(planPasses(2, 240_000, 300_000, 900_000)).toBe(2);
+  });
+});

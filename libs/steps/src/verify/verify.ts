@@ -1,0 +1,582 @@
+import { open, readFile, rm } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type CommandResult,
+  ProbeContainer,
+  isEngineUnreachableError,
+  removeContainersByLabel,
+  tailOf,
+} from '@datasmith/docker';
+import { DIFF_ARGS, runGit } from '@datasmith/git';
+import { parseRepoName } from '@datasmith/paths';
+import type { Logger, StepSummary } from '@datasmith/progress';
+import type { OfflineStore } from '@datasmith/store';
+import type { SynthesizeInputRow, VerifyBenchmark, VerifyReason, VerifyResult, VerifySide } from '@datasmith/tables';
+import type Docker from 'dockerode';
+import { exactBenchRegex, parsePythonJson } from '../synthesize/asv-results';
+import type { RegistryEntry } from '../synthesize/context';
+import { readContextRegistry } from '../synthesize/registry';
+import { ASV_WORK, DERIVE_BENCH, IMPORT_SCAN, REPO_ROOT, asvConfigScript, quote } from '../synthesize/validate';
+import { compareBenchmark, decideVerdict, isNoisy } from './decide';
+import { changeTargets, parsePatchFiles, selectBenchmarks } from './select';
+
+/** Bump when the same task would now measure or decide differently. */
+export const VERIFY_CODE_VERSION = 'verify-2';
+
+export interface VerifyOptions {
+  /** asv's `--factor`: a change counts only beyond this ratio (default 1.05). */
+  factor?: number;
+  /** CPUs the measuring container is pinned to (default: the machine's last CPU). */
+  cpusetCpus?: string;
+  /** Wall-clock budget of one task's measurement, minutes (default 20). */
+  verifyMinutes?: number;
+  /** At most this many benchmarks (parameter sets count once) per task (default 8). */
+  maxBenchmarks?: number;
+  /** 2 (default): before, after, after, before (ABBA, drift cancels); 1: before, after. */
+  passes?: 1 | 2;
+  /** Limit of the install script when the project is rebuilt after the patch, ms (default 1 200 000). */
+  rebuildTimeoutMs?: number;
+  /** The machine-wide lock that keeps measurements one at a time (default in the OS temp folder). */
+  lockPath?: string;
+  /** Rows of an earlier run: a task measured with the same image and code version is not measured again. */
+  previous?: readonly VerifyResult[];
+}
+
+export interface VerifyDeps {
+  docker: Docker;
+  store: OfflineStore;
+  registryPath: string;
+  log: Logger;
+}
+
+export interface VerifyOutput {
+  results: VerifyResult[];
+  summary: StepSummary;
+}
+
+const VERIFY_WORK = '/tmp/datasmith-verify';
+const MACHINE = 'datasmith';
+
+/** Dumps the suite's Python files (relative path → text) as one JSON object. */
+const DUMP_SUITE = `import json, os, sys
+root = sys.argv[1]
+out = {}
+for dirpath, dirnames, files in os.walk(root):
+    dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+    for f in sorted(files):
+        if f.endswith(".py"):
+            p = os.path.join(dirpath, f)
+            out[os.path.relpath(p, root)] = open(p, encoding="utf-8", errors="replace").read()
+print(json.dumps(out))
+`;
+
+/** Writes one config per side (its own results folder) from the derived asv config. */
+const SIDE_CONFIGS = `import json, sys
+base, suite = sys.argv[1], sys.argv[2]
+conf = json.load(open(base))
+conf["benchmark_dir"] = suite
+for side in ("before", "after"):
+    c = dict(conf, results_dir="${VERIFY_WORK}/results-" + side)
+    json.dump(c, open("${VERIFY_WORK}/asv-" + side + ".conf.json", "w"), indent=2)
+print("ok")
+`;
+
+/**
+ * asv's own comparison of the two sides (asv.commands.compare): per benchmark and parameter set, both
+ * sides' values, stats and sample counts, asv.statistics.is_different where asv applies it, and the
+ * mark \`asv compare\` would print.
+ */
+const COMPARE = `import json, sys
+from asv.results import iter_results_for_machine_and_hash
+from asv.commands.compare import unroll_result, _is_result_better, _isna
+from asv import statistics
+before_dir, after_dir, machine, commit, factor = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5])
+def load(d):
+    out = {}
+    for result in iter_results_for_machine_and_hash(d, machine, commit):
+        for key in result.get_all_result_keys():
+            params = result.get_result_params(key)
+            value = result.get_result_value(key, params)
+            stats = result.get_result_stats(key, params)
+            samples = result.get_result_samples(key, params)
+            version = result.benchmark_version.get(key)
+            for name, v, st, sa in unroll_result(key, params, value, stats, samples):
+                out[name] = (v, st, sa, version)
+    return out
+def num(x):
+    try:
+        x = float(x)
+    except Exception:
+        return None
+    return None if x != x or x in (float("inf"), float("-inf")) else x
+def side(e):
+    if e is None:
+        return {"status": "missing", "value": None, "stats": None, "samples": 0}
+    v, st, sa, _ = e
+    status = "failed" if v is None else ("skipped" if v != v else "ok")
+    stats = {k: num(st.get(k)) for k in ("ci_99_a", "ci_99_b", "q_25", "q_75", "repeat", "number")} if st else None
+    return {"status": status, "value": num(v), "stats": stats, "samples": len([s for s in (sa or []) if s is not None])}
+b, a = load(before_dir), load(after_dir)
+rows = []
+for name in sorted(set(b) | set(a)):
+    eb, ea = b.get(name), a.get(name)
+    sig, mark, same_version = None, " ", True
+    if eb is not None and ea is not None:
+        t1, ss1, t2, ss2 = eb[0], (eb[1], eb[2]), ea[0], (ea[1], ea[2])
+        if ss1[0] and ss2[0] and ss1[0].get("repeat", 0) != 1 and ss2[0].get("repeat", 0) != 1 and not _isna(t1) and not _isna(t2):
+            sig = bool(statistics.is_different(ss1[1], ss2[1], ss1[0], ss2[0]))
+        if eb[3] is not None and ea[3] is not None and eb[3] != ea[3]:
+            mark, same_version = "x", False
+        elif t1 is not None and t2 is None:
+            mark = "!"
+        elif t1 is None or t2 is None or _isna(t1) or _isna(t2):
+            mark = " "
+        elif _is_result_better(t2, t1, ss2, ss1, factor):
+            mark = "-"
+        elif _is_result_better(t1, t2, ss1, ss2, factor):
+            mark = "+"
+    elif eb is not None and eb[0] is not None:
+        mark = "!"
+    rows.append({"name": name, "before": side(eb), "after": side(ea), "significant": sig, "same_version": same_version, "asv_mark": mark})
+print(json.dumps(rows))
+`;
+
+/** The default CPU set: the machine's last CPU. */
+export function defaultCpuset(): string {
+  return String(Math.max(0, cpus().length - 1));
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** One measurement at a time on this machine, across processes (Nx runs months and repositories in parallel). */
+async function measureLock(path: string, log: Logger): Promise<() => Promise<void>> {
+  let announced = false;
+  for (;;) {
+    try {
+      const handle = await open(path, 'wx');
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      return () => rm(path, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+      if (holder > 0 && !pidAlive(holder)) {
+        await rm(path, { force: true });
+        continue;
+      }
+      if (!announced) log.info(`verify: waiting for the measurement of process ${holder || '?'} (${path})`);
+      announced = true;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+/**
+ * How the image installed the project: the install script's header says it (`install: editable`);
+ * a context taken from a similar commit has `variant` `similar:<sha>`, so the variant alone is not it.
+ */
+export function installModeOf(entry: Pick<RegistryEntry, 'context'>): string | null {
+  const script = entry.context.files['docker_build_pkg.sh'] ?? '';
+  const m = /install: (editable|regular|source)\b/.exec(script);
+  if (m?.[1]) return m[1];
+  return ['editable', 'regular', 'source'].includes(entry.context.variant) ? entry.context.variant : null;
+}
+
+/**
+ * Does the project have to be installed again after the patch? Not for an editable or source install
+ * of pure Python, unless the patch touches a build file; an unknown install mode is rebuilt.
+ */
+export function needsRebuild(entry: Pick<RegistryEntry, 'context'>, changedFiles: readonly string[]): boolean {
+  const mode = installModeOf(entry);
+  const pure = entry.context.facts.pure_python;
+  const buildFiles = new Set(entry.context.facts.build_files);
+  if (changedFiles.some((f) => buildFiles.has(f))) return true;
+  return !(pure && (mode === 'editable' || mode === 'source'));
+}
+
+/**
+ * How many passes fit: after the first pass took `firstMs` (of `elapsedMs` so far), the remaining
+ * `planned - 1` passes, each about as long plus a quarter, must fit in the budget; else 2 (before,
+ * after), which measures less but finishes.
+ */
+export function planPasses(planned: number, firstMs: number, elapsedMs: number, budgetMs: number): number {
+  if (planned <= 2) return planned;
+  return elapsedMs + (planned - 1) * firstMs * 1.25 <= budgetMs ? planned : 2;
+}
+
+interface Task {
+  row: SynthesizeInputRow;
+  owner: string;
+  repo: string;
+}
+
+/**
+ * Step `verify`: for each perf row whose base image validated, measures the gold patch
+ * (`git diff pr_base_sha sha` from the offline mirror) with real asv in that image, without network,
+ * pinned to a CPU set, one task at a time: the selected benchmarks at the base, then with the patch
+ * applied (and the project rebuilt when it has compiled code), compared with asv's statistics.
+ */
+export async function verify(
+  input: { rows: readonly SynthesizeInputRow[] },
+  deps: VerifyDeps,
+  options: VerifyOptions = {},
+): Promise<VerifyOutput> {
+  const registry = await readContextRegistry(deps.registryPath);
+  const previous = new Map((options.previous ?? []).map((r) => [r.sha, r]));
+  const tasks: Task[] = [];
+  const seen = new Set<string>();
+  for (const row of [...input.rows].sort((a, b) => (a.sha < b.sha ? -1 : 1))) {
+    if (seen.has(row.sha)) continue;
+    seen.add(row.sha);
+    const { owner, name } = parseRepoName(row.repo_name);
+    tasks.push({ row, owner, repo: name });
+  }
+  const results: VerifyResult[] = [];
+  for (const task of tasks) {
+    const entry = task.row.pr_base_sha
+      ? registry.entries[`${task.owner}/${task.repo}/${task.row.pr_base_sha}`]
+      : undefined;
+    const old = previous.get(task.row.sha);
+    if (
+      old &&
+      entry?.image_id &&
+      old.image_id === entry.image_id &&
+      old.code_version === VERIFY_CODE_VERSION &&
+      old.reason !== 'engine_unreachable' &&
+      old.reason !== 'measurement_failed'
+    ) {
+      results.push(old);
+      continue;
+    }
+    const result = await verifyTask(task, entry, deps, options);
+    deps.log.info(
+      `verify: ${task.row.repo_name}@${task.row.sha.slice(0, 10)} ${result.verified ? 'verified' : `not verified (${result.reason})`}, speed-up ${result.speedup ?? '-'} in ${result.duration_s} s`,
+    );
+    results.push(result);
+  }
+  const reasons: Record<string, number> = {};
+  for (const r of results) if (!r.verified && r.reason) reasons[r.reason] = (reasons[r.reason] ?? 0) + 1;
+  const kept = results.filter((r) => r.verified).length;
+  return { results, summary: { kept, dropped: results.length - kept, reasons } };
+}
+
+async function verifyTask(
+  task: Task,
+  entry: RegistryEntry | undefined,
+  deps: VerifyDeps,
+  options: VerifyOptions,
+): Promise<VerifyResult> {
+  const started = Date.now();
+  const factor = options.factor ?? 1.05;
+  const cpuset = options.cpusetCpus ?? defaultCpuset();
+  const budgetMs = (options.verifyMinutes ?? 20) * 60_000;
+  const passes = options.passes ?? 2;
+  const { row } = task;
+  const base: VerifyResult = {
+    repo_name: row.repo_name,
+    sha: row.sha,
+    pr_merge_commit_sha: row.sha,
+    pr_base_sha: row.pr_base_sha,
+    pr_number: row.pr_number,
+    image_name: entry?.image_name ?? null,
+    image_id: entry?.image_id ?? null,
+    verified: false,
+    speedup: null,
+    speedup_gmean: null,
+    reason: null,
+    message: '',
+    factor,
+    install_mode: entry ? installModeOf(entry) : null,
+    rebuilt: false,
+    changed_files: [],
+    changed_names: [],
+    selection: '',
+    benchmarks: [],
+    cpuset,
+    asv_version: entry?.context.asv_version ?? null,
+    duration_s: 0,
+    code_version: VERIFY_CODE_VERSION,
+  };
+  const done = (fields: Partial<VerifyResult>): VerifyResult => ({
+    ...base,
+    ...fields,
+    duration_s: Math.round((Date.now() - started) / 100) / 10,
+  });
+  const fail = (reason: VerifyReason, message: string, fields: Partial<VerifyResult> = {}) =>
+    done({ ...fields, verified: false, reason, message });
+
+  if (!row.pr_base_sha || !entry || entry.status !== 'validated') {
+    return fail('no_validated_image', `no validated image for base ${row.pr_base_sha ?? '(none)'}`);
+  }
+  try {
+    await deps.docker.getImage(entry.image_name).inspect();
+  } catch (error) {
+    if (isEngineUnreachableError(error)) return fail('engine_unreachable', (error as Error).message);
+    return fail('image_missing', `image ${entry.image_name} is not on this engine`);
+  }
+
+  // The gold patch, from the offline mirror (never from a network), and what it touches.
+  const mirror = deps.store.mirrorPath(row.repo_name);
+  let patch: Buffer;
+  try {
+    patch = await runGit(mirror, ['diff', ...DIFF_ARGS, '--binary', row.pr_base_sha, row.sha]);
+  } catch (error) {
+    return fail('patch_unavailable', `git diff ${row.pr_base_sha}..${row.sha}: ${(error as Error).message}`);
+  }
+  if (patch.length === 0) return fail('patch_unavailable', 'the gold patch is empty');
+  const files = parsePatchFiles(patch.toString('utf8'));
+  const facts = entry.context.facts;
+  const benchmarkDir = facts.benchmark_dir;
+  const sources: Record<string, string> = {};
+  for (const f of files) {
+    if (!f.path.endsWith('.py')) continue;
+    try {
+      sources[f.path] = (await runGit(mirror, ['show', `${row.pr_base_sha}:${f.path}`])).toString('utf8');
+    } catch {
+      // A file the patch adds has no base version.
+    }
+  }
+  const importRoot = facts.import_root === '.' ? facts.package_root : facts.import_root;
+  const targets = changeTargets(files, sources, { benchmarkDir, importRoot });
+  const changed = { changed_files: files.map((f) => f.path), changed_names: targets.names.map((n) => n.name) };
+  const rebuild = needsRebuild(entry, changed.changed_files);
+
+  const release = await measureLock(options.lockPath ?? join(tmpdir(), 'datasmith-verify-measure.lock'), deps.log);
+  let probe: ProbeContainer | null = null;
+  try {
+    // Holding the machine-wide lock, no other measurement runs: a probe left by a killed run goes.
+    await removeContainersByLabel(deps.docker, 'datasmith.probe=verify').catch(() => 0);
+    probe = await ProbeContainer.start(deps.docker, {
+      image: entry.image_name,
+      name: `datasmith-verify-${task.owner}-${task.repo}-${row.sha.slice(0, 12)}-${process.pid}`.toLowerCase(),
+      // Not `datasmith.sha`: synthesize removes containers by that label, and a landed commit may be another task's base.
+      labels: { 'datasmith.probe': 'verify', 'datasmith.verify-sha': row.sha },
+      networkMode: 'none',
+      workdir: REPO_ROOT,
+      cpusetCpus: cpuset,
+    });
+    const p = probe;
+    const log: string[] = [];
+    const run = async (name: string, command: string, timeoutMs = 300_000, workdir = REPO_ROOT) => {
+      const r = await p.exec(command, { timeoutMs, workdir, outputCap: 4_000_000 });
+      log.push(
+        `$ ${name} (exit ${r.exitCode}, ${(r.durationMs / 1000).toFixed(1)} s)\n${tailOf(`${r.stdout}\n${r.stderr}`.trim(), 1500)}`,
+      );
+      return r;
+    };
+    const tail = () => tailOf(log.join('\n'), 4000);
+    const py = (script: string, args: string) => `python - ${args} <<'DATASMITH_EOF'\n${script}DATASMITH_EOF`;
+    if (!facts.asv_config_path || !benchmarkDir)
+      return fail('no_benchmarks', 'no asv config or benchmark folder', changed);
+
+    // The base's suite, copied once (modules that fail to import offline left out, as in validation):
+    // both sides are measured with the same benchmark code, whatever the patch does to it.
+    const asvDir = `${REPO_ROOT}/${facts.asv_dir ?? '.'}`;
+    const cfg = await run('asv config', py(asvConfigScript(facts), ''));
+    const scan = await run('import scan', py(IMPORT_SCAN, quote(`${REPO_ROOT}/${benchmarkDir}`)), 900_000, '/tmp');
+    let failedModules: { path: string; ok: boolean }[] = [];
+    try {
+      failedModules = (
+        JSON.parse(scan.stdout.trim().split('\n').pop() ?? '[]') as { path: string; ok: boolean }[]
+      ).filter((m) => !m.ok);
+    } catch {
+      failedModules = [];
+    }
+    const suite = await run(
+      'copy suite',
+      py(
+        DERIVE_BENCH,
+        `${quote(`${REPO_ROOT}/${benchmarkDir}`)} ${VERIFY_WORK}/suite ${quote(JSON.stringify(failedModules.map((m) => m.path)))}`,
+      ),
+    );
+    const suiteDir = suite.stdout.trim().split('\n').pop() ?? '';
+    const sides = await run('side configs', py(SIDE_CONFIGS, `${ASV_WORK}/asv.conf.json ${quote(suiteDir)}`));
+    const machine = await run(
+      'asv machine',
+      `python -m asv --config ${VERIFY_WORK}/asv-before.conf.json machine --yes --machine ${MACHINE}`,
+      300_000,
+      asvDir,
+    );
+    if ([cfg, scan, suite, sides, machine].some((r) => r.exitCode !== 0)) {
+      return fail('measurement_failed', `preparing asv failed:\n${tail()}`, changed);
+    }
+    const disc = await run(
+      'asv discover',
+      `python -m asv --config ${VERIFY_WORK}/asv-before.conf.json run --bench just-discover --python=same --machine ${MACHINE}`,
+      600_000,
+      asvDir,
+    );
+    const listing = await run('benchmarks.json', `cat ${VERIFY_WORK}/results-before/benchmarks.json`);
+    let timeBenchmarks: string[] = [];
+    try {
+      const doc = parsePythonJson(listing.stdout) as Record<string, { type?: string }>;
+      timeBenchmarks = Object.entries(doc)
+        .filter(([k, v]) => k !== 'version' && v && typeof v === 'object' && v.type === 'time')
+        .map(([k]) => k)
+        .sort();
+    } catch {
+      timeBenchmarks = [];
+    }
+    if (disc.exitCode !== 0 || timeBenchmarks.length === 0) {
+      return fail('no_benchmarks', `no time benchmark discovered:\n${tail()}`, changed);
+    }
+    const dump = await run('suite files', py(DUMP_SUITE, quote(suiteDir)));
+    let suiteFiles: Record<string, string> = {};
+    try {
+      suiteFiles = JSON.parse(dump.stdout.trim().split('\n').pop() ?? '{}') as Record<string, string>;
+    } catch {
+      suiteFiles = {};
+    }
+    const limit = options.maxBenchmarks ?? 8;
+    const selected = selectBenchmarks(timeBenchmarks, suiteFiles, targets, limit);
+    const tiers = { names: 0, imports: 0, rest: 0 };
+    for (const s of selected) tiers[s.tier]++;
+    const selection = `${selected.length} of ${timeBenchmarks.length} time benchmarks (limit ${limit}): ${tiers.names} name a changed function or class, ${tiers.imports} import a changed module, ${tiers.rest} others`;
+    const bench = quote(exactBenchRegex(selected.map((s) => s.name)));
+
+    // The patch goes in through the engine's archive API; the container has no network.
+    await p.putFile(`${VERIFY_WORK}/gold.patch`, patch);
+    let patched = false;
+    const switchTo = async (want: boolean): Promise<string | null> => {
+      if (patched === want) return null;
+      const apply = await run(
+        want ? 'git apply' : 'git apply -R',
+        `git -c safe.directory='*' apply ${want ? '' : '-R '}--whitespace=nowarn ${VERIFY_WORK}/gold.patch`,
+      );
+      if (apply.exitCode !== 0) return 'patch_failed';
+      patched = want;
+      if (rebuild) {
+        const build = await run(
+          'rebuild',
+          'bash /datasmith/docker_build_pkg.sh',
+          options.rebuildTimeoutMs ?? 1_200_000,
+        );
+        if (build.exitCode !== 0) return 'rebuild_failed';
+      }
+      return null;
+    };
+    // Check that the patch applies before spending time on benchmarks.
+    const check = await run(
+      'git apply --check',
+      `git -c safe.directory='*' apply --check --whitespace=nowarn ${VERIFY_WORK}/gold.patch`,
+    );
+    if (check.exitCode !== 0)
+      return fail('patch_failed', `the gold patch does not apply at the base:\n${tail()}`, { ...changed, selection });
+
+    let order: ('before' | 'after')[] = passes === 2 ? ['before', 'after', 'after', 'before'] : ['before', 'after'];
+    const ran = new Set<string>();
+    let planNote = '';
+    for (let i = 0; i < order.length; i++) {
+      const side = order[i] as 'before' | 'after';
+      const problem = await switchTo(side === 'after');
+      if (problem) {
+        return fail(
+          problem as VerifyReason,
+          `${problem === 'patch_failed' ? 'applying' : 'rebuilding after'} the gold patch failed:\n${tail()}`,
+          { ...changed, selection, rebuilt: rebuild },
+        );
+      }
+      const remaining = budgetMs - (Date.now() - started);
+      const share = Math.max(30_000, Math.floor(remaining / (order.length - i)));
+      const runStarted = Date.now();
+      const r: CommandResult = await run(
+        `asv run ${side} (pass ${i + 1}/${order.length})`,
+        `python -m asv --config ${VERIFY_WORK}/asv-${side}.conf.json run --python=same --machine ${MACHINE} --set-commit-hash=${row.pr_base_sha} --record-samples${ran.has(side) ? ' --append-samples' : ''} --show-stderr --bench ${bench}`,
+        share,
+        asvDir,
+      );
+      ran.add(side);
+      if (r.timedOut) {
+        return fail(
+          'benchmark_timeout',
+          `asv run (${side}, pass ${i + 1}/${order.length}) exceeded its share (${Math.round(share / 1000)} s) of the task's budget of ${options.verifyMinutes ?? 20} min${planNote}:\n${tail()}`,
+          { ...changed, selection, rebuilt: rebuild },
+        );
+      }
+      if (i === 0) {
+        const planned = planPasses(order.length, Date.now() - runStarted, Date.now() - started, budgetMs);
+        if (planned < order.length) {
+          planNote = `; ABBA dropped to AB: the first pass took ${Math.round((Date.now() - runStarted) / 1000)} s`;
+          order = ['before', 'after'];
+        }
+      }
+    }
+    const cmp = await run(
+      'compare',
+      py(COMPARE, `${VERIFY_WORK}/results-before ${VERIFY_WORK}/results-after ${MACHINE} ${row.pr_base_sha} ${factor}`),
+      300_000,
+      '/tmp',
+    );
+    let rows: {
+      name: string;
+      before: VerifySide;
+      after: VerifySide;
+      significant: boolean | null;
+      same_version: boolean;
+      asv_mark: string;
+    }[];
+    try {
+      rows = JSON.parse(cmp.stdout.trim().split('\n').pop() ?? '') as typeof rows;
+    } catch {
+      return fail('measurement_failed', `asv's comparison failed:\n${tail()}`, {
+        ...changed,
+        selection,
+        rebuilt: rebuild,
+      });
+    }
+    const why = new Map(selected.map((s) => [s.name, s]));
+    const benchmarks: VerifyBenchmark[] = rows
+      .map((c) => {
+        const sel = why.get(c.name.replace(/\(.*\)$/, ''));
+        if (!sel) return null;
+        const speedup =
+          c.before.value !== null && c.after.value !== null && c.after.value > 0
+            ? Math.round((c.before.value / c.after.value) * 10_000) / 10_000
+            : null;
+        return {
+          name: c.name,
+          tier: sel.tier,
+          why: sel.why,
+          before: c.before,
+          after: c.after,
+          speedup,
+          significant: c.significant,
+          change: compareBenchmark(c.before, c.after, c.significant, factor, c.same_version),
+          asv_mark: c.asv_mark,
+          noisy: isNoisy(c.before, c.after),
+        } satisfies VerifyBenchmark;
+      })
+      .filter((b): b is VerifyBenchmark => b !== null);
+    const verdict = decideVerdict(benchmarks);
+    const faster = benchmarks.filter((b) => b.change === 'faster').map((b) => `${b.name} ×${b.speedup}`);
+    return done({
+      ...changed,
+      selection,
+      rebuilt: rebuild,
+      benchmarks,
+      verified: verdict.verified,
+      reason: verdict.reason,
+      speedup: verdict.speedup,
+      speedup_gmean: verdict.speedup_gmean,
+      message:
+        (verdict.verified
+          ? `faster by asv's statistics (factor ${factor}): ${faster.join(', ')}`
+          : `${verdict.reason}: ${verdict.compared} benchmarks compared, ${verdict.faster} faster, ${verdict.slower} slower`) +
+        planNote,
+    });
+  } catch (error) {
+    if (isEngineUnreachableError(error)) return fail('engine_unreachable', (error as Error).message, changed);
+    return fail('measurement_failed', (error as Error).message, changed);
+  } finally {
+    await probe?.remove();
+    await release();
+  }
+}
