@@ -22,7 +22,7 @@ import { compareBenchmark, decideVerdict, isNoisy } from './decide';
 import { changeTargets, parsePatchFiles, selectBenchmarks } from './select';
 
 /** Bump when the same task would now measure or decide differently. */
-export const VERIFY_CODE_VERSION = 'verify-2';
+export const VERIFY_CODE_VERSION = 'verify-3';
 
 export interface VerifyOptions {
   /** asv's `--factor`: a change counts only beyond this ratio (default 1.05). */
@@ -90,7 +90,10 @@ print("ok")
 const COMPARE = `import json, sys
 from asv.results import iter_results_for_machine_and_hash
 from asv.commands.compare import unroll_result, _is_result_better, _isna
-from asv import statistics
+try:
+    from asv import statistics  # asv 0.6.4
+except ImportError:
+    from asv import _stats as statistics  # asv 0.6.5+ (Debian 13 bases: 0.6.6)
 before_dir, after_dir, machine, commit, factor = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5])
 def load(d):
     out = {}
