@@ -8,6 +8,7 @@ export {
   tableColumns,
   duckTypeOf,
   writeFileAtomic,
+  isProcessAlive,
   sqlLiteral,
   openQuerySession,
 } from './parquet';

@@ -2,20 +2,12 @@ import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { LockedError } from '@datasmith/errors';
 import type { Logger } from '@datasmith/progress';
+import { isProcessAlive } from '@datasmith/tables';
 
 interface LockContent {
   pid: number;
   startedAt: string;
   command: string;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
@@ -46,7 +38,7 @@ export async function acquireLock(path: string, command: string, log: Logger): P
       } catch {
         held = null;
       }
-      if (held && held.pid !== process.pid && isAlive(held.pid)) {
+      if (held && held.pid !== process.pid && isProcessAlive(held.pid)) {
         throw new LockedError(
           `Another run holds ${path}: PID ${held.pid} (${held.command}, since ${held.startedAt}); wait for it or stop it`,
         );

@@ -1,7 +1,7 @@
 import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { InputError, LockedError, SchemaError } from '@datasmith/errors';
-import { writeFileAtomic } from '@datasmith/tables';
+import { isProcessAlive, writeFileAtomic } from '@datasmith/tables';
 import { ContextRegistryFile, type LegacyRegistry, type RegistryEntry } from './context';
 
 function emptyRegistry(): ContextRegistryFile {
@@ -54,15 +54,6 @@ function serialize(registry: ContextRegistryFile): string {
   return `${JSON.stringify(out, null, 2)}\n`;
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 async function acquireLock(lockPath: string, timeoutMs: number): Promise<() => Promise<void>> {
   await mkdir(dirname(lockPath), { recursive: true });
   const deadline = Date.now() + timeoutMs;
@@ -79,7 +70,7 @@ async function acquireLock(lockPath: string, timeoutMs: number): Promise<() => P
       const age = await stat(lockPath)
         .then((s) => Date.now() - s.mtimeMs)
         .catch(() => 0);
-      if ((holder > 0 && !pidAlive(holder)) || age > 10 * 60_000 || (!holder && age > 5_000)) {
+      if ((holder > 0 && !isProcessAlive(holder)) || age > 10 * 60_000 || (!holder && age > 5_000)) {
         await rm(lockPath, { force: true });
         continue;
       }

@@ -13,6 +13,7 @@ import { parseRepoName } from '@datasmith/paths';
 import type { Logger, StepSummary } from '@datasmith/progress';
 import type { OfflineStore } from '@datasmith/store';
 import type { SynthesizeInputRow, VerifyBenchmark, VerifyReason, VerifyResult, VerifySide } from '@datasmith/tables';
+import { isProcessAlive } from '@datasmith/tables';
 import type Docker from 'dockerode';
 import { exactBenchRegex, parsePythonJson } from '../synthesize/asv-results';
 import type { RegistryEntry } from '../synthesize/context';
@@ -150,15 +151,6 @@ export function defaultCpuset(): string {
   return String(Math.max(0, cpus().length - 1));
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** One measurement at a time on this machine, across processes (Nx runs months and repositories in parallel). */
 async function measureLock(path: string, log: Logger): Promise<() => Promise<void>> {
   let announced = false;
@@ -171,7 +163,7 @@ async function measureLock(path: string, log: Logger): Promise<() => Promise<voi
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-      if (holder > 0 && !pidAlive(holder)) {
+      if (holder > 0 && !isProcessAlive(holder)) {
         await rm(path, { force: true });
         continue;
       }
