@@ -16,6 +16,12 @@ const { resolve } = require('node:path');
 const FLAGS = {
   classify: { backend: '--backend', model: '--model' },
   synthesize: { backend: '--backend', online: '--online', asvSource: '--asv-source', releases: '--releases' },
+  verify: {
+    passes: '--passes',
+    maxBenchmarks: '--max-benchmarks',
+    verifyMinutes: '--verify-minutes',
+    factor: '--factor',
+  },
 };
 
 const step = process.argv[2] ?? '';

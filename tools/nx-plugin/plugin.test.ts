@@ -780,6 +780,13 @@ describe('createNodesV2', () => {
                       {
                         "env": "DATASMITH_CONTEXTS",
                       },
+                      "{workspaceRoot}/tools/nx-plugin/config-flags.cjs",
+                      {
+                        "fields": [
+                          "verify",
+                        ],
+                        "json": "{workspaceRoot}/datasmith.config.json",
+                      },
                       {
                         "runtime": "{ git -C data/store/numpy/numpy.git show-ref --head --heads; cd data/store/numpy/numpy && f=$(find -L repo.json pulls issues -type f | LC_ALL=C sort) && printf '%s\\n' "$f" && printf '%s\\n' "$f" | xargs git hash-object --; } 2>/dev/null | git hash-object --stdin",
                       },
@@ -802,7 +809,7 @@ describe('createNodesV2', () => {
                       ],
                     },
                     "options": {
-                      "command": "node libs/cli/bin/datasmith.js verify --repo numpy/numpy --out-root data --store data/store",
+                      "command": "flags=$(node tools/nx-plugin/config-flags.cjs verify) && node libs/cli/bin/datasmith.js verify --repo numpy/numpy --out-root data --store data/store $flags",
                     },
                     "outputs": [
                       "{workspaceRoot}/data/verify/numpy__numpy/{options.month}",
@@ -1132,6 +1139,13 @@ describe('config-flags.cjs', () => {
   ])('turns a boolean key of the synthesize section into a switch: %s', (_name, section, expected) => {
     workspace({ 'datasmith.config.json': { store: 's', repos: [], synthesize: section } });
     expect(flags('synthesize')).toEqual({ status: 0, stdout: expected, stderr: '' });
+  });
+
+  it('turns the numbers of the verify section into flags', () => {
+    workspace({
+      'datasmith.config.json': { store: 's', repos: [], verify: { passes: 1, maxBenchmarks: 3, factor: 1.1 } },
+    });
+    expect(flags('verify')).toEqual({ status: 0, stdout: '--passes 1 --max-benchmarks 3 --factor 1.1', stderr: '' });
   });
 
   it('reads the config DATASMITH_CONFIG names', () => {

@@ -56,6 +56,7 @@ const STEP_PACKAGES: Record<PipelineStep, string[]> = {
 const STEP_CONFIG_SECTION: Partial<Record<PipelineStep, string>> = {
   classify: 'classify',
   synthesize: 'synthesize',
+  verify: 'verify',
 };
 
 /** Environment variables that change a step's result besides `DATASMITH_CONFIG`. */
@@ -213,7 +214,7 @@ export function repoTargets(
     // Step settings come from the config at run time, never from the project (see config-flags.cjs).
     classify: `flags=$(${CONFIG_FLAGS} classify) && ${cli} classify --repo ${repo} --out-root ${sh(out)}${storeFlag} $flags`,
     synthesize: `flags=$(${CONFIG_FLAGS} synthesize) && ${cli} synthesize --repo ${repo} --out-root ${sh(out)}${storeFlag} $flags`,
-    verify: `${cli} verify --repo ${repo} --out-root ${sh(out)}${storeFlag}`,
+    verify: `flags=$(${CONFIG_FLAGS} verify) && ${cli} verify --repo ${repo} --out-root ${sh(out)}${storeFlag} $flags`,
     publish: `${cli} publish --repo ${repo} --out-root ${sh(out)}`,
   };
   const targets: Record<string, TargetConfiguration> = {};

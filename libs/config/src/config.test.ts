@@ -30,6 +30,12 @@ describe('config', () => {
           "online": false,
           "releases": null,
         },
+        "verify": {
+          "factor": null,
+          "maxBenchmarks": null,
+          "passes": null,
+          "verifyMinutes": null,
+        },
       }
     `);
   });

@@ -60,6 +60,35 @@ export const DatasmithConfigSchema = z
           .describe('Debian releases of the offline bases, chosen per task (default: all)'),
       })
       .prefault({}),
+    verify: z
+      .object({
+        passes: z
+          .union([z.literal(1), z.literal(2)])
+          .nullable()
+          .default(null)
+          .describe('2: before, after, after, before (drift cancels); 1: before, after (default 2)'),
+        maxBenchmarks: z
+          .number()
+          .int()
+          .min(1)
+          .nullable()
+          .default(null)
+          .describe('benchmarks measured per task, those the change touches first (default 8)'),
+        verifyMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .nullable()
+          .default(null)
+          .describe("wall-clock budget of one task's measurement (default 20)"),
+        factor: z
+          .number()
+          .min(1)
+          .nullable()
+          .default(null)
+          .describe("asv's --factor: a change counts only beyond this ratio and when significant (default 1.05)"),
+      })
+      .prefault({}),
   })
   .strict();
 

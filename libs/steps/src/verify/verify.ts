@@ -362,6 +362,9 @@ async function verifyTask(
     const log: string[] = [];
     const run = async (name: string, command: string, timeoutMs = 300_000, workdir = REPO_ROOT) => {
       const r = await p.exec(command, { timeoutMs, workdir, outputCap: 4_000_000 });
+      deps.log.debug(
+        `verify: ${row.sha.slice(0, 10)} ${name}: exit ${r.exitCode} in ${(r.durationMs / 1000).toFixed(1)} s`,
+      );
       log.push(
         `$ ${name} (exit ${r.exitCode}, ${(r.durationMs / 1000).toFixed(1)} s)\n${tailOf(`${r.stdout}\n${r.stderr}`.trim(), 1500)}`,
       );
