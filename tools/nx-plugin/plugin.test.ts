@@ -664,6 +664,7 @@ describe('createNodesV2', () => {
                           "zod",
                           "dockerode",
                           "openai",
+                          "smol-toml",
                           "tar-stream",
                         ],
                       },

@@ -44,7 +44,7 @@ const STEP_PACKAGES: Record<PipelineStep, string[]> = {
   collect: ['simple-git', '@octokit/rest'],
   prepare: ['simple-git', 'gpt-tokenizer'],
   classify: ['openai', 'gpt-tokenizer'],
-  synthesize: ['dockerode', 'openai', 'tar-stream'],
+  synthesize: ['dockerode', 'openai', 'smol-toml', 'tar-stream'],
   verify: ['dockerode', 'tar-stream'],
   publish: ['dockerode'],
   merge: [],

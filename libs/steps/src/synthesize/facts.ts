@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import JSON5 from 'json5';
-import { parseMiniToml, type TomlTable, type TomlValue, tomlGet } from './mini-toml';
+import { parseToml, type TomlTable, tomlGet } from './toml';
 
 /** What the rules know about a repository at one commit, read from its tree (no checkout). */
 export interface RepoFacts {
@@ -151,7 +151,7 @@ export function parseAsvJson(text: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function strings(value: TomlValue | unknown): string[] {
+function strings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
@@ -291,7 +291,7 @@ export async function readRepoFacts(paths: readonly string[], read: ReadFileAt):
   let groupRequires: string[] = [];
 
   if (has.has(at('pyproject.toml'))) {
-    const toml: TomlTable = parseMiniToml((await read(at('pyproject.toml'))) ?? '');
+    const toml: TomlTable = parseToml((await read(at('pyproject.toml'))) ?? '');
     const name = tomlGet(toml, 'project.name') ?? tomlGet(toml, 'tool.poetry.name');
     if (typeof name === 'string') projectName = name;
     const be = tomlGet(toml, 'build-system.build-backend');

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { benchmarkOutcomes, exactBenchRegex, parseBenchmarksJson } from './asv-results';
 import { checkInstallScript } from './build-task';
 import { readRepoFacts } from './facts';
-import { parseMiniToml, tomlGet } from './mini-toml';
+import { parseToml, tomlGet } from './toml';
 import { choosePythonVersion } from './python-versions';
 import { readContextRegistry } from './registry';
 import { planContextByRules } from './rules';
@@ -108,8 +108,8 @@ describe('synthesize rules (no engine)', () => {
     expect(facts.requires_python).toBe('>=3.7');
   });
 
-  it('reads the TOML subset of pyproject files', () => {
-    const toml = parseMiniToml(`
+  it('reads pyproject files', () => {
+    const toml = parseToml(`
 [project]
 name = "x" # comment
 dependencies = [
@@ -127,6 +127,27 @@ flag = true
     expect(tomlGet(toml, 'project.optional-dependencies.test')).toEqual(['pytest', 'hypothesis']);
     expect(tomlGet(toml, 'tool.x.inline')).toEqual({ a: 'b' });
     expect(tomlGet(toml, 'tool.x.flag')).toBe(true);
+  });
+
+  it('reads full TOML: a multi-line string that looks like a table does not open one', () => {
+    const toml = parseToml(`
+[project]
+name = "x"
+description = """
+[project.optional-dependencies]
+test = ["not-a-requirement"]
+"""
+dependencies = ["numpy>=1.2"]
+[[tool.cibuildwheel.overrides]]
+select = "*-musllinux*"
+`);
+    expect(tomlGet(toml, 'project.dependencies')).toEqual(['numpy>=1.2']);
+    expect(tomlGet(toml, 'project.optional-dependencies')).toBeUndefined();
+    expect(tomlGet(toml, 'tool.cibuildwheel.overrides')).toEqual([{ select: '*-musllinux*' }]);
+  });
+
+  it('reads a file that is not TOML as empty', () => {
+    expect(parseToml('[project\nname = ')).toEqual({});
   });
 
   it.each([
