@@ -3,6 +3,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, SchemaError } from '@datasmith/errors';
 import { parseRepoName, storeLayout, type StoreLayout } from '@datasmith/paths';
+import { parseCsv } from '@datasmith/tables';
 import { z } from 'zod';
 
 /** The fields of a GitHub repository object the pipeline reads (others pass through). */
@@ -219,24 +220,20 @@ export class OfflineStore {
  * when present) or the original's headerless one-column file. Errors name the file and line.
  */
 export function parseRepoListCsv(text: string, file: string): StoreRepoListing[] {
-  const lines = text.split(/\r?\n/);
-  const first = (lines[0] ?? '').trim();
-  const hasHeader = first.split(',').some((c) => c.trim().replace(/^"|"$/g, '') === 'repo_name');
-  const header = hasHeader ? first.split(',').map((c) => c.trim().replace(/^"|"$/g, '')) : ['repo_name'];
+  const records = parseCsv(text, file);
+  const hasHeader = (records[0]?.cells ?? []).includes('repo_name');
+  const header = hasHeader ? (records[0]?.cells ?? []) : ['repo_name'];
   const nameCol = header.indexOf('repo_name');
   const starsCol = header.indexOf('stars');
   const out: StoreRepoListing[] = [];
   const seen = new Set<string>();
-  for (let i = hasHeader ? 1 : 0; i < lines.length; i++) {
-    const line = (lines[i] ?? '').trim();
-    if (!line || line.startsWith('#')) continue;
-    const cells = line.split(',').map((c) => c.trim().replace(/^"|"$/g, ''));
+  for (const { line, cells } of hasHeader ? records.slice(1) : records) {
     const name = cells[nameCol] ?? '';
     let repo: string;
     try {
       repo = parseRepoName(
         name.replace(/^https:\/\/github\.com\//, '').replace(/\.git$/, ''),
-        `repo_name in ${file}:${i + 1}`,
+        `repo_name in ${file}:${line}`,
       ).full;
     } catch (error) {
       throw new InputError((error as Error).message, { file });
@@ -244,7 +241,7 @@ export function parseRepoListCsv(text: string, file: string): StoreRepoListing[]
     const starsText = starsCol >= 0 ? (cells[starsCol] ?? '') : '';
     const stars = starsText === '' ? null : Number(starsText);
     if (stars !== null && !Number.isFinite(stars)) {
-      throw new InputError(`Invalid stars in ${file}:${i + 1}: ${JSON.stringify(starsText)} is not a number`, { file });
+      throw new InputError(`Invalid stars in ${file}:${line}: ${JSON.stringify(starsText)} is not a number`, { file });
     }
     if (seen.has(repo)) continue;
     seen.add(repo);

@@ -1,3 +1,5 @@
+export { parseCsv } from './csv';
+export type { CsvRecord } from './csv';
 export { COLLECT_DROP_REASONS, DropReason, RepoRow, CommitRow, FailureRow, TABLE_KEYS } from './schemas';
 export {
   writeTable,

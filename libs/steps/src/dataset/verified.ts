@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { InputError } from '@datasmith/errors';
+import { parseCsv } from '@datasmith/tables';
 
 /** A set of `(repo_name, pr_merge_commit_sha)` pairs, compared case-insensitively. */
 export type TaskKeySet = ReadonlySet<string>;
@@ -31,8 +32,8 @@ export async function readTaskKeyList(path: string, flag = '--verified'): Promis
   }
   const out = new Set<string>();
   if (path.endsWith('.csv')) {
-    const lines = text.split(/\r?\n/).filter((l) => l.trim());
-    const header = (lines[0] ?? '').split(',').map((h) => h.trim().replace(/^"|"$/g, ''));
+    const [head, ...records] = parseCsv(text, path);
+    const header = head?.cells ?? [];
     const repoCol = header.indexOf('repo_name');
     const shaCol = header.indexOf('pr_merge_commit_sha');
     if (repoCol < 0 || shaCol < 0) {
@@ -40,8 +41,7 @@ export async function readTaskKeyList(path: string, flag = '--verified'): Promis
         file: path,
       });
     }
-    for (const line of lines.slice(1)) {
-      const cells = line.split(',').map((c) => c.trim().replace(/^"|"$/g, ''));
+    for (const { cells } of records) {
       const repo = cells[repoCol];
       const sha = cells[shaCol];
       if (repo && sha) out.add(taskKey(repo, sha));
