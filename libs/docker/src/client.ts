@@ -52,9 +52,11 @@ export async function probeEngine(docker: Docker, timeoutMs = 5000): Promise<Eng
   }
 }
 
-/** True when an error means the engine itself could not be reached (socket missing, refused, reset). */
+/** True when an error means the engine itself could not be reached (socket missing, refused, reset, no permission). */
 export function isEngineUnreachableError(error: unknown): boolean {
-  const e = error as { code?: unknown; syscall?: unknown; cause?: unknown } | null;
+  const e = error as { code?: unknown; syscall?: unknown; cause?: unknown; statusCode?: unknown } | null;
+  // An HTTP status means the engine answered (its message may quote a registry's "connect ECONNREFUSED").
+  if (typeof e?.statusCode === 'number') return false;
   const message = error instanceof Error ? error.message : String(error);
   if (e && e.syscall === 'connect') return true;
   if (e && (e.code === 'ECONNRESET' || e.code === 'EPIPE') && /docker|socket/i.test(message)) return true;

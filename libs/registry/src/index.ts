@@ -28,7 +28,7 @@ export {
 export type { DistributionClientOptions, DistributionRequest } from './distribution';
 export { DistributionClient, MANIFEST_ACCEPT, parseChallenge } from './distribution';
 export type { PushEvent, PushOutcome, LocalImage, ImageEngine, PushOptions, PushResult } from './push';
-export { readPushEvents, dockerFromEnv, dockerImageEngine, PushFailedError, pushWithRetry } from './push';
+export { readPushEvents, dockerImageEngine, PushFailedError, pushWithRetry } from './push';
 // Test support: a recording, fault-injecting proxy and a private docker-registry per test file.
 export type { ProxiedRequest, RegistryFault, RegistryProxyOptions, RegistryProxy } from './testing/registry-proxy';
 export { startRegistryProxy } from './testing/registry-proxy';

@@ -1,5 +1,6 @@
 import { DatasmithError, DockerError, redactSecrets } from '@datasmith/errors';
-import Docker from 'dockerode';
+import { isEngineUnreachableError } from '@datasmith/docker';
+import type Docker from 'dockerode';
 import type { DockerAuthConfig } from './credentials';
 import {
   DEFAULT_REGISTRY_RETRY_POLICY,
@@ -87,33 +88,10 @@ export interface ImageEngine {
   push(repository: string, tag: string, auth: DockerAuthConfig): Promise<PushEvent[]>;
 }
 
-/** A dockerode client for `DOCKER_HOST` (unix socket, tcp or http URL) or the local socket. */
-export function dockerFromEnv(env: NodeJS.ProcessEnv = process.env): Docker {
-  const host = env.DOCKER_HOST ?? '';
-  if (!host) return new Docker({ socketPath: '/var/run/docker.sock' });
-  if (host.startsWith('unix://')) return new Docker({ socketPath: host.slice('unix://'.length) });
-  if (host.startsWith('/')) return new Docker({ socketPath: host });
-  const url = new URL(host.replace(/^tcp:\/\//, 'http://'));
-  return new Docker({
-    protocol: url.protocol === 'https:' ? 'https' : 'http',
-    host: url.hostname,
-    port: Number(url.port || (url.protocol === 'https:' ? 2376 : 2375)),
-  });
-}
-
-function engineUnreachable(error: unknown): boolean {
-  const e = error as { statusCode?: number; code?: string; message?: string };
-  if (typeof e?.statusCode === 'number') return false;
-  return (
-    ['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'EACCES'].includes(e?.code ?? '') ||
-    /connect (ECONNREFUSED|ENOENT|EACCES)|socket hang up/.test(e?.message ?? '')
-  );
-}
-
 function engineError(error: unknown, what: string): DockerError {
   const message = (error as Error)?.message?.split('\n')[0] ?? String(error);
   return new DockerError(
-    engineUnreachable(error)
+    isEngineUnreachableError(error)
       ? `Docker engine unreachable (${what}): ${message}; start it (tools/scripts/ensure-docker) or set DOCKER_HOST`
       : `Docker engine error (${what}): ${message}`,
     { cause: error },
@@ -144,7 +122,7 @@ export function dockerImageEngine(docker: Docker): ImageEngine {
       try {
         stream = (await docker.getImage(repository).push({ tag, authconfig: auth })) as NodeJS.ReadableStream;
       } catch (error) {
-        if (engineUnreachable(error)) throw engineError(error, `push ${repository}:${tag}`);
+        if (isEngineUnreachableError(error)) throw engineError(error, `push ${repository}:${tag}`);
         const json = (error as { json?: { message?: string } }).json;
         return [{ error: json?.message ?? (error as Error).message }];
       }

@@ -1,3 +1,4 @@
+import { createDockerClient } from '@datasmith/docker';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -8,7 +9,6 @@ import {
   DistributionClient,
   type LocalRegistry,
   type RegistryProxy,
-  dockerFromEnv,
   dockerTestAvailability,
   encodeSingleRepoTag,
   freePort,
@@ -40,7 +40,7 @@ if (!availability.ok) {
 const MONTH = '2024-03';
 const owner = `dstest${randomBytes(3).toString('hex')}`;
 const repo = `${owner}/widgets`;
-const docker = dockerFromEnv();
+const docker = createDockerClient();
 
 let registry: LocalRegistry;
 let proxy: RegistryProxy;

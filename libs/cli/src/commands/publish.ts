@@ -1,3 +1,4 @@
+import { createDockerClient } from '@datasmith/docker';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DatasmithError, InputError } from '@datasmith/errors';
@@ -7,7 +8,6 @@ import {
   DistributionClient,
   type RegistryEndpoint,
   dockerAuthConfig,
-  dockerFromEnv,
   dockerImageEngine,
   normalizeRegistryRetryPolicy,
   parseRegistryUrl,
@@ -200,7 +200,7 @@ export const registerPublish: RegisterCommand = (program, context) => {
       const result = await publish(
         { tasks, target, skipExisting: Boolean(options.skipExisting) },
         {
-          engine: () => dockerImageEngine(dockerFromEnv(ctx.env)),
+          engine: () => dockerImageEngine(createDockerClient({ env: ctx.env })),
           distribution: target ? new DistributionClient({ registry: target.registry, credentials, policy }) : null,
           memo: openMemo(ctx, partition?.outRoot ?? 'data'),
           log: ctx.log,

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { pack } from 'tar-stream';
-import { dockerFromEnv } from '../push';
+import { createDockerClient } from '@datasmith/docker';
 
 const run = promisify(execFile);
 
@@ -67,7 +67,7 @@ export async function dockerTestAvailability(env: NodeJS.ProcessEnv = process.en
   if (!hasRegistry) {
     return { ok: false, reason: 'docker-registry is not installed (run tools/scripts/ensure-docker)' };
   }
-  const docker = dockerFromEnv(env);
+  const docker = createDockerClient({ env });
   try {
     await Promise.race([
       docker.ping(),
