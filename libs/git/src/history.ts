@@ -1,6 +1,7 @@
 import { GitError } from '@datasmith/errors';
 import { unquoteGitPath } from './quote';
 import { gitText, runGit, streamGit } from './run';
+import pLimit from 'p-limit';
 
 /** Lines added and removed in one file of a commit (against its first parent). */
 export interface FileStat {
@@ -401,11 +402,7 @@ export async function readFirstParentHistoryConcurrently(
     const bottomParent = below.split(' ')[1];
     segments.push({ ...options, ref: top, exclude: bottomParent ?? options.exclude });
   }
-  const results: CommitRecord[][] = new Array(segments.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < segments.length; i = next++) results[i] = await drain(segments[i] as HistoryOptions);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, concurrency.concurrency ?? 2) }, worker));
+  const limit = pLimit(Math.max(1, concurrency.concurrency ?? 2));
+  const results = await Promise.all(segments.map((segment) => limit(() => drain(segment))));
   return results.flat();
 }

@@ -4,6 +4,7 @@ import { type GitHubClient, type SyncResult, syncRepositoryFromGitHub } from '@d
 import { createProgress } from '@datasmith/progress';
 import type { FailureRow } from '@datasmith/tables';
 import { type CollectDeps, type CollectInput, type CollectResult, collect } from './collect';
+import pLimit from 'p-limit';
 
 /** The failure code of a repository GitHub answered 404, 410 or 451 for: recorded, not fatal. */
 export const ABSENT_FAILURE_CODE = 'E_ABSENT';
@@ -42,37 +43,35 @@ export async function collectFromGitHub(
   const failures: FailureRow[] = [];
   const syncs = new Map<string, SyncResult>();
   const progress = createProgress({ label: 'github sync', total: input.repos.length, log, tty: deps.tty });
-  const queue = [...input.repos];
-  const worker = async () => {
-    for (let repo = queue.shift(); repo !== undefined; repo = queue.shift()) {
-      try {
-        const result = await syncRepositoryFromGitHub(repo, input.window, {
-          github: deps.github,
-          store: deps.store,
-          memo: deps.memo,
-          log,
-          clock: deps.clock,
-          gitUrlTemplate: deps.gitUrlTemplate,
-          mirrorFilter: deps.mirrorFilter,
-          openWindowTtlMs: deps.openWindowTtlMs,
+  const limit = pLimit(Math.max(1, deps.concurrency ?? 2));
+  const syncOne = async (repo: string) => {
+    try {
+      const result = await syncRepositoryFromGitHub(repo, input.window, {
+        github: deps.github,
+        store: deps.store,
+        memo: deps.memo,
+        log,
+        clock: deps.clock,
+        gitUrlTemplate: deps.gitUrlTemplate,
+        mirrorFilter: deps.mirrorFilter,
+        openWindowTtlMs: deps.openWindowTtlMs,
+      });
+      if (result.status === 'absent') {
+        failures.push({
+          step: 'collect',
+          item: repo,
+          code: ABSENT_FAILURE_CODE,
+          message: `GitHub answered ${result.httpStatus} for ${repo}: the repository is gone, private or blocked`,
         });
-        if (result.status === 'absent') {
-          failures.push({
-            step: 'collect',
-            item: repo,
-            code: ABSENT_FAILURE_CODE,
-            message: `GitHub answered ${result.httpStatus} for ${repo}: the repository is gone, private or blocked`,
-          });
-        } else syncs.set(repo, result);
-      } catch (error) {
-        if (!isDatasmithError(error)) throw error;
-        failures.push({ step: 'collect', item: repo, code: error.code, message: error.message });
-        log.warn(`collect ${repo}: ${error.message}`);
-      }
-      progress.tick(1, repo);
+      } else syncs.set(repo, result);
+    } catch (error) {
+      if (!isDatasmithError(error)) throw error;
+      failures.push({ step: 'collect', item: repo, code: error.code, message: error.message });
+      log.warn(`collect ${repo}: ${error.message}`);
     }
+    progress.tick(1, repo);
   };
-  await Promise.all(Array.from({ length: Math.max(1, deps.concurrency ?? 2) }, worker));
+  await Promise.all(input.repos.map((repo) => limit(() => syncOne(repo))));
   progress.done();
 
   const synced = input.repos.filter((r) => syncs.has(r));

@@ -19,6 +19,7 @@ import type { CommitRow, DropReason, FailureRow } from '@datasmith/tables';
 import { parseLandedMessage } from './messages';
 import { type RebaseRule, findRebaseMerges } from './rebase';
 import { isAsvConfig, nonCodeDropReason } from './path-rules';
+import pLimit from 'p-limit';
 
 /** Bump when the same store and window would now give different rows. */
 export const COLLECT_CODE_VERSION = 'collect-2';
@@ -369,35 +370,33 @@ export async function collect(input: CollectInput, deps: CollectDeps): Promise<C
   const failures: FailureRow[] = [];
   let memoHits = 0;
   const progress = createProgress({ label: 'collect repos', total: input.repos.length, log, tty: deps.tty });
-  const queue = [...input.repos];
-  const worker = async () => {
-    for (let repo = queue.shift(); repo !== undefined; repo = queue.shift()) {
-      try {
-        const mirror = store.mirrorPath(repo);
-        await assertRepository(mirror);
-        const state = {
-          repo,
-          start: input.window.start.toISOString(),
-          end: input.window.end.toISOString(),
-          heads: await headsOf(mirror),
-          metadata: await store.metadataHash(repo),
-          source: input.source ?? 'store',
-        };
-        const hitsBefore = memo.stats.hits;
-        const repoRows = await memo.memoize('collect', COLLECT_CODE_VERSION, state, () =>
-          collectRepository(repo as string, input.window, deps, input.source ?? 'store'),
-        );
-        if (memo.stats.hits > hitsBefore) memoHits++;
-        rows.push(...repoRows);
-      } catch (error) {
-        if (!isDatasmithError(error)) throw error;
-        failures.push({ step: 'collect', item: repo, code: error.code, message: error.message });
-        log.warn(`collect ${repo}: ${error.message}`);
-      }
-      progress.tick(1, repo);
+  const limit = pLimit(Math.max(1, deps.concurrency ?? 2));
+  const collectOne = async (repo: string) => {
+    try {
+      const mirror = store.mirrorPath(repo);
+      await assertRepository(mirror);
+      const state = {
+        repo,
+        start: input.window.start.toISOString(),
+        end: input.window.end.toISOString(),
+        heads: await headsOf(mirror),
+        metadata: await store.metadataHash(repo),
+        source: input.source ?? 'store',
+      };
+      const hitsBefore = memo.stats.hits;
+      const repoRows = await memo.memoize('collect', COLLECT_CODE_VERSION, state, () =>
+        collectRepository(repo, input.window, deps, input.source ?? 'store'),
+      );
+      if (memo.stats.hits > hitsBefore) memoHits++;
+      rows.push(...repoRows);
+    } catch (error) {
+      if (!isDatasmithError(error)) throw error;
+      failures.push({ step: 'collect', item: repo, code: error.code, message: error.message });
+      log.warn(`collect ${repo}: ${error.message}`);
     }
+    progress.tick(1, repo);
   };
-  await Promise.all(Array.from({ length: Math.max(1, deps.concurrency ?? 2) }, worker));
+  await Promise.all(input.repos.map((repo) => limit(() => collectOne(repo))));
   progress.done();
   return { rows, failures, memoHits };
 }

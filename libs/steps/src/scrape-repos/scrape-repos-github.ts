@@ -9,6 +9,7 @@ import {
 import { type Logger, createProgress } from '@datasmith/progress';
 import type { DropReason, FailureRow, RepoRow } from '@datasmith/tables';
 import type { ScrapeReposInput } from './scrape-repos';
+import pLimit from 'p-limit';
 
 export interface ScrapeReposFromGitHubInput extends ScrapeReposInput {
   /** The code search query. Default `filename:asv.conf.json` (the original's). */
@@ -108,34 +109,31 @@ export async function scrapeReposFromGitHub(
   const rows = new Map<string, RepoRow>();
   const failures: FailureRow[] = [];
   const progress = createProgress({ label: 'github repos', total: found.repositories.size, log, tty: deps.tty });
-  const queue = [...found.repositories.entries()];
-  const worker = async () => {
-    for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-      const [name, paths] = next;
-      try {
-        const lookup = await getRepository(github, name);
-        const current = lookup.status === 'found' ? lookup.fullName : name;
-        const repo = lookup.status === 'found' ? lookup.repo : null;
-        const previous = rows.get(current.toLowerCase());
-        rows.set(
-          current.toLowerCase(),
-          rowOf(
-            current,
-            repo,
-            [...new Set([...(previous?.asv_config_paths ?? []), ...paths])],
-            fetchedAt,
-            input.minStars,
-          ),
-        );
-      } catch (error) {
-        if (!isDatasmithError(error)) throw error;
-        failures.push({ step: 'scrape-repos', item: name, code: error.code, message: error.message });
-        log.warn(`scrape-repos ${name}: ${error.message}`);
-      }
-      progress.tick(1, name);
+  const limit = pLimit(Math.max(1, deps.concurrency ?? 4));
+  const lookUp = async ([name, paths]: [string, string[]]) => {
+    try {
+      const lookup = await getRepository(github, name);
+      const current = lookup.status === 'found' ? lookup.fullName : name;
+      const repo = lookup.status === 'found' ? lookup.repo : null;
+      const previous = rows.get(current.toLowerCase());
+      rows.set(
+        current.toLowerCase(),
+        rowOf(
+          current,
+          repo,
+          [...new Set([...(previous?.asv_config_paths ?? []), ...paths])],
+          fetchedAt,
+          input.minStars,
+        ),
+      );
+    } catch (error) {
+      if (!isDatasmithError(error)) throw error;
+      failures.push({ step: 'scrape-repos', item: name, code: error.code, message: error.message });
+      log.warn(`scrape-repos ${name}: ${error.message}`);
     }
+    progress.tick(1, name);
   };
-  await Promise.all(Array.from({ length: Math.max(1, deps.concurrency ?? 4) }, worker));
+  await Promise.all([...found.repositories.entries()].map((entry) => limit(() => lookUp(entry))));
   progress.done();
 
   const all = [...rows.values()].sort((a, b) => (a.repo_name < b.repo_name ? -1 : a.repo_name > b.repo_name ? 1 : 0));
