@@ -366,7 +366,7 @@ export async function diffRange(
 export interface ConcurrentHistoryOptions {
   /** git processes at once. Default 2. */
   concurrency?: number;
-  /** First-parent commits per segment. Default 64. */
+  /** First-parent commits per segment. Default: eight segments per worker, at least 64 commits each. */
   segmentSize?: number;
 }
 
@@ -380,29 +380,30 @@ export async function readFirstParentHistoryConcurrently(
   options: HistoryOptions,
   concurrency: ConcurrentHistoryOptions = {},
 ): Promise<CommitRecord[]> {
-  const segmentSize = concurrency.segmentSize ?? 64;
-  const listArgs = ['rev-list', '--first-parent'];
+  const workers = Math.max(1, concurrency.concurrency ?? 2);
+  // --parents: each line is "sha parent…", so a segment's lower bound needs no extra git process.
+  const listArgs = ['rev-list', '--first-parent', '--parents'];
   if (options.since) listArgs.push(`--since-as-filter=${options.since.toISOString()}`);
   if (options.until) listArgs.push(`--until=${new Date(options.until.getTime() - 1000).toISOString()}`);
   listArgs.push(options.ref);
   if (options.exclude) listArgs.push(`^${options.exclude}`);
   const listed = await gitText(repoDir, listArgs);
-  const shas = listed ? listed.split('\n') : [];
+  const lines = listed ? listed.split('\n').map((line) => line.split(' ')) : [];
+  // Eight segments per worker balance a few huge patches; at least 64 commits keep the spawn cost small.
+  const segmentSize = concurrency.segmentSize ?? Math.max(64, Math.ceil(lines.length / (workers * 8)));
   const drain = async (o: HistoryOptions): Promise<CommitRecord[]> => {
     const out: CommitRecord[] = [];
     for await (const record of readFirstParentHistory(repoDir, o)) out.push(record);
     return out;
   };
-  if (shas.length <= segmentSize) return drain(options);
+  if (lines.length <= segmentSize) return drain(options);
   const segments: HistoryOptions[] = [];
-  for (let i = 0; i < shas.length; i += segmentSize) {
-    const top = shas[i] as string;
-    const bottom = shas[Math.min(i + segmentSize, shas.length) - 1] as string;
-    const below = await gitText(repoDir, ['rev-list', '--parents', '-n', '1', bottom]);
-    const bottomParent = below.split(' ')[1];
+  for (let i = 0; i < lines.length; i += segmentSize) {
+    const top = lines[i]?.[0] as string;
+    const bottomParent = lines[Math.min(i + segmentSize, lines.length) - 1]?.[1];
     segments.push({ ...options, ref: top, exclude: bottomParent ?? options.exclude });
   }
-  const limit = pLimit(Math.max(1, concurrency.concurrency ?? 2));
+  const limit = pLimit(workers);
   const results = await Promise.all(segments.map((segment) => limit(() => drain(segment))));
   return results.flat();
 }
