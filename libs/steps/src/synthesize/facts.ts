@@ -256,156 +256,195 @@ export function detectImportName(
  * project and import names, requirements, extras, the asv config and benchmark folder, the tests folder.
  */
 export async function readRepoFacts(paths: readonly string[], read: ReadFileAt): Promise<RepoFacts> {
-  const configs = findAsvConfigs(paths);
-  const asvConfigPath = configs[0] ?? null;
+  const { asv, asvConfigPath, asvDir } = await readAsvConfigAt(paths, read);
+  const root = packageRootOf(paths, asv, asvDir);
+  const at = (name: string) => (root === '.' ? name : `${root}/${name}`);
+  const has = new Set(paths);
+  const meta = await readPackageMetadata(has, at, read);
+  const importName = detectImportName(paths, root, meta.projectName);
+  const benchmarkDir = asvDir
+    ? posix.normalize(posix.join(asvDir, typeof asv.benchmark_dir === 'string' ? asv.benchmark_dir : 'benchmarks'))
+    : null;
+  const prefix = root === '.' ? '' : `${root}/`;
+  const skipDir = /(^|\/)(tests?|benchmarks?|asv_bench|docs?|examples?|tools|ci|\.github)\//;
+  const compiled = paths.some((p) => p.startsWith(prefix) && COMPILED.test(p) && !skipDir.test(p.slice(prefix.length)));
+  const pure = !compiled && !COMPILING_BACKENDS.test(meta.backend ?? '') && !has.has(at('meson.build'));
+  const srcLayout =
+    importName !== null && (has.has(at(`src/${importName}/__init__.py`)) || has.has(at(`src/${importName}.py`)));
+  return {
+    build_system: buildSystemOf(has, at, meta.backend),
+    build_files: ['pyproject.toml', 'setup.py', 'setup.cfg', 'meson.build'].filter((f) => has.has(at(f))),
+    build_backend: meta.backend,
+    package_root: root,
+    project_name: meta.projectName,
+    import_name: importName,
+    asv_config_path: asvConfigPath,
+    asv_dir: asvDir,
+    benchmark_dir: benchmarkDir,
+    asv_pythons: Array.isArray(asv.pythons) ? asv.pythons.map((v) => String(v)) : [],
+    requires_python: meta.requiresPython,
+    dependencies: meta.dependencies,
+    build_requires: meta.buildRequires,
+    extras: meta.extras,
+    chosen_extras: Object.keys(meta.extras)
+      .filter((e) => USEFUL_EXTRAS.test(e))
+      .sort(),
+    tests_dir: testsDirOf(paths, at, meta.testpaths, importName),
+    benchmark_requires: asvBenchmarkRequirements(asv),
+    pure_python: pure,
+    import_root: srcLayout ? at('src') : root,
+    scm_version_file: meta.scmVersionFile,
+    group_requires: meta.groupRequires,
+  };
+}
+
+/** The first asv config of the tree, parsed (JSON5 as asv reads it; unreadable: empty), and its folder. */
+async function readAsvConfigAt(
+  paths: readonly string[],
+  read: ReadFileAt,
+): Promise<{ asv: Record<string, unknown>; asvConfigPath: string | null; asvDir: string | null }> {
+  const asvConfigPath = findAsvConfigs(paths)[0] ?? null;
+  if (!asvConfigPath) return { asv: {}, asvConfigPath, asvDir: null };
+  const text = await read(asvConfigPath);
   let asv: Record<string, unknown> = {};
-  if (asvConfigPath) {
-    const text = await read(asvConfigPath);
-    try {
-      asv = text ? parseAsvJson(text) : {};
-    } catch {
-      asv = {};
-    }
+  try {
+    asv = text ? parseAsvJson(text) : {};
+  } catch {
+    asv = {};
   }
-  const asvDir = asvConfigPath ? posix.dirname(asvConfigPath) : null;
+  return { asv, asvConfigPath, asvDir: posix.dirname(asvConfigPath) };
+}
+
+/** The package root: asv's `repo` relative to its config, when a build file is there; else the tree root. */
+function packageRootOf(paths: readonly string[], asv: Record<string, unknown>, asvDir: string | null): string {
   // `repo` is a path relative to the config, but some configs name a URL or an absolute path (the
   // project's own repository): then the repository root is meant.
   const repoSetting = typeof asv.repo === 'string' && !/^([a-z+]+:|\/|git@)/i.test(asv.repo) ? asv.repo : '.';
   const packageRoot = asvDir ? posix.normalize(posix.join(asvDir, repoSetting)).replace(/\/+$/, '') || '.' : '.';
   const hasBuildFile = (dir: string) =>
     ['pyproject.toml', 'setup.py', 'setup.cfg'].some((f) => paths.includes(dir === '.' ? f : `${dir}/${f}`));
-  let root = packageRoot === '.' || packageRoot.startsWith('..') ? '.' : packageRoot;
-  if (root !== '.' && !hasBuildFile(root) && hasBuildFile('.')) root = '.';
-  const at = (name: string) => (root === '.' ? name : `${root}/${name}`);
-  const has = new Set(paths);
-  const buildFiles = ['pyproject.toml', 'setup.py', 'setup.cfg', 'meson.build'].filter((f) => has.has(at(f)));
+  const root = packageRoot === '.' || packageRoot.startsWith('..') ? '.' : packageRoot;
+  return root !== '.' && !hasBuildFile(root) && hasBuildFile('.') ? '.' : root;
+}
 
-  let projectName: string | null = null;
-  let backend: string | null = null;
-  let requiresPython: string | null = null;
-  let dependencies: string[] = [];
-  let buildRequires: string[] = [];
-  let extras: Record<string, string[]> = {};
-  let testpaths: string[] = [];
-  let scmVersionFile: string | null = null;
-  let groupRequires: string[] = [];
+interface PackageMetadata {
+  projectName: string | null;
+  backend: string | null;
+  requiresPython: string | null;
+  dependencies: string[];
+  buildRequires: string[];
+  extras: Record<string, string[]>;
+  testpaths: string[];
+  scmVersionFile: string | null;
+  groupRequires: string[];
+}
 
-  if (has.has(at('pyproject.toml'))) {
-    const toml: TomlTable = parseToml((await read(at('pyproject.toml'))) ?? '');
-    const name = tomlGet(toml, 'project.name') ?? tomlGet(toml, 'tool.poetry.name');
-    if (typeof name === 'string') projectName = name;
-    const be = tomlGet(toml, 'build-system.build-backend');
-    if (typeof be === 'string') backend = be;
-    const rp = tomlGet(toml, 'project.requires-python');
-    if (typeof rp === 'string') requiresPython = rp;
-    dependencies = strings(tomlGet(toml, 'project.dependencies'));
-    buildRequires = strings(tomlGet(toml, 'build-system.requires'));
-    const optional = tomlGet(toml, 'project.optional-dependencies');
-    if (optional && typeof optional === 'object' && !Array.isArray(optional)) {
-      for (const [k, v] of Object.entries(optional)) extras[k] = strings(v);
-    }
-    testpaths = strings(tomlGet(toml, 'tool.pytest.ini_options.testpaths'));
-    groupRequires = dependencyGroupRequirements(tomlGet(toml, 'dependency-groups'));
-    for (const key of [
-      'tool.setuptools_scm.version_file',
-      'tool.setuptools_scm.write_to',
-      'tool.hatch.build.hooks.vcs.version-file',
-      'tool.pdm.version.write_to',
-    ]) {
-      const v = tomlGet(toml, key);
-      if (typeof v === 'string' && !scmVersionFile) scmVersionFile = v;
-    }
-    // setuptools-scm learnt `version_file` in 8.0 (7.x rejects it): a requirement the metadata implies.
-    if (typeof tomlGet(toml, 'tool.setuptools_scm.version_file') === 'string') {
-      buildRequires = [...buildRequires.filter((r) => requirementName(r) !== 'setuptools-scm'), 'setuptools_scm>=8'];
-    }
-  }
+/** The package's metadata from pyproject.toml first, then setup.cfg, setup.py and pytest.ini for what is still unknown. */
+async function readPackageMetadata(
+  has: ReadonlySet<string>,
+  at: (name: string) => string,
+  read: ReadFileAt,
+): Promise<PackageMetadata> {
+  const meta: PackageMetadata = {
+    projectName: null,
+    backend: null,
+    requiresPython: null,
+    dependencies: [],
+    buildRequires: [],
+    extras: {},
+    testpaths: [],
+    scmVersionFile: null,
+    groupRequires: [],
+  };
+  if (has.has(at('pyproject.toml'))) readPyproject(meta, parseToml((await read(at('pyproject.toml'))) ?? ''));
   if (has.has(at('setup.cfg'))) {
     const ini = parseIni((await read(at('setup.cfg'))) ?? '');
-    projectName ??= ini.metadata?.name ?? null;
-    requiresPython ??= ini.options?.python_requires ?? null;
-    if (dependencies.length === 0) dependencies = iniList(ini.options?.install_requires);
-    if (Object.keys(extras).length === 0) {
-      for (const [k, v] of Object.entries(ini['options.extras_require'] ?? {})) extras[k] = iniList(v);
+    meta.projectName ??= ini.metadata?.name ?? null;
+    meta.requiresPython ??= ini.options?.python_requires ?? null;
+    if (meta.dependencies.length === 0) meta.dependencies = iniList(ini.options?.install_requires);
+    if (Object.keys(meta.extras).length === 0) {
+      for (const [k, v] of Object.entries(ini['options.extras_require'] ?? {})) meta.extras[k] = iniList(v);
     }
-    if (testpaths.length === 0) testpaths = (ini['tool:pytest']?.testpaths ?? '').split(/\s+/).filter(Boolean);
+    if (meta.testpaths.length === 0)
+      meta.testpaths = (ini['tool:pytest']?.testpaths ?? '').split(/\s+/).filter(Boolean);
   }
   if (has.has(at('setup.py'))) {
     const source = (await read(at('setup.py'))) ?? '';
-    projectName ??= pyStringLiteral(source, 'name');
-    requiresPython ??= pyStringLiteral(source, 'python_requires');
-    if (dependencies.length === 0) dependencies = pyListLiteral(source, 'install_requires');
-    if (Object.keys(extras).length === 0) extras = pyDictKeysOfLists(source, 'extras_require');
-    backend ??= 'setuptools.build_meta:__legacy__';
+    meta.projectName ??= pyStringLiteral(source, 'name');
+    meta.requiresPython ??= pyStringLiteral(source, 'python_requires');
+    if (meta.dependencies.length === 0) meta.dependencies = pyListLiteral(source, 'install_requires');
+    if (Object.keys(meta.extras).length === 0) meta.extras = pyDictKeysOfLists(source, 'extras_require');
+    meta.backend ??= 'setuptools.build_meta:__legacy__';
   }
-  if (has.has(at('meson.build')) && !backend) backend = 'mesonpy';
-  if (has.has(at('pytest.ini')) && testpaths.length === 0) {
-    testpaths = (parseIni((await read(at('pytest.ini'))) ?? '').pytest?.testpaths ?? '').split(/\s+/).filter(Boolean);
+  if (has.has(at('meson.build')) && !meta.backend) meta.backend = 'mesonpy';
+  if (has.has(at('pytest.ini')) && meta.testpaths.length === 0) {
+    const ini = parseIni((await read(at('pytest.ini'))) ?? '');
+    meta.testpaths = (ini.pytest?.testpaths ?? '').split(/\s+/).filter(Boolean);
   }
+  return meta;
+}
 
-  const buildSystem: RepoFacts['build_system'] = has.has(at('pyproject.toml'))
-    ? backend === 'mesonpy'
-      ? 'meson'
-      : 'pyproject'
-    : has.has(at('setup.py'))
-      ? 'setup.py'
-      : has.has(at('setup.cfg'))
-        ? 'setup.cfg'
-        : has.has(at('meson.build'))
-          ? 'meson'
-          : null;
+function readPyproject(meta: PackageMetadata, toml: TomlTable): void {
+  const name = tomlGet(toml, 'project.name') ?? tomlGet(toml, 'tool.poetry.name');
+  if (typeof name === 'string') meta.projectName = name;
+  const be = tomlGet(toml, 'build-system.build-backend');
+  if (typeof be === 'string') meta.backend = be;
+  const rp = tomlGet(toml, 'project.requires-python');
+  if (typeof rp === 'string') meta.requiresPython = rp;
+  meta.dependencies = strings(tomlGet(toml, 'project.dependencies'));
+  meta.buildRequires = strings(tomlGet(toml, 'build-system.requires'));
+  const optional = tomlGet(toml, 'project.optional-dependencies');
+  if (optional && typeof optional === 'object' && !Array.isArray(optional)) {
+    for (const [k, v] of Object.entries(optional)) meta.extras[k] = strings(v);
+  }
+  meta.testpaths = strings(tomlGet(toml, 'tool.pytest.ini_options.testpaths'));
+  meta.groupRequires = dependencyGroupRequirements(tomlGet(toml, 'dependency-groups'));
+  for (const key of [
+    'tool.setuptools_scm.version_file',
+    'tool.setuptools_scm.write_to',
+    'tool.hatch.build.hooks.vcs.version-file',
+    'tool.pdm.version.write_to',
+  ]) {
+    const v = tomlGet(toml, key);
+    if (typeof v === 'string' && !meta.scmVersionFile) meta.scmVersionFile = v;
+  }
+  // setuptools-scm learnt `version_file` in 8.0 (7.x rejects it): a requirement the metadata implies.
+  if (typeof tomlGet(toml, 'tool.setuptools_scm.version_file') === 'string') {
+    meta.buildRequires = [
+      ...meta.buildRequires.filter((r) => requirementName(r) !== 'setuptools-scm'),
+      'setuptools_scm>=8',
+    ];
+  }
+}
 
-  const importName = detectImportName(paths, root, projectName);
-  const benchmarkDir = asvDir
-    ? posix.normalize(posix.join(asvDir, typeof asv.benchmark_dir === 'string' ? asv.benchmark_dir : 'benchmarks'))
-    : null;
+function buildSystemOf(
+  has: ReadonlySet<string>,
+  at: (name: string) => string,
+  backend: string | null,
+): RepoFacts['build_system'] {
+  if (has.has(at('pyproject.toml'))) return backend === 'mesonpy' ? 'meson' : 'pyproject';
+  if (has.has(at('setup.py'))) return 'setup.py';
+  if (has.has(at('setup.cfg'))) return 'setup.cfg';
+  return has.has(at('meson.build')) ? 'meson' : null;
+}
+
+/** The tests folder: pytest's testpaths, then tests/, test/, then tests inside the package. */
+function testsDirOf(
+  paths: readonly string[],
+  at: (name: string) => string,
+  testpaths: readonly string[],
+  importName: string | null,
+): string | null {
   const dirs = new Set(
     paths
       .map((p) => p.split('/').slice(0, -1).join('/'))
       .flatMap((d) => d.split('/').map((_, i, a) => a.slice(0, i + 1).join('/'))),
   );
-  let testsDir: string | null = null;
-  for (const candidate of [
+  const candidates = [
     ...testpaths.map(at),
     at('tests'),
     at('test'),
     ...(importName ? [at(`${importName}/tests`), at(`src/${importName}/tests`)] : []),
-  ]) {
-    if (dirs.has(candidate)) {
-      testsDir = candidate;
-      break;
-    }
-  }
-  const pythons = Array.isArray(asv.pythons) ? asv.pythons.map((v) => String(v)) : [];
-  const prefix = root === '.' ? '' : `${root}/`;
-  const skipDir = /(^|\/)(tests?|benchmarks?|asv_bench|docs?|examples?|tools|ci|\.github)\//;
-  const compiled = paths.some((p) => p.startsWith(prefix) && COMPILED.test(p) && !skipDir.test(p.slice(prefix.length)));
-  const pure = !compiled && !COMPILING_BACKENDS.test(backend ?? '') && !has.has(at('meson.build'));
-  const srcLayout =
-    importName !== null && (has.has(at(`src/${importName}/__init__.py`)) || has.has(at(`src/${importName}.py`)));
-  return {
-    build_system: buildSystem,
-    build_files: buildFiles,
-    build_backend: backend,
-    package_root: root,
-    project_name: projectName,
-    import_name: importName,
-    asv_config_path: asvConfigPath,
-    asv_dir: asvDir,
-    benchmark_dir: benchmarkDir,
-    asv_pythons: pythons,
-    requires_python: requiresPython,
-    dependencies,
-    build_requires: buildRequires,
-    extras,
-    chosen_extras: Object.keys(extras)
-      .filter((e) => USEFUL_EXTRAS.test(e))
-      .sort(),
-    tests_dir: testsDir,
-    benchmark_requires: asvBenchmarkRequirements(asv),
-    pure_python: pure,
-    import_root: srcLayout ? at('src') : root,
-    scm_version_file: scmVersionFile,
-    group_requires: groupRequires,
-  };
+  ];
+  return candidates.find((c) => dirs.has(c)) ?? null;
 }

@@ -296,21 +296,6 @@ export async function validateImage(
   target: ValidateTarget,
   options: ValidationOptions = {},
 ): Promise<ValidationResult> {
-  const commands = { ...DEFAULT_VALIDATION_COMMANDS, ...options.commands };
-  const checkTimeoutMs = options.checkTimeoutMs ?? 300_000;
-  const benchTimeoutMs = options.benchTimeoutMs ?? 300_000;
-  const tailChars = options.tailChars ?? 4000;
-  const machine = options.machine ?? 'datasmith';
-  const patterns = options.secretPatterns ?? DEFAULT_SECRET_PATTERNS;
-  const checks: ValidationCheck[] = [];
-  let benchmarks: string[] = [];
-  let quick: string[] = [];
-  let excluded: ExcludedModule[] = [];
-  let quickFailed: string[] = [];
-  let collectErrors = '';
-  const unavailable = target.unavailable ?? [];
-  const { facts } = target;
-
   const probe = await ProbeContainer.start(docker, {
     image: target.image,
     name: target.containerName,
@@ -318,330 +303,418 @@ export async function validateImage(
     networkMode: 'none',
     workdir: REPO_ROOT,
   });
-  const record = (name: string, result: CommandResult, ok: boolean, detail?: string) => {
-    checks.push({
+  const validation = new ImageValidation(probe, target, options);
+  try {
+    for (const check of [
+      validation.checkRepository,
+      validation.checkSecrets,
+      validation.checkShim,
+      validation.checkImport,
+      validation.discoverBenchmarks,
+      validation.runQuickBenchmarks,
+      validation.collectTests,
+    ]) {
+      const failure = await check.call(validation);
+      if (failure) return validation.finish(failure);
+    }
+    return validation.finish(null);
+  } finally {
+    await probe.remove();
+  }
+}
+
+/** The checks of one validation, in one probe container, and what they found. */
+class ImageValidation {
+  private readonly commands: ValidationCommands;
+  private readonly checkTimeoutMs: number;
+  private readonly benchTimeoutMs: number;
+  private readonly tailChars: number;
+  private readonly patterns: readonly string[];
+  private readonly unavailable: readonly string[];
+  private readonly facts: RepoFacts;
+  private readonly values: Record<string, string>;
+  private readonly asvDir: string;
+  private readonly checks: ValidationCheck[] = [];
+  private benchmarks: string[] = [];
+  private quick: string[] = [];
+  private excluded: ExcludedModule[] = [];
+  private quickFailed: string[] = [];
+  private collectErrors = '';
+
+  constructor(
+    private readonly probe: ProbeContainer,
+    private readonly target: ValidateTarget,
+    private readonly options: ValidationOptions,
+  ) {
+    this.commands = { ...DEFAULT_VALIDATION_COMMANDS, ...options.commands };
+    this.checkTimeoutMs = options.checkTimeoutMs ?? 300_000;
+    this.benchTimeoutMs = options.benchTimeoutMs ?? 300_000;
+    this.tailChars = options.tailChars ?? 4000;
+    this.patterns = options.secretPatterns ?? DEFAULT_SECRET_PATTERNS;
+    this.unavailable = target.unavailable ?? [];
+    this.facts = target.facts;
+    this.values = {
+      config: `${ASV_WORK}/asv.conf.json`,
+      machine: options.machine ?? 'datasmith',
+      sha: target.sha,
+      import_name: target.facts.import_name ?? '',
+    };
+    this.asvDir = `${REPO_ROOT}/${target.facts.asv_dir ?? '.'}`;
+  }
+
+  private run(command: string, timeoutMs = this.checkTimeoutMs, workdir = REPO_ROOT): Promise<CommandResult> {
+    return this.probe.exec(command, { timeoutMs, workdir, outputCap: 2_000_000 });
+  }
+
+  private record(name: string, result: CommandResult, ok: boolean, detail?: string): void {
+    this.checks.push({
       name,
       ok,
       rc: result.exitCode,
       duration_s: Math.round(result.durationMs) / 1000,
-      detail: tailOf(detail ?? `${result.stdout}${result.stderr ? `\n${result.stderr}` : ''}`.trim(), tailChars),
+      detail: tailOf(detail ?? `${result.stdout}${result.stderr ? `\n${result.stderr}` : ''}`.trim(), this.tailChars),
     });
-  };
-  const run = async (command: string, timeoutMs = checkTimeoutMs, workdir = REPO_ROOT) => {
-    const result = await probe.exec(command, { timeoutMs, workdir, outputCap: 2_000_000 });
-    return result;
-  };
-  const finish = (failure: Failure | null): ValidationResult => ({
-    ok: failure === null,
-    stage: failure?.stage ?? 'validated',
-    reason: failure?.reason ?? null,
-    message: failure?.message ?? `validated: ${benchmarks.length} benchmarks, quick run of ${quick.length}`,
-    checks,
-    benchmarks,
-    quick_benchmarks: quick,
-    benchmarks_excluded: excluded,
-    quick_failed: quickFailed,
-    tests_collect_errors: collectErrors,
-    timed_out: failure?.timedOut ?? false,
-  });
-  const timeoutFailure = (stage: SynthesisStage, name: string, r: CommandResult): Failure | null =>
-    r.timedOut ? { stage, reason: 'check_timeout', message: `${name} timed out`, timedOut: true } : null;
+  }
 
-  try {
-    // 1. The repository is locked at the base commit.
-    const repo = await run(repoCheckScript(target.sha));
-    record('repo', repo, repo.exitCode === 0);
-    if (repo.exitCode !== 0) {
-      return finish(
-        timeoutFailure('repo', 'repository check', repo) ?? {
-          stage: 'repo',
-          reason: REPO_CHECK_REASONS[repo.exitCode] ?? 'head_mismatch',
-          message: repo.stdout.trim().split('\n').pop() ?? `repository check failed (exit ${repo.exitCode})`,
-        },
-      );
-    }
+  finish(failure: Failure | null): ValidationResult {
+    return {
+      ok: failure === null,
+      stage: failure?.stage ?? 'validated',
+      reason: failure?.reason ?? null,
+      message: failure?.message ?? `validated: ${this.benchmarks.length} benchmarks, quick run of ${this.quick.length}`,
+      checks: this.checks,
+      benchmarks: this.benchmarks,
+      quick_benchmarks: this.quick,
+      benchmarks_excluded: this.excluded,
+      quick_failed: this.quickFailed,
+      tests_collect_errors: this.collectErrors,
+      timed_out: failure?.timedOut ?? false,
+    };
+  }
 
-    // 2. No secret in the environment or in files.
-    const env = await run('env');
+  /** 1. The repository is locked at the base commit. */
+  async checkRepository(): Promise<Failure | null> {
+    const repo = await this.run(repoCheckScript(this.target.sha));
+    this.record('repo', repo, repo.exitCode === 0);
+    if (repo.exitCode === 0) return null;
+    return (
+      timeoutFailure('repo', 'repository check', repo) ?? {
+        stage: 'repo',
+        reason: REPO_CHECK_REASONS[repo.exitCode] ?? 'head_mismatch',
+        message: repo.stdout.trim().split('\n').pop() ?? `repository check failed (exit ${repo.exitCode})`,
+      }
+    );
+  }
+
+  /** 2. No secret in the environment or in files. */
+  async checkSecrets(): Promise<Failure | null> {
+    const { patterns } = this;
+    const env = await this.run('env');
     const envHits = env.stdout
       .split('\n')
       .filter((line) => patterns.some((p) => new RegExp(p).test(line)))
       .map((line) => line.split('=')[0]);
-    record('secrets-env', env, envHits.length === 0, envHits.length ? `variables: ${envHits.join(', ')}` : 'clean');
+    this.record(
+      'secrets-env',
+      env,
+      envHits.length === 0,
+      envHits.length ? `variables: ${envHits.join(', ')}` : 'clean',
+    );
     if (envHits.length > 0) {
-      return finish({
-        stage: 'secrets',
-        reason: 'secret_in_env',
-        message: `token-shaped value in ${envHits.join(', ')}`,
-      });
+      return { stage: 'secrets', reason: 'secret_in_env', message: `token-shaped value in ${envHits.join(', ')}` };
     }
-    const grep = await run(
+    const grep = await this.run(
       `grep -rIlE ${quote(patterns.join('|'))} ${SECRET_SCAN_DIRS.join(' ')} 2>/dev/null | head -20; exit 0`,
     );
     const fileHits = grep.stdout.split('\n').filter(Boolean);
-    record(
+    this.record(
       'secrets-files',
       grep,
       fileHits.length === 0 && !grep.timedOut,
       fileHits.length ? fileHits.join('\n') : 'clean',
     );
-    if (grep.timedOut) return finish(timeoutFailure('secrets', 'secret scan', grep));
+    if (grep.timedOut) return timeoutFailure('secrets', 'secret scan', grep);
     if (fileHits.length > 0) {
-      return finish({
-        stage: 'secrets',
-        reason: 'secret_in_file',
-        message: `token-shaped text in ${fileHits.join(', ')}`,
-      });
+      return { stage: 'secrets', reason: 'secret_in_file', message: `token-shaped text in ${fileHits.join(', ')}` };
     }
+    return null;
+  }
 
-    // 3. No interpreter shim.
-    const shim = await run(`python - <<'DATASMITH_EOF'\n${SHIM_CHECK}DATASMITH_EOF`);
-    record('shim', shim, shim.exitCode === 0);
-    if (shim.exitCode !== 0) {
-      return finish(
-        timeoutFailure('shim', 'shim check', shim) ?? {
-          stage: 'shim',
-          reason: 'customize_shim',
-          message: `interpreter shim not from a Debian package: ${shim.stdout.trim().split('\n').join(', ')}`,
-        },
-      );
-    }
+  /** 3. No interpreter shim. */
+  async checkShim(): Promise<Failure | null> {
+    const shim = await this.run(`python - <<'DATASMITH_EOF'\n${SHIM_CHECK}DATASMITH_EOF`);
+    this.record('shim', shim, shim.exitCode === 0);
+    if (shim.exitCode === 0) return null;
+    return (
+      timeoutFailure('shim', 'shim check', shim) ?? {
+        stage: 'shim',
+        reason: 'customize_shim',
+        message: `interpreter shim not from a Debian package: ${shim.stdout.trim().split('\n').join(', ')}`,
+      }
+    );
+  }
 
-    // 4. The package imports.
-    if (!facts.import_name) {
-      return finish({ stage: 'import', reason: 'import_failed', message: 'no import name could be detected' });
-    }
-    const imp = await run(fill(commands.importCheck, { import_name: facts.import_name }), checkTimeoutMs, '/');
-    record('import', imp, imp.exitCode === 0);
-    if (imp.exitCode !== 0) {
-      const missing = unavailableModule(imp.stderr, unavailable);
-      return finish(
-        timeoutFailure('import', 'import', imp) ?? {
-          stage: 'import',
-          reason: missing ? 'dependency_unavailable' : 'import_failed',
-          message: `import ${facts.import_name} failed: ${imp.stderr.trim().split('\n').pop() ?? ''}${missing ? ` (${missing} has no Debian package)` : ''}`,
-        },
-      );
-    }
+  /** 4. The package imports. */
+  async checkImport(): Promise<Failure | null> {
+    const { facts } = this;
+    if (!facts.import_name)
+      return { stage: 'import', reason: 'import_failed', message: 'no import name could be detected' };
+    const imp = await this.run(
+      fill(this.commands.importCheck, { import_name: facts.import_name }),
+      this.checkTimeoutMs,
+      '/',
+    );
+    this.record('import', imp, imp.exitCode === 0);
+    if (imp.exitCode === 0) return null;
+    const missing = unavailableModule(imp.stderr, this.unavailable);
+    return (
+      timeoutFailure('import', 'import', imp) ?? {
+        stage: 'import',
+        reason: missing ? 'dependency_unavailable' : 'import_failed',
+        message: `import ${facts.import_name} failed: ${imp.stderr.trim().split('\n').pop() ?? ''}${missing ? ` (${missing} has no Debian package)` : ''}`,
+      }
+    );
+  }
 
-    // 5. Benchmark discovery finds at least one benchmark.
-    if (!facts.asv_config_path) {
-      return finish({ stage: 'discover', reason: 'discovery_failed', message: 'no asv config' });
-    }
-    const values = { config: `${ASV_WORK}/asv.conf.json`, machine, sha: target.sha, import_name: facts.import_name };
-    const asvDir = `${REPO_ROOT}/${facts.asv_dir ?? '.'}`;
-    const derive = await run(`python - <<'DATASMITH_EOF'\n${asvConfigScript(facts)}DATASMITH_EOF`);
-    record('asv-config', derive, derive.exitCode === 0);
+  /** 5. Benchmark discovery finds at least one benchmark (offline: in the modules that import). */
+  async discoverBenchmarks(): Promise<Failure | null> {
+    const { facts, values, asvDir } = this;
+    if (!facts.asv_config_path) return { stage: 'discover', reason: 'discovery_failed', message: 'no asv config' };
+    const derive = await this.run(`python - <<'DATASMITH_EOF'\n${asvConfigScript(facts)}DATASMITH_EOF`);
+    this.record('asv-config', derive, derive.exitCode === 0);
     if (derive.exitCode !== 0) {
-      return finish({ stage: 'discover', reason: 'discovery_failed', message: 'the asv config could not be read' });
+      return { stage: 'discover', reason: 'discovery_failed', message: 'the asv config could not be read' };
     }
-    const mach = await run(withAsvEnv(fill(commands.asvMachine, values)), checkTimeoutMs, asvDir);
-    record('asv-machine', mach, mach.exitCode === 0);
+    const mach = await this.run(withAsvEnv(fill(this.commands.asvMachine, values)), this.checkTimeoutMs, asvDir);
+    this.record('asv-machine', mach, mach.exitCode === 0);
     if (mach.exitCode !== 0) {
-      return finish(
+      return (
         timeoutFailure('discover', 'asv machine', mach) ?? {
           stage: 'discover',
           reason: 'asv_machine_failed',
           message: `asv machine failed (exit ${mach.exitCode}): ${mach.stderr.trim().split('\n').pop() ?? ''}`,
-        },
+        }
       );
     }
-    let disc = await run(withAsvEnv(fill(commands.asvDiscover, values)), checkTimeoutMs, asvDir);
-    if (disc.exitCode !== 0 && !disc.timedOut && target.offline && facts.benchmark_dir) {
+    const discover = () => this.run(withAsvEnv(fill(this.commands.asvDiscover, values)), this.checkTimeoutMs, asvDir);
+    let disc = await discover();
+    if (disc.exitCode !== 0 && !disc.timedOut && this.target.offline && facts.benchmark_dir) {
       // Offline, a suite whose modules fetch data or need a missing package at import fails asv's
       // discovery as a whole: run it on the modules that import, and list the others.
-      const benchDir = `${REPO_ROOT}/${facts.benchmark_dir}`;
-      const scan = await run(
-        `python - ${quote(benchDir)} <<'DATASMITH_EOF'\n${IMPORT_SCAN}DATASMITH_EOF`,
-        checkTimeoutMs * 4,
-        '/tmp',
-      );
-      let modules: { module: string; path: string; ok: boolean; error: string }[] = [];
-      try {
-        modules = JSON.parse(scan.stdout.trim().split('\n').pop() ?? '[]');
-      } catch {
-        modules = [];
-      }
-      const failed = modules.filter((m) => !m.ok);
-      record(
-        'asv-import-scan',
-        scan,
-        failed.length === 0,
-        failed.map((m) => `${m.module}: ${m.error}`).join('\n') || 'every module imports',
-      );
-      if (failed.length > 0) {
-        excluded = failed.map((m) => ({ module: m.module, error: m.error }));
-        const packageFailed = failed.some((m) => m.path === '__init__.py');
-        const importable = modules.filter((m) => m.ok && !m.path.endsWith('__init__.py'));
-        if (packageFailed || importable.length === 0) {
-          const network = failed.some((m) => NETWORK_ERROR.test(m.error));
-          const missing = failed.map((m) => unavailableModule(m.error, unavailable)).find(Boolean);
-          return finish({
-            stage: 'discover',
-            reason: network ? 'network_required' : missing ? 'dependency_unavailable' : 'discovery_failed',
-            message: `no benchmark module imports offline (${failed.length} failed; first: ${failed[0]?.module}: ${failed[0]?.error})`,
-          });
-        }
-        const derivedBench = await run(
-          `python - ${quote(benchDir)} ${ASV_WORK}/bench ${quote(JSON.stringify(failed.map((m) => m.path)))} <<'DATASMITH_EOF'\n${DERIVE_BENCH}DATASMITH_EOF`,
-        );
-        const target = derivedBench.stdout.trim();
-        const repoint = await run(
-          `python -c ${quote(`import json; p=${JSON.stringify(`${ASV_WORK}/asv.conf.json`)}; c=json.load(open(p)); c["benchmark_dir"]=${JSON.stringify(target)}; json.dump(c, open(p, "w"), indent=2)`)}`,
-        );
-        record(
-          'asv-derived-suite',
-          repoint,
-          derivedBench.exitCode === 0 && repoint.exitCode === 0,
-          `${importable.length} modules kept, ${failed.length} left out: ${target}`,
-        );
-        disc = await run(withAsvEnv(fill(commands.asvDiscover, values)), checkTimeoutMs, asvDir);
-      }
+      const narrowed = await this.narrowToImportableModules(`${REPO_ROOT}/${facts.benchmark_dir}`);
+      if (narrowed === 'narrowed') disc = await discover();
+      else if (narrowed) return narrowed;
     }
     if (disc.exitCode !== 0) {
-      record('asv-discover', disc, false);
-      return finish(
+      this.record('asv-discover', disc, false);
+      return (
         timeoutFailure('discover', 'benchmark discovery', disc) ?? {
           stage: 'discover',
           reason: 'discovery_failed',
           message: `benchmark discovery failed (exit ${disc.exitCode}): ${disc.stderr.trim().split('\n').pop() ?? ''}`,
-        },
+        }
       );
     }
-    const listing = await run(`cat ${ASV_WORK}/results/benchmarks.json`);
+    const listing = await this.run(`cat ${ASV_WORK}/results/benchmarks.json`);
     try {
-      benchmarks = listing.exitCode === 0 ? parseBenchmarksJson(listing.stdout) : [];
+      this.benchmarks = listing.exitCode === 0 ? parseBenchmarksJson(listing.stdout) : [];
     } catch {
-      benchmarks = [];
+      this.benchmarks = [];
     }
-    record('asv-discover', disc, benchmarks.length > 0, `${benchmarks.length} benchmarks discovered\n${disc.stdout}`);
-    if (benchmarks.length === 0) {
-      return finish({ stage: 'discover', reason: 'no_benchmarks', message: 'benchmark discovery found no benchmark' });
-    }
+    const found = this.benchmarks.length;
+    this.record('asv-discover', disc, found > 0, `${found} benchmarks discovered\n${disc.stdout}`);
+    if (found === 0)
+      return { stage: 'discover', reason: 'no_benchmarks', message: 'benchmark discovery found no benchmark' };
+    return null;
+  }
 
-    // 6. A quick run of the first benchmarks completes within the limit.
-    // Up to `quickRounds` batches of benchmarks spread over the suite's modules, until one batch has a
-    // benchmark that runs: real suites download data in `setup` or use APIs of other versions.
-    const order = spreadAcrossModules(benchmarks, benchmarks.length, false);
-    const batchSize = options.quickCount ?? 3;
-    const rounds = Math.max(1, options.quickRounds ?? 3);
+  /**
+   * Imports each benchmark module on its own; when some fail, points the derived asv config at a copy
+   * of the suite without them (`narrowed`), or fails when nothing importable is left. Null: every
+   * module imports (discovery failed for another reason).
+   */
+  private async narrowToImportableModules(benchDir: string): Promise<Failure | 'narrowed' | null> {
+    const scan = await this.run(
+      `python - ${quote(benchDir)} <<'DATASMITH_EOF'\n${IMPORT_SCAN}DATASMITH_EOF`,
+      this.checkTimeoutMs * 4,
+      '/tmp',
+    );
+    let modules: { module: string; path: string; ok: boolean; error: string }[] = [];
+    try {
+      modules = JSON.parse(scan.stdout.trim().split('\n').pop() ?? '[]');
+    } catch {
+      modules = [];
+    }
+    const failed = modules.filter((m) => !m.ok);
+    this.record(
+      'asv-import-scan',
+      scan,
+      failed.length === 0,
+      failed.map((m) => `${m.module}: ${m.error}`).join('\n') || 'every module imports',
+    );
+    if (failed.length === 0) return null;
+    this.excluded = failed.map((m) => ({ module: m.module, error: m.error }));
+    const packageFailed = failed.some((m) => m.path === '__init__.py');
+    const importable = modules.filter((m) => m.ok && !m.path.endsWith('__init__.py'));
+    if (packageFailed || importable.length === 0) {
+      const network = failed.some((m) => NETWORK_ERROR.test(m.error));
+      const missing = failed.map((m) => unavailableModule(m.error, this.unavailable)).find(Boolean);
+      return {
+        stage: 'discover',
+        reason: network ? 'network_required' : missing ? 'dependency_unavailable' : 'discovery_failed',
+        message: `no benchmark module imports offline (${failed.length} failed; first: ${failed[0]?.module}: ${failed[0]?.error})`,
+      };
+    }
+    const derivedBench = await this.run(
+      `python - ${quote(benchDir)} ${ASV_WORK}/bench ${quote(JSON.stringify(failed.map((m) => m.path)))} <<'DATASMITH_EOF'\n${DERIVE_BENCH}DATASMITH_EOF`,
+    );
+    const derived = derivedBench.stdout.trim();
+    const repoint = await this.run(
+      `python -c ${quote(`import json; p=${JSON.stringify(`${ASV_WORK}/asv.conf.json`)}; c=json.load(open(p)); c["benchmark_dir"]=${JSON.stringify(derived)}; json.dump(c, open(p, "w"), indent=2)`)}`,
+    );
+    this.record(
+      'asv-derived-suite',
+      repoint,
+      derivedBench.exitCode === 0 && repoint.exitCode === 0,
+      `${importable.length} modules kept, ${failed.length} left out: ${derived}`,
+    );
+    return 'narrowed';
+  }
+
+  /**
+   * 6. A quick run completes within the limit: up to `quickRounds` batches of benchmarks spread over
+   * the suite's modules, until one batch has a benchmark that runs (real suites download data in
+   * `setup` or use APIs of other versions). The others' failures are listed, not fatal.
+   */
+  async runQuickBenchmarks(): Promise<Failure | null> {
+    const order = spreadAcrossModules(this.benchmarks, this.benchmarks.length, false);
+    const batchSize = this.options.quickCount ?? 3;
+    const rounds = Math.max(1, this.options.quickRounds ?? 3);
     const failedAll: string[] = [];
     let networkSeen = false;
     let lastExit = 0;
     let dumpProblem = '';
-    let good: string[] = [];
-    for (let round = 0; round < rounds && good.length === 0; round++) {
+    let good = 0;
+    for (let round = 0; round < rounds && good === 0; round++) {
       const batch = order.slice(round * batchSize, (round + 1) * batchSize).sort();
       if (batch.length === 0) break;
-      quick = [...quick, ...batch];
-      const quickRun = await run(
-        withAsvEnv(fill(commands.asvQuick, { ...values, bench: quote(exactBenchRegex(batch)) })),
-        benchTimeoutMs,
-        asvDir,
+      this.quick = [...this.quick, ...batch];
+      const quickRun = await this.run(
+        withAsvEnv(fill(this.commands.asvQuick, { ...this.values, bench: quote(exactBenchRegex(batch)) })),
+        this.benchTimeoutMs,
+        this.asvDir,
       );
       if (quickRun.timedOut) {
-        record('asv-quick', quickRun, false);
-        return finish({
+        this.record('asv-quick', quickRun, false);
+        return {
           stage: 'benchmark',
           reason: 'benchmark_timeout',
-          message: `the quick run of ${batch.length} benchmarks exceeded ${Math.round(benchTimeoutMs / 1000)} s`,
+          message: `the quick run of ${batch.length} benchmarks exceeded ${Math.round(this.benchTimeoutMs / 1000)} s`,
           timedOut: true,
-        });
+        };
       }
-      const dump = await run(`python - ${ASV_WORK}/results <<'DATASMITH_EOF'\n${DUMP_RESULTS}DATASMITH_EOF`);
-      let outcomes: Record<string, string> = {};
-      dumpProblem = '';
-      try {
-        outcomes = benchmarkOutcomes(JSON.parse(dump.stdout) as Record<string, string>, batch);
-      } catch (error) {
-        dumpProblem = `asv results unreadable (${(error as Error).message}): ${dump.stderr.trim().slice(-300)}`;
-        outcomes = Object.fromEntries(batch.map((q) => [q, 'missing']));
-      }
-      good = Object.entries(outcomes)
-        .filter(([, v]) => v === 'ok')
-        .map(([k]) => k);
-      failedAll.push(
-        ...Object.entries(outcomes)
-          .filter(([, v]) => v !== 'ok')
-          .map(([k, v]) => `${k} ${v}`),
-      );
+      const read = await this.readQuickOutcomes(batch);
+      dumpProblem = read.problem;
+      const entries = Object.entries(read.outcomes);
+      good = entries.filter(([, v]) => v === 'ok').length;
+      failedAll.push(...entries.filter(([, v]) => v !== 'ok').map(([k, v]) => `${k} ${v}`));
       const output = `${quickRun.stdout}\n${quickRun.stderr}`;
       networkSeen ||= NETWORK_ERROR.test(output);
       lastExit = quickRun.exitCode;
-      record(
+      const detail = entries.map(([k, v]) => `${k}: ${v}`).join('\n');
+      this.record(
         round === 0 ? 'asv-quick' : `asv-quick-${round + 1}`,
         quickRun,
-        good.length > 0,
-        `${dumpProblem ? `${dumpProblem}\n` : ''}${Object.entries(outcomes)
-          .map(([k, v]) => `${k}: ${v}`)
-          .join('\n')}\n${output}`,
+        good > 0,
+        `${dumpProblem ? `${dumpProblem}\n` : ''}${detail}\n${output}`,
       );
     }
-    quickFailed = failedAll;
-    // One benchmark that runs proves the environment; the others' failures (data a mirror lacks, a
-    // download at run time, an API the benchmark expects from another version) are listed, not fatal.
-    if (good.length === 0) {
-      return finish({
-        stage: 'benchmark',
-        reason: networkSeen && target.offline ? 'network_required' : 'benchmark_failed',
-        message: `quick run failed (exit ${lastExit}${networkSeen ? ', benchmarks need the network' : ''}): ${dumpProblem || failedAll.join(', ')}`,
-      });
-    }
-
-    // 7. The tests collect.
-    const testsWorkdir = `${REPO_ROOT}/${facts.package_root}`;
-    const testsArg = facts.tests_dir
-      ? quote(facts.package_root === '.' ? facts.tests_dir : facts.tests_dir.slice(facts.package_root.length + 1))
-      : '';
-    // A regular install (compiled extensions, generated version files) lives in site-packages: keep the
-    // source tree off sys.path (PYTHONSAFEPATH, importlib mode) so the tests import what was built.
-    // Tests shipped inside the package are collected from the installed copy (`--pyargs`, from /tmp).
-    const relTests = facts.tests_dir
-      ? facts.package_root === '.'
-        ? facts.tests_dir
-        : facts.tests_dir.slice(facts.package_root.length + 1)
-      : null;
-    const inPackage =
-      target.installMode === 'regular' &&
-      facts.import_name !== null &&
-      relTests !== null &&
-      (relTests.startsWith(`${facts.import_name}/`) || relTests.startsWith(`src/${facts.import_name}/`));
-    const collect = (tests: string) => {
-      if (inPackage) {
-        const extra = tests.startsWith('-o addopts=') ? '-o addopts= ' : '';
-        return `PYTHONSAFEPATH=1 ${fill(commands.testsCollect, { tests: `${extra}--pyargs ${facts.import_name}` })}`;
-      }
-      const command = fill(commands.testsCollect, { tests });
-      return target.installMode === 'regular' ? `PYTHONSAFEPATH=1 ${command} --import-mode=importlib` : command;
+    this.quickFailed = failedAll;
+    if (good > 0) return null;
+    return {
+      stage: 'benchmark',
+      reason: networkSeen && this.target.offline ? 'network_required' : 'benchmark_failed',
+      message: `quick run failed (exit ${lastExit}${networkSeen ? ', benchmarks need the network' : ''}): ${dumpProblem || failedAll.join(', ')}`,
     };
-    const collectDir = inPackage ? '/tmp' : testsWorkdir;
-    let tests = await run(collect(testsArg), checkTimeoutMs, collectDir);
+  }
+
+  /** Each benchmark of a quick-run batch: `ok` or why not, from asv's result files. */
+  private async readQuickOutcomes(batch: string[]): Promise<{ outcomes: Record<string, string>; problem: string }> {
+    const dump = await this.run(`python - ${ASV_WORK}/results <<'DATASMITH_EOF'\n${DUMP_RESULTS}DATASMITH_EOF`);
+    try {
+      return { outcomes: benchmarkOutcomes(JSON.parse(dump.stdout) as Record<string, string>, batch), problem: '' };
+    } catch (error) {
+      return {
+        outcomes: Object.fromEntries(batch.map((q) => [q, 'missing'])),
+        problem: `asv results unreadable (${(error as Error).message}): ${dump.stderr.trim().slice(-300)}`,
+      };
+    }
+  }
+
+  /** 7. The tests collect (against the built package for a regular install). */
+  async collectTests(): Promise<Failure | null> {
+    const { facts } = this;
+    const { command, workdir, testsArg } = testsCollectCommand(facts, this.target.installMode, this.commands);
+    let tests = await this.run(command(testsArg), this.checkTimeoutMs, workdir);
     if (tests.exitCode === 4) {
       // A usage error: the project's pytest `addopts` name a plugin option (--cov, --doctest-plus, …)
       // whose plugin the environment lacks. Collect again without them; the first run stays on record.
-      record('tests-addopts', tests, false);
-      tests = await run(collect(`-o addopts= ${testsArg}`.trim()), checkTimeoutMs, collectDir);
+      this.record('tests-addopts', tests, false);
+      tests = await this.run(command(`-o addopts= ${testsArg}`.trim()), this.checkTimeoutMs, workdir);
     }
     const summary = tests.stdout.trim().split('\n').pop() ?? '';
-    const rerun = checks.some((c) => c.name === 'tests-addopts');
+    const rerun = this.checks.some((c) => c.name === 'tests-addopts');
     const collected = Number(/(\d+) tests? collected/.exec(summary)?.[1] ?? (tests.exitCode === 0 ? 1 : 0));
     // Real suites have modules that need an optional package or data offline: the suite counts as
     // collected when tests were collected; the errors are noted. Nothing collected is a failure.
     const testsOk = !tests.timedOut && (tests.exitCode === 0 || (tests.exitCode === 2 && collected > 0));
     if (testsOk && (tests.exitCode !== 0 || rerun))
-      collectErrors = `${rerun ? 'collected without the project addopts; ' : ''}${summary}`;
-    record('tests', tests, testsOk);
-    if (!testsOk) {
-      return finish(
-        timeoutFailure('tests', 'pytest --collect-only', tests) ?? {
-          stage: 'tests',
-          reason: 'tests_collect_failed',
-          message: `pytest --collect-only exited ${tests.exitCode}: ${tests.stdout.trim().split('\n').pop() ?? ''}`,
-        },
-      );
-    }
-    return finish(null);
-  } finally {
-    await probe.remove();
+      this.collectErrors = `${rerun ? 'collected without the project addopts; ' : ''}${summary}`;
+    this.record('tests', tests, testsOk);
+    if (testsOk) return null;
+    return (
+      timeoutFailure('tests', 'pytest --collect-only', tests) ?? {
+        stage: 'tests',
+        reason: 'tests_collect_failed',
+        message: `pytest --collect-only exited ${tests.exitCode}: ${tests.stdout.trim().split('\n').pop() ?? ''}`,
+      }
+    );
   }
+}
+
+function timeoutFailure(stage: SynthesisStage, name: string, r: CommandResult): Failure | null {
+  return r.timedOut ? { stage, reason: 'check_timeout', message: `${name} timed out`, timedOut: true } : null;
+}
+
+/**
+ * How the tests are collected. A regular install (compiled extensions, generated version files) lives
+ * in site-packages: the source tree stays off sys.path (PYTHONSAFEPATH, importlib mode) so the tests
+ * import what was built; tests shipped inside the package are collected from the installed copy
+ * (`--pyargs`, from /tmp).
+ */
+function testsCollectCommand(
+  facts: RepoFacts,
+  installMode: ValidateTarget['installMode'],
+  commands: ValidationCommands,
+): { command: (tests: string) => string; workdir: string; testsArg: string } {
+  const relTests = facts.tests_dir
+    ? facts.package_root === '.'
+      ? facts.tests_dir
+      : facts.tests_dir.slice(facts.package_root.length + 1)
+    : null;
+  const testsArg = relTests ? quote(relTests) : '';
+  const inPackage =
+    installMode === 'regular' &&
+    facts.import_name !== null &&
+    relTests !== null &&
+    (relTests.startsWith(`${facts.import_name}/`) || relTests.startsWith(`src/${facts.import_name}/`));
+  const command = (tests: string) => {
+    if (inPackage) {
+      const extra = tests.startsWith('-o addopts=') ? '-o addopts= ' : '';
+      return `PYTHONSAFEPATH=1 ${fill(commands.testsCollect, { tests: `${extra}--pyargs ${facts.import_name}` })}`;
+    }
+    const plain = fill(commands.testsCollect, { tests });
+    return installMode === 'regular' ? `PYTHONSAFEPATH=1 ${plain} --import-mode=importlib` : plain;
+  };
+  return { command, workdir: inPackage ? '/tmp' : `${REPO_ROOT}/${facts.package_root}`, testsArg };
 }
