@@ -18,7 +18,7 @@ import type Docker from 'dockerode';
 import { exactBenchRegex, parsePythonJson } from '../synthesize/asv-results';
 import type { RegistryEntry } from '../synthesize/context';
 import { readContextRegistry } from '../synthesize/registry';
-import { ASV_WORK, DERIVE_BENCH, IMPORT_SCAN, REPO_ROOT, asvConfigScript, quote } from '../synthesize/validate';
+import { ASV_WORK, DERIVE_BENCH, IMPORT_SCAN, REPO_ROOT, asvConfigScript, quote } from '../synthesize/asv-container';
 import { compareBenchmark, decideVerdict, isNoisy } from './decide';
 import { changeTargets, parsePatchFiles, selectBenchmarks } from './select';
 
