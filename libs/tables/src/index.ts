@@ -1,3 +1,5 @@
+export { acquireFileLock, isProcessAlive } from './lock';
+export type { FileLockOptions, LockHolder } from './lock';
 export { parseCsv } from './csv';
 export type { CsvRecord } from './csv';
 export { COLLECT_DROP_REASONS, DropReason, RepoRow, CommitRow, FailureRow, TABLE_KEYS } from './schemas';
@@ -10,7 +12,6 @@ export {
   tableColumns,
   duckTypeOf,
   writeFileAtomic,
-  isProcessAlive,
   sqlLiteral,
   openQuerySession,
 } from './parquet';

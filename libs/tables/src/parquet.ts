@@ -105,16 +105,6 @@ function tempSibling(path: string): string {
 }
 
 /** Writes a file atomically: temp file in the same folder, then rename. */
-/** Whether a process with this PID exists (lock files name their holder; a dead holder's lock is stale). */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export async function writeFileAtomic(path: string, content: string | Uint8Array): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = tempSibling(path);

@@ -1,7 +1,6 @@
-import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { InputError, LockedError, SchemaError } from '@datasmith/errors';
-import { isProcessAlive, writeFileAtomic } from '@datasmith/tables';
+import { readFile } from 'node:fs/promises';
+import { InputError, SchemaError } from '@datasmith/errors';
+import { acquireFileLock, writeFileAtomic } from '@datasmith/tables';
 import { ContextRegistryFile, type LegacyRegistry, type RegistryEntry } from './context';
 
 function emptyRegistry(): ContextRegistryFile {
@@ -54,32 +53,6 @@ function serialize(registry: ContextRegistryFile): string {
   return `${JSON.stringify(out, null, 2)}\n`;
 }
 
-async function acquireLock(lockPath: string, timeoutMs: number): Promise<() => Promise<void>> {
-  await mkdir(dirname(lockPath), { recursive: true });
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const handle = await open(lockPath, 'wx');
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      return () => rm(lockPath, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      // A holder killed with SIGKILL leaves its lock behind: steal it when its process is gone or it is old.
-      const holder = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim());
-      const age = await stat(lockPath)
-        .then((s) => Date.now() - s.mtimeMs)
-        .catch(() => 0);
-      if ((holder > 0 && !isProcessAlive(holder)) || age > 10 * 60_000 || (!holder && age > 5_000)) {
-        await rm(lockPath, { force: true });
-        continue;
-      }
-      if (Date.now() > deadline) throw new LockedError(`Context registry is locked by process ${holder} (${lockPath})`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
-
 /**
  * Updates one registry entry atomically: lock file, re-read, change, write temp + rename, unlock.
  * Safe across processes (parallel months of one repository) and after a SIGKILL.
@@ -95,7 +68,13 @@ export async function changeContextRegistry(
   path: string,
   change: (registry: ContextRegistryFile) => void,
 ): Promise<ContextRegistryFile> {
-  const release = await acquireLock(`${path}.lock`, 60_000);
+  const release = await acquireFileLock(`${path}.lock`, {
+    timeoutMs: 60_000,
+    pollMs: 50,
+    // A registry write takes milliseconds: a lock this old was left by a holder whose PID came back.
+    staleMs: 10 * 60_000,
+    lockedMessage: (holder) => `Context registry is locked by process ${holder?.pid ?? '?'} (${path}.lock)`,
+  });
   try {
     const registry = await readContextRegistry(path);
     change(registry);

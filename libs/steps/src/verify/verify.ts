@@ -1,4 +1,3 @@
-import { open, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -13,7 +12,7 @@ import { parseRepoName } from '@datasmith/paths';
 import type { Logger, StepSummary } from '@datasmith/progress';
 import type { OfflineStore } from '@datasmith/store';
 import type { SynthesizeInputRow, VerifyBenchmark, VerifyReason, VerifyResult, VerifySide } from '@datasmith/tables';
-import { isProcessAlive } from '@datasmith/tables';
+import { acquireFileLock } from '@datasmith/tables';
 import type Docker from 'dockerode';
 import { exactBenchRegex, parsePythonJson } from '../synthesize/asv-results';
 import type { RegistryEntry } from '../synthesize/context';
@@ -149,29 +148,6 @@ print(json.dumps(rows))
 /** The default CPU set: the machine's last CPU. */
 export function defaultCpuset(): string {
   return String(Math.max(0, cpus().length - 1));
-}
-
-/** One measurement at a time on this machine, across processes (Nx runs months and repositories in parallel). */
-async function measureLock(path: string, log: Logger): Promise<() => Promise<void>> {
-  let announced = false;
-  for (;;) {
-    try {
-      const handle = await open(path, 'wx');
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      return () => rm(path, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-      if (holder > 0 && !isProcessAlive(holder)) {
-        await rm(path, { force: true });
-        continue;
-      }
-      if (!announced) log.info(`verify: waiting for the measurement of process ${holder || '?'} (${path})`);
-      announced = true;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
 }
 
 /**
@@ -344,7 +320,13 @@ async function verifyTask(
   const changed = { changed_files: files.map((f) => f.path), changed_names: targets.names.map((n) => n.name) };
   const rebuild = needsRebuild(entry, changed.changed_files);
 
-  const release = await measureLock(options.lockPath ?? join(tmpdir(), 'datasmith-verify-measure.lock'), deps.log);
+  // One measurement at a time on this machine, across processes (Nx runs months and repositories in parallel).
+  const lockPath = options.lockPath ?? join(tmpdir(), 'datasmith-verify-measure.lock');
+  const release = await acquireFileLock(lockPath, {
+    pollMs: 500,
+    onWait: (holder) =>
+      deps.log.info(`verify: waiting for the measurement of process ${holder?.pid ?? '?'} (${lockPath})`),
+  });
   let probe: ProbeContainer | null = null;
   try {
     // Holding the machine-wide lock, no other measurement runs: a probe left by a killed run goes.
