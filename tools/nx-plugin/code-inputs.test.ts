@@ -4,14 +4,14 @@
 // module that declares it). They are compared with the files the plugin's declared inputs match,
 // expanded over the workspace's files the way Nx globs them.
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { builtinModules } from 'node:module';
 import { join, matchesGlob, relative, sep } from 'node:path';
 import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COMMAND_REGISTRY, isTestFile } from './code-inputs';
+import { COMMAND_REGISTRY, CodeGraph, isTestFile } from './code-inputs';
 import { GLOBAL_PROJECTS, GLOBAL_STEPS, type PipelineStep, REPO_STEPS, createDatasmithProjects } from './index';
 import { MAIN_ROOT, TestWorkspace } from './test-workspace';
 
@@ -298,6 +298,30 @@ describe("a step's code inputs", () => {
         step,
       ).toEqual([]);
       expect([...hashed.get(step)!.packages], step).not.toContain('openai');
+    }
+  });
+});
+
+describe('test code stays out of production', () => {
+  const packages = readdirSync(join(MAIN_ROOT, 'libs')).filter((lib) =>
+    existsSync(join(MAIN_ROOT, 'libs', lib, 'src', 'index.ts')),
+  );
+
+  it.each(packages)('the index of libs/%s loads no test, fake or fixture module', (lib) => {
+    const graph = new CodeGraph(MAIN_ROOT);
+    const { files: loaded } = graph.stepCode([`libs/${lib}/src/index.ts`], '');
+    expect(loaded.filter(isTestFile)).toEqual([]);
+  });
+
+  it('every testing/ entry point is the `./testing` export of its package', () => {
+    const entries = files.filter((f) => /^libs\/[^/]+\/src\/testing\/index\.ts$/.test(f));
+    expect(entries.length).toBeGreaterThanOrEqual(7);
+    for (const entry of entries) {
+      const lib = entry.split('/')[1]!;
+      const manifest = JSON.parse(readFileSync(join(MAIN_ROOT, 'libs', lib, 'package.json'), 'utf8')) as {
+        exports: Record<string, string>;
+      };
+      expect(manifest.exports, lib).toEqual({ '.': './src/index.ts', './testing': './src/testing/index.ts' });
     }
   });
 });

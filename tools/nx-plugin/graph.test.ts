@@ -2,7 +2,7 @@
 // real git mirrors in a temporary copy of the workspace. Each test asserts the exact set of tasks
 // that ran, read from Nx's own `.nx/cache/run.json`. The tests share one workspace and run in order.
 import { rmSync } from 'node:fs';
-import { startFakeOpenAiServer } from '@datasmith/llm';
+import { startFakeOpenAiServer } from '@datasmith/llm/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENABLED_REPO_STEPS } from './options';
 import { type NxRun, TestWorkspace, buildTwoMonthStore, pullJson } from './test-workspace';
