@@ -241,10 +241,9 @@ class FactsCache {
   }
 
   facts(path: string, text: string): ModuleFacts {
-    const key = createHash('sha1')
-      .update(path.endsWith('.js') ? 'js\0' : 'ts\0')
-      .update(text)
-      .digest('hex');
+    // The parser's mode is part of the key: the same text parses differently as JS and as TS.
+    const kind = /\.[cm]?js$/.test(path) ? 'js' : 'ts';
+    const key = createHash('sha1').update(`${kind}\0`).update(text).digest('hex');
     let facts = this.entries[key];
     if (!facts) {
       facts = parseModuleFacts(path, text);
