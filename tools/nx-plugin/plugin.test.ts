@@ -836,6 +836,78 @@ describe('the repository list', () => {
   });
 });
 
+describe('code inputs from the import graph', () => {
+  /** The workspace files and npm packages a step of repository a/x hashes as code. */
+  function code(step: string): { files: string[]; packages: string[] } {
+    const project = ['scrape-repos', 'merge', 'dataset', 'report'].includes(step)
+      ? byName(projects())[GLOBAL_PROJECTS[step as 'merge']]
+      : byName(projects())['repo-a__x'];
+    const inputs = project?.targets?.[step]?.inputs ?? [];
+    return {
+      files: inputs
+        .filter((i): i is string => typeof i === 'string' && i.startsWith('{workspaceRoot}/libs/'))
+        .map((i) => i.replace('{workspaceRoot}/', '')),
+      packages: inputs.flatMap((i) =>
+        typeof i === 'object' && 'externalDependencies' in i ? i.externalDependencies : [],
+      ),
+    };
+  }
+
+  beforeEach(() => workspace({ 'datasmith.config.json': { store: 's', repos: ['a/x'] } }));
+
+  it("follows a package index only for the names imported: collect hashes its own modules, not classify's", () => {
+    expect(code('collect').files).toEqual([
+      'libs/cli/bin/datasmith.js',
+      'libs/cli/package.json',
+      'libs/cli/src/commands/collect.ts',
+      'libs/cli/src/commands/index.ts',
+      'libs/cli/src/main.ts',
+      'libs/steps/package.json',
+      'libs/steps/src/collect/collect.ts',
+      'libs/steps/src/collect/rules.ts',
+      'libs/steps/src/index.ts',
+    ]);
+    expect(code('collect').packages).toEqual(['commander', 'simple-git', 'tsx']);
+    expect(code('classify').packages).toEqual(['commander', 'openai', 'tsx']);
+  });
+
+  it("hashes a module another step's folder holds when the step imports it (scrape-repos → collect/rules.ts)", () => {
+    expect(code('scrape-repos').files).toContain('libs/steps/src/collect/rules.ts');
+  });
+
+  it('hashes a file read next to a module (classify reads its prompt with new URL(..., import.meta.url))', () => {
+    expect(code('classify').files).toContain('libs/steps/src/classify/prompt.md');
+    expect(code('collect').files).not.toContain('libs/steps/src/classify/prompt.md');
+  });
+
+  it('never hashes a test helper or a testing entry point, nor a file nothing imports', () => {
+    workspace({ 'libs/steps/src/collect/unused.ts': 'export const unused = 1;\n' });
+    for (const step of FIXTURE_STEPS) {
+      expect(
+        code(step).files.filter((f) => /test-helpers|testing|unused/.test(f)),
+        step,
+      ).toEqual([]);
+    }
+  });
+
+  it('picks up a new import at once: the inputs are recomputed from the files on every run', () => {
+    workspace({
+      'libs/steps/src/collect/unused.ts': 'export const unused = 1;\n',
+      'libs/steps/src/collect/collect.ts':
+        "import { unused } from './unused';\nimport { isDocs } from './rules';\nexport const collect = () => [unused, isDocs];\n",
+    });
+    expect(code('collect').files).toContain('libs/steps/src/collect/unused.ts');
+    expect(code('collect').packages).not.toContain('simple-git');
+  });
+
+  it('fails naming the importer when an import does not resolve', () => {
+    workspace({
+      'libs/steps/src/collect/collect.ts': "import { gone } from './gone';\nexport const collect = gone;\n",
+    });
+    expect(() => projects()).toThrow(/cannot resolve "\.\/gone" imported by libs\/steps\/src\/collect\/collect\.ts/);
+  });
+});
+
 describe('the config', () => {
   it('is the one DATASMITH_CONFIG names, relative to the workspace root', () => {
     workspace({
