@@ -2,7 +2,7 @@
 // real git mirrors in a temporary copy of the workspace. Each test asserts the exact set of tasks
 // that ran, read from Nx's own `.nx/cache/run.json`. The tests share one workspace and run in order.
 import { rmSync } from 'node:fs';
-import { startFakeOpenAiServer } from '@datasmith/llm';
+import { startFakeOpenAiServer } from '@datasmith/llm/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENABLED_REPO_STEPS } from './options';
 import { type NxRun, TestWorkspace, buildTwoMonthStore, pullJson } from './test-workspace';
@@ -219,7 +219,10 @@ describe.sequential('the Nx graph (spec §2)', { timeout: 300_000 }, () => {
   });
 
   it('§2.7 nx affected: a changed classify rule affects classify, never collect or prepare', async () => {
-    ws.write('libs/steps/src/classify/probe-rule.ts', 'export const PROBE_RULE = /faster/;\n');
+    // An edit to a rule file classify imports (a new file nothing imports is no step's code).
+    const rules = 'libs/steps/src/classify/rules.ts';
+    const original = ws.read(rules);
+    ws.write(rules, `${original}\n// probe: a changed rule\n`);
     try {
       const upstream = STEPS.includes('classify') ? STEPS.slice(0, STEPS.indexOf('classify')) : [...STEPS];
       // Task-level selection (NX_LEGACY_AFFECTED=false): the steps before classify are not even selected.
@@ -242,7 +245,7 @@ describe.sequential('the Nx graph (spec §2)', { timeout: 300_000 }, () => {
         expect(classify.executed).toEqual(tasks(PROJECTS, ['classify']));
       }
     } finally {
-      rmSync(ws.path('libs/steps/src/classify/probe-rule.ts'));
+      ws.write(rules, original);
     }
   });
 

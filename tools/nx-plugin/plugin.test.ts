@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { dataLayout, repoProjectName } from '@datasmith/paths';
-import { FixtureRepo } from '@datasmith/git';
+import { FixtureRepo } from '@datasmith/git/testing';
 import type { CreateNodesContextV2, ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -48,8 +48,52 @@ function byName(all: Record<string, ProjectConfiguration>): Record<string, Proje
   return Object.fromEntries(Object.values(all).map((p) => [p.name, p]));
 }
 
+/** Step names as the fixture's functions spell them: `scrape-repos` → `scrapeRepos`. */
+const camel = (step: string) => step.replace(/-(.)/g, (_, c: string) => c.toUpperCase());
+const FIXTURE_STEPS = [...ENABLED_GLOBAL_STEPS, ...ENABLED_REPO_STEPS];
+
+/**
+ * A miniature of the CLI and the steps library, enough for the plugin to walk the import graph:
+ * a bin script, main, the command registry, one command per step, a package index that re-exports
+ * every step, a classify prompt read next to its module, npm imports, and test code nobody imports.
+ */
+function writeCodeFixture(): void {
+  workspace({
+    'package.json': { name: 'fixture', private: true, workspaces: ['libs/*'] },
+    'libs/cli/package.json': { name: 'datasmith', exports: { '.': './src/main.ts' } },
+    'libs/cli/bin/datasmith.js':
+      "import { register } from 'tsx/esm/api';\nregister();\nconst { main } = await import('../src/main.ts');\nmain();\n",
+    'libs/cli/src/main.ts':
+      "import { Command } from 'commander';\nimport { registerCommands } from './commands/index';\nexport const main = () => registerCommands(new Command());\n",
+    'libs/cli/src/commands/index.ts': `${FIXTURE_STEPS.map((s) => `import { register as ${camel(s)} } from './${s}';`).join('\n')}\nexport const registerCommands = (p: unknown) => [${FIXTURE_STEPS.map(camel).join(', ')}].map((r) => r(p));\n`,
+    'libs/cli/src/commands/cli-test-helpers.ts': "export const BIN = 'libs/cli/bin/datasmith.js';\n",
+    'libs/steps/package.json': {
+      name: '@datasmith/steps',
+      exports: { '.': './src/index.ts', './testing': './src/testing/index.ts' },
+    },
+    'libs/steps/src/index.ts': FIXTURE_STEPS.map((s) => `export { ${camel(s)} } from './${s}/${s}';\n`).join(''),
+    'libs/steps/src/testing/index.ts': "export const fakeLlm = 'a fake';\n",
+    'libs/steps/src/collect/rules.ts': "export const isDocs = (f: string) => f.endsWith('.md');\n",
+    'libs/steps/src/classify/prompt.md': 'Is this change about performance?\n',
+  });
+  for (const step of FIXTURE_STEPS) {
+    const body: Record<string, string> = {
+      'scrape-repos': "import { isDocs } from '../collect/rules';\nexport const scrapeRepos = isDocs;\n",
+      collect:
+        "import { simpleGit } from 'simple-git';\nimport { isDocs } from './rules';\nexport const collect = () => [simpleGit, isDocs];\n",
+      classify:
+        "import { readFileSync } from 'node:fs';\nimport OpenAI from 'openai';\nexport const classify = () => [OpenAI, readFileSync(new URL('./prompt.md', import.meta.url), 'utf8')];\n",
+    };
+    workspace({
+      [`libs/cli/src/commands/${step}.ts`]: `import { ${camel(step)} } from '@datasmith/steps';\nexport const register = (p: unknown) => [p, ${camel(step)}];\n`,
+      [`libs/steps/src/${step}/${step}.ts`]: body[step] ?? `export const ${camel(step)} = '${step}';\n`,
+    });
+  }
+}
+
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), 'datasmith-plugin-'));
+  writeCodeFixture();
   delete process.env.DATASMITH_CONFIG;
 });
 
@@ -113,41 +157,18 @@ describe('createNodesV2', () => {
                     ],
                     "executor": "nx:run-commands",
                     "inputs": [
-                      "{workspaceRoot}/libs/cli/bin/**/*",
-                      "{workspaceRoot}/libs/cli/src/**/*",
+                      "{workspaceRoot}/libs/cli/bin/datasmith.js",
                       "{workspaceRoot}/libs/cli/package.json",
-                      "{workspaceRoot}/libs/config/src/**/*",
-                      "{workspaceRoot}/libs/config/package.json",
-                      "{workspaceRoot}/libs/errors/src/**/*",
-                      "{workspaceRoot}/libs/errors/package.json",
-                      "{workspaceRoot}/libs/memo/src/**/*",
-                      "{workspaceRoot}/libs/memo/package.json",
-                      "{workspaceRoot}/libs/paths/src/**/*",
-                      "{workspaceRoot}/libs/paths/package.json",
-                      "{workspaceRoot}/libs/progress/src/**/*",
-                      "{workspaceRoot}/libs/progress/package.json",
-                      "{workspaceRoot}/libs/tables/src/**/*",
-                      "{workspaceRoot}/libs/tables/package.json",
-                      "{workspaceRoot}/libs/steps/src/**/*",
+                      "{workspaceRoot}/libs/cli/src/commands/dataset.ts",
+                      "{workspaceRoot}/libs/cli/src/commands/index.ts",
+                      "{workspaceRoot}/libs/cli/src/main.ts",
                       "{workspaceRoot}/libs/steps/package.json",
-                      "{workspaceRoot}/libs/hub/src/**/*",
-                      "{workspaceRoot}/libs/hub/package.json",
-                      "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,report}.ts",
-                      "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,report}/**",
-                      "!{workspaceRoot}/libs/steps/src/{scrape-repos,report}/**",
-                      "!{workspaceRoot}/libs/cli/src/commands/{update,explain,doctor,gc,config,contexts}.ts",
-                      "!{workspaceRoot}/libs/cli/src/{update,explain,doctor,gc,config,contexts,ops}/**",
-                      "!{workspaceRoot}/libs/**/*.test.ts",
-                      "!{workspaceRoot}/libs/**/__snapshots__/**",
-                      "!{workspaceRoot}/libs/**/testing/**",
+                      "{workspaceRoot}/libs/steps/src/dataset/dataset.ts",
+                      "{workspaceRoot}/libs/steps/src/index.ts",
                       {
                         "externalDependencies": [
-                          "@duckdb/node-api",
                           "commander",
                           "tsx",
-                          "zod",
-                          "@huggingface/hub",
-                          "yaml",
                         ],
                       },
                       {
@@ -202,37 +223,18 @@ describe('createNodesV2', () => {
                     "cache": true,
                     "executor": "nx:run-commands",
                     "inputs": [
-                      "{workspaceRoot}/libs/cli/bin/**/*",
-                      "{workspaceRoot}/libs/cli/src/**/*",
+                      "{workspaceRoot}/libs/cli/bin/datasmith.js",
                       "{workspaceRoot}/libs/cli/package.json",
-                      "{workspaceRoot}/libs/config/src/**/*",
-                      "{workspaceRoot}/libs/config/package.json",
-                      "{workspaceRoot}/libs/errors/src/**/*",
-                      "{workspaceRoot}/libs/errors/package.json",
-                      "{workspaceRoot}/libs/memo/src/**/*",
-                      "{workspaceRoot}/libs/memo/package.json",
-                      "{workspaceRoot}/libs/paths/src/**/*",
-                      "{workspaceRoot}/libs/paths/package.json",
-                      "{workspaceRoot}/libs/progress/src/**/*",
-                      "{workspaceRoot}/libs/progress/package.json",
-                      "{workspaceRoot}/libs/tables/src/**/*",
-                      "{workspaceRoot}/libs/tables/package.json",
-                      "{workspaceRoot}/libs/steps/src/**/*",
+                      "{workspaceRoot}/libs/cli/src/commands/index.ts",
+                      "{workspaceRoot}/libs/cli/src/commands/merge.ts",
+                      "{workspaceRoot}/libs/cli/src/main.ts",
                       "{workspaceRoot}/libs/steps/package.json",
-                      "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,dataset,report}.ts",
-                      "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,dataset,report}/**",
-                      "!{workspaceRoot}/libs/steps/src/{scrape-repos,dataset,report}/**",
-                      "!{workspaceRoot}/libs/cli/src/commands/{update,explain,doctor,gc,config,contexts}.ts",
-                      "!{workspaceRoot}/libs/cli/src/{update,explain,doctor,gc,config,contexts,ops}/**",
-                      "!{workspaceRoot}/libs/**/*.test.ts",
-                      "!{workspaceRoot}/libs/**/__snapshots__/**",
-                      "!{workspaceRoot}/libs/**/testing/**",
+                      "{workspaceRoot}/libs/steps/src/index.ts",
+                      "{workspaceRoot}/libs/steps/src/merge/merge.ts",
                       {
                         "externalDependencies": [
-                          "@duckdb/node-api",
                           "commander",
                           "tsx",
-                          "zod",
                         ],
                       },
                       {
@@ -284,47 +286,20 @@ describe('createNodesV2', () => {
                     ],
                     "executor": "nx:run-commands",
                     "inputs": [
-                      "{workspaceRoot}/libs/cli/bin/**/*",
-                      "{workspaceRoot}/libs/cli/src/**/*",
+                      "{workspaceRoot}/libs/cli/bin/datasmith.js",
                       "{workspaceRoot}/libs/cli/package.json",
-                      "{workspaceRoot}/libs/config/src/**/*",
-                      "{workspaceRoot}/libs/config/package.json",
-                      "{workspaceRoot}/libs/errors/src/**/*",
-                      "{workspaceRoot}/libs/errors/package.json",
-                      "{workspaceRoot}/libs/memo/src/**/*",
-                      "{workspaceRoot}/libs/memo/package.json",
-                      "{workspaceRoot}/libs/paths/src/**/*",
-                      "{workspaceRoot}/libs/paths/package.json",
-                      "{workspaceRoot}/libs/progress/src/**/*",
-                      "{workspaceRoot}/libs/progress/package.json",
-                      "{workspaceRoot}/libs/tables/src/**/*",
-                      "{workspaceRoot}/libs/tables/package.json",
-                      "{workspaceRoot}/libs/steps/src/**/*",
+                      "{workspaceRoot}/libs/cli/src/commands/classify.ts",
+                      "{workspaceRoot}/libs/cli/src/commands/index.ts",
+                      "{workspaceRoot}/libs/cli/src/main.ts",
                       "{workspaceRoot}/libs/steps/package.json",
-                      "{workspaceRoot}/libs/git/src/**/*",
-                      "{workspaceRoot}/libs/git/package.json",
-                      "{workspaceRoot}/libs/store/src/**/*",
-                      "{workspaceRoot}/libs/store/package.json",
-                      "{workspaceRoot}/libs/github/src/**/*",
-                      "{workspaceRoot}/libs/github/package.json",
-                      "{workspaceRoot}/libs/llm/src/**/*",
-                      "{workspaceRoot}/libs/llm/package.json",
-                      "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,synthesize,verify,publish,merge,dataset,report}.ts",
-                      "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,synthesize,verify,publish,merge,dataset,report}/**",
-                      "!{workspaceRoot}/libs/steps/src/{scrape-repos,synthesize,verify,publish,merge,dataset,report}/**",
-                      "!{workspaceRoot}/libs/cli/src/commands/{update,explain,doctor,gc,config,contexts}.ts",
-                      "!{workspaceRoot}/libs/cli/src/{update,explain,doctor,gc,config,contexts,ops}/**",
-                      "!{workspaceRoot}/libs/**/*.test.ts",
-                      "!{workspaceRoot}/libs/**/__snapshots__/**",
-                      "!{workspaceRoot}/libs/**/testing/**",
+                      "{workspaceRoot}/libs/steps/src/classify/classify.ts",
+                      "{workspaceRoot}/libs/steps/src/classify/prompt.md",
+                      "{workspaceRoot}/libs/steps/src/index.ts",
                       {
                         "externalDependencies": [
-                          "@duckdb/node-api",
                           "commander",
-                          "tsx",
-                          "zod",
                           "openai",
-                          "gpt-tokenizer",
+                          "tsx",
                         ],
                       },
                       {
@@ -381,45 +356,20 @@ describe('createNodesV2', () => {
                     "cache": true,
                     "executor": "nx:run-commands",
                     "inputs": [
-                      "{workspaceRoot}/libs/cli/bin/**/*",
-                      "{workspaceRoot}/libs/cli/src/**/*",
+                      "{workspaceRoot}/libs/cli/bin/datasmith.js",
                       "{workspaceRoot}/libs/cli/package.json",
-                      "{workspaceRoot}/libs/config/src/**/*",
-                      "{workspaceRoot}/libs/config/package.json",
-                      "{workspaceRoot}/libs/errors/src/**/*",
-                      "{workspaceRoot}/libs/errors/package.json",
-                      "{workspaceRoot}/libs/memo/src/**/*",
-                      "{workspaceRoot}/libs/memo/package.json",
-                      "{workspaceRoot}/libs/paths/src/**/*",
-                      "{workspaceRoot}/libs/paths/package.json",
-                      "{workspaceRoot}/libs/progress/src/**/*",
-                      "{workspaceRoot}/libs/progress/package.json",
-                      "{workspaceRoot}/libs/tables/src/**/*",
-                      "{workspaceRoot}/libs/tables/package.json",
-                      "{workspaceRoot}/libs/steps/src/**/*",
+                      "{workspaceRoot}/libs/cli/src/commands/collect.ts",
+                      "{workspaceRoot}/libs/cli/src/commands/index.ts",
+                      "{workspaceRoot}/libs/cli/src/main.ts",
                       "{workspaceRoot}/libs/steps/package.json",
-                      "{workspaceRoot}/libs/git/src/**/*",
-                      "{workspaceRoot}/libs/git/package.json",
-                      "{workspaceRoot}/libs/store/src/**/*",
-                      "{workspaceRoot}/libs/store/package.json",
-                      "{workspaceRoot}/libs/github/src/**/*",
-                      "{workspaceRoot}/libs/github/package.json",
-                      "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,prepare,classify,synthesize,verify,publish,merge,dataset,report}.ts",
-                      "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,prepare,classify,synthesize,verify,publish,merge,dataset,report}/**",
-                      "!{workspaceRoot}/libs/steps/src/{scrape-repos,prepare,classify,synthesize,verify,publish,merge,dataset,report}/**",
-                      "!{workspaceRoot}/libs/cli/src/commands/{update,explain,doctor,gc,config,contexts}.ts",
-                      "!{workspaceRoot}/libs/cli/src/{update,explain,doctor,gc,config,contexts,ops}/**",
-                      "!{workspaceRoot}/libs/**/*.test.ts",
-                      "!{workspaceRoot}/libs/**/__snapshots__/**",
-                      "!{workspaceRoot}/libs/**/testing/**",
+                      "{workspaceRoot}/libs/steps/src/collect/collect.ts",
+                      "{workspaceRoot}/libs/steps/src/collect/rules.ts",
+                      "{workspaceRoot}/libs/steps/src/index.ts",
                       {
                         "externalDependencies": [
-                          "@duckdb/node-api",
                           "commander",
-                          "tsx",
-                          "zod",
                           "simple-git",
-                          "@octokit/rest",
+                          "tsx",
                         ],
                       },
                       {
@@ -460,45 +410,18 @@ describe('createNodesV2', () => {
                     ],
                     "executor": "nx:run-commands",
                     "inputs": [
-                      "{workspaceRoot}/libs/cli/bin/**/*",
-                      "{workspaceRoot}/libs/cli/src/**/*",
+                      "{workspaceRoot}/libs/cli/bin/datasmith.js",
                       "{workspaceRoot}/libs/cli/package.json",
-                      "{workspaceRoot}/libs/config/src/**/*",
-                      "{workspaceRoot}/libs/config/package.json",
-                      "{workspaceRoot}/libs/errors/src/**/*",
-                      "{workspaceRoot}/libs/errors/package.json",
-                      "{workspaceRoot}/libs/memo/src/**/*",
-                      "{workspaceRoot}/libs/memo/package.json",
-                      "{workspaceRoot}/libs/paths/src/**/*",
-                      "{workspaceRoot}/libs/paths/package.json",
-                      "{workspaceRoot}/libs/progress/src/**/*",
-                      "{workspaceRoot}/libs/progress/package.json",
-                      "{workspaceRoot}/libs/tables/src/**/*",
-                      "{workspaceRoot}/libs/tables/package.json",
-                      "{workspaceRoot}/libs/steps/src/**/*",
+                      "{workspaceRoot}/libs/cli/src/commands/index.ts",
+                      "{workspaceRoot}/libs/cli/src/commands/prepare.ts",
+                      "{workspaceRoot}/libs/cli/src/main.ts",
                       "{workspaceRoot}/libs/steps/package.json",
-                      "{workspaceRoot}/libs/git/src/**/*",
-                      "{workspaceRoot}/libs/git/package.json",
-                      "{workspaceRoot}/libs/store/src/**/*",
-                      "{workspaceRoot}/libs/store/package.json",
-                      "{workspaceRoot}/libs/github/src/**/*",
-                      "{workspaceRoot}/libs/github/package.json",
-                      "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,classify,synthesize,verify,publish,merge,dataset,report}.ts",
-                      "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,classify,synthesize,verify,publish,merge,dataset,report}/**",
-                      "!{workspaceRoot}/libs/steps/src/{scrape-repos,classify,synthesize,verify,publish,merge,dataset,report}/**",
-                      "!{workspaceRoot}/libs/cli/src/commands/{update,explain,doctor,gc,config,contexts}.ts",
-                      "!{workspaceRoot}/libs/cli/src/{update,explain,doctor,gc,config,contexts,ops}/**",
-                      "!{workspaceRoot}/libs/**/*.test.ts",
-                      "!{workspaceRoot}/libs/**/__snapshots__/**",
-                      "!{workspaceRoot}/libs/**/testing/**",
+                      "{workspaceRoot}/libs/steps/src/index.ts",
+                      "{workspaceRoot}/libs/steps/src/prepare/prepare.ts",
                       {
                         "externalDependencies": [
-                          "@duckdb/node-api",
                           "commander",
                           "tsx",
-                          "zod",
-                          "simple-git",
-                          "gpt-tokenizer",
                         ],
                       },
                       {
@@ -539,40 +462,18 @@ describe('createNodesV2', () => {
                     ],
                     "executor": "nx:run-commands",
                     "inputs": [
-                      "{workspaceRoot}/libs/cli/bin/**/*",
-                      "{workspaceRoot}/libs/cli/src/**/*",
+                      "{workspaceRoot}/libs/cli/bin/datasmith.js",
                       "{workspaceRoot}/libs/cli/package.json",
-                      "{workspaceRoot}/libs/config/src/**/*",
-                      "{workspaceRoot}/libs/config/package.json",
-                      "{workspaceRoot}/libs/errors/src/**/*",
-                      "{workspaceRoot}/libs/errors/package.json",
-                      "{workspaceRoot}/libs/memo/src/**/*",
-                      "{workspaceRoot}/libs/memo/package.json",
-                      "{workspaceRoot}/libs/paths/src/**/*",
-                      "{workspaceRoot}/libs/paths/package.json",
-                      "{workspaceRoot}/libs/progress/src/**/*",
-                      "{workspaceRoot}/libs/progress/package.json",
-                      "{workspaceRoot}/libs/tables/src/**/*",
-                      "{workspaceRoot}/libs/tables/package.json",
-                      "{workspaceRoot}/libs/steps/src/**/*",
+                      "{workspaceRoot}/libs/cli/src/commands/index.ts",
+                      "{workspaceRoot}/libs/cli/src/commands/publish.ts",
+                      "{workspaceRoot}/libs/cli/src/main.ts",
                       "{workspaceRoot}/libs/steps/package.json",
-                      "{workspaceRoot}/libs/docker/src/**/*",
-                      "{workspaceRoot}/libs/docker/package.json",
-                      "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,merge,dataset,report}.ts",
-                      "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,merge,dataset,report}/**",
-                      "!{workspaceRoot}/libs/steps/src/{scrape-repos,merge,dataset,report}/**",
-                      "!{workspaceRoot}/libs/cli/src/commands/{update,explain,doctor,gc,config,contexts}.ts",
-                      "!{workspaceRoot}/libs/cli/src/{update,explain,doctor,gc,config,contexts,ops}/**",
-                      "!{workspaceRoot}/libs/**/*.test.ts",
-                      "!{workspaceRoot}/libs/**/__snapshots__/**",
-                      "!{workspaceRoot}/libs/**/testing/**",
+                      "{workspaceRoot}/libs/steps/src/index.ts",
+                      "{workspaceRoot}/libs/steps/src/publish/publish.ts",
                       {
                         "externalDependencies": [
-                          "@duckdb/node-api",
                           "commander",
                           "tsx",
-                          "zod",
-                          "dockerode",
                         ],
                       },
                       {
@@ -623,49 +524,18 @@ describe('createNodesV2', () => {
                     ],
                     "executor": "nx:run-commands",
                     "inputs": [
-                      "{workspaceRoot}/libs/cli/bin/**/*",
-                      "{workspaceRoot}/libs/cli/src/**/*",
+                      "{workspaceRoot}/libs/cli/bin/datasmith.js",
                       "{workspaceRoot}/libs/cli/package.json",
-                      "{workspaceRoot}/libs/config/src/**/*",
-                      "{workspaceRoot}/libs/config/package.json",
-                      "{workspaceRoot}/libs/errors/src/**/*",
-                      "{workspaceRoot}/libs/errors/package.json",
-                      "{workspaceRoot}/libs/memo/src/**/*",
-                      "{workspaceRoot}/libs/memo/package.json",
-                      "{workspaceRoot}/libs/paths/src/**/*",
-                      "{workspaceRoot}/libs/paths/package.json",
-                      "{workspaceRoot}/libs/progress/src/**/*",
-                      "{workspaceRoot}/libs/progress/package.json",
-                      "{workspaceRoot}/libs/tables/src/**/*",
-                      "{workspaceRoot}/libs/tables/package.json",
-                      "{workspaceRoot}/libs/steps/src/**/*",
+                      "{workspaceRoot}/libs/cli/src/commands/index.ts",
+                      "{workspaceRoot}/libs/cli/src/commands/synthesize.ts",
+                      "{workspaceRoot}/libs/cli/src/main.ts",
                       "{workspaceRoot}/libs/steps/package.json",
-                      "{workspaceRoot}/libs/git/src/**/*",
-                      "{workspaceRoot}/libs/git/package.json",
-                      "{workspaceRoot}/libs/store/src/**/*",
-                      "{workspaceRoot}/libs/store/package.json",
-                      "{workspaceRoot}/libs/llm/src/**/*",
-                      "{workspaceRoot}/libs/llm/package.json",
-                      "{workspaceRoot}/libs/docker/src/**/*",
-                      "{workspaceRoot}/libs/docker/package.json",
-                      "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,verify,publish,merge,dataset,report}.ts",
-                      "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,verify,publish,merge,dataset,report}/**",
-                      "!{workspaceRoot}/libs/steps/src/{scrape-repos,verify,publish,merge,dataset,report}/**",
-                      "!{workspaceRoot}/libs/cli/src/commands/{update,explain,doctor,gc,config,contexts}.ts",
-                      "!{workspaceRoot}/libs/cli/src/{update,explain,doctor,gc,config,contexts,ops}/**",
-                      "!{workspaceRoot}/libs/**/*.test.ts",
-                      "!{workspaceRoot}/libs/**/__snapshots__/**",
-                      "!{workspaceRoot}/libs/**/testing/**",
+                      "{workspaceRoot}/libs/steps/src/index.ts",
+                      "{workspaceRoot}/libs/steps/src/synthesize/synthesize.ts",
                       {
                         "externalDependencies": [
-                          "@duckdb/node-api",
                           "commander",
                           "tsx",
-                          "zod",
-                          "dockerode",
-                          "openai",
-                          "smol-toml",
-                          "tar-stream",
                         ],
                       },
                       {
@@ -734,45 +604,18 @@ describe('createNodesV2', () => {
                     ],
                     "executor": "nx:run-commands",
                     "inputs": [
-                      "{workspaceRoot}/libs/cli/bin/**/*",
-                      "{workspaceRoot}/libs/cli/src/**/*",
+                      "{workspaceRoot}/libs/cli/bin/datasmith.js",
                       "{workspaceRoot}/libs/cli/package.json",
-                      "{workspaceRoot}/libs/config/src/**/*",
-                      "{workspaceRoot}/libs/config/package.json",
-                      "{workspaceRoot}/libs/errors/src/**/*",
-                      "{workspaceRoot}/libs/errors/package.json",
-                      "{workspaceRoot}/libs/memo/src/**/*",
-                      "{workspaceRoot}/libs/memo/package.json",
-                      "{workspaceRoot}/libs/paths/src/**/*",
-                      "{workspaceRoot}/libs/paths/package.json",
-                      "{workspaceRoot}/libs/progress/src/**/*",
-                      "{workspaceRoot}/libs/progress/package.json",
-                      "{workspaceRoot}/libs/tables/src/**/*",
-                      "{workspaceRoot}/libs/tables/package.json",
-                      "{workspaceRoot}/libs/steps/src/**/*",
+                      "{workspaceRoot}/libs/cli/src/commands/index.ts",
+                      "{workspaceRoot}/libs/cli/src/commands/verify.ts",
+                      "{workspaceRoot}/libs/cli/src/main.ts",
                       "{workspaceRoot}/libs/steps/package.json",
-                      "{workspaceRoot}/libs/git/src/**/*",
-                      "{workspaceRoot}/libs/git/package.json",
-                      "{workspaceRoot}/libs/store/src/**/*",
-                      "{workspaceRoot}/libs/store/package.json",
-                      "{workspaceRoot}/libs/docker/src/**/*",
-                      "{workspaceRoot}/libs/docker/package.json",
-                      "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,publish,merge,dataset,report}.ts",
-                      "!{workspaceRoot}/libs/cli/src/commands/{scrape-repos,publish,merge,dataset,report}/**",
-                      "!{workspaceRoot}/libs/steps/src/{scrape-repos,publish,merge,dataset,report}/**",
-                      "!{workspaceRoot}/libs/cli/src/commands/{update,explain,doctor,gc,config,contexts}.ts",
-                      "!{workspaceRoot}/libs/cli/src/{update,explain,doctor,gc,config,contexts,ops}/**",
-                      "!{workspaceRoot}/libs/**/*.test.ts",
-                      "!{workspaceRoot}/libs/**/__snapshots__/**",
-                      "!{workspaceRoot}/libs/**/testing/**",
+                      "{workspaceRoot}/libs/steps/src/index.ts",
+                      "{workspaceRoot}/libs/steps/src/verify/verify.ts",
                       {
                         "externalDependencies": [
-                          "@duckdb/node-api",
                           "commander",
                           "tsx",
-                          "zod",
-                          "dockerode",
-                          "tar-stream",
                         ],
                       },
                       {
@@ -843,41 +686,18 @@ describe('createNodesV2', () => {
                     ],
                     "executor": "nx:run-commands",
                     "inputs": [
-                      "{workspaceRoot}/libs/cli/bin/**/*",
-                      "{workspaceRoot}/libs/cli/src/**/*",
+                      "{workspaceRoot}/libs/cli/bin/datasmith.js",
                       "{workspaceRoot}/libs/cli/package.json",
-                      "{workspaceRoot}/libs/config/src/**/*",
-                      "{workspaceRoot}/libs/config/package.json",
-                      "{workspaceRoot}/libs/errors/src/**/*",
-                      "{workspaceRoot}/libs/errors/package.json",
-                      "{workspaceRoot}/libs/memo/src/**/*",
-                      "{workspaceRoot}/libs/memo/package.json",
-                      "{workspaceRoot}/libs/paths/src/**/*",
-                      "{workspaceRoot}/libs/paths/package.json",
-                      "{workspaceRoot}/libs/progress/src/**/*",
-                      "{workspaceRoot}/libs/progress/package.json",
-                      "{workspaceRoot}/libs/tables/src/**/*",
-                      "{workspaceRoot}/libs/tables/package.json",
-                      "{workspaceRoot}/libs/steps/src/**/*",
+                      "{workspaceRoot}/libs/cli/src/commands/index.ts",
+                      "{workspaceRoot}/libs/cli/src/commands/report.ts",
+                      "{workspaceRoot}/libs/cli/src/main.ts",
                       "{workspaceRoot}/libs/steps/package.json",
-                      "{workspaceRoot}/libs/hub/src/**/*",
-                      "{workspaceRoot}/libs/hub/package.json",
-                      "!{workspaceRoot}/libs/cli/src/commands/scrape-repos.ts",
-                      "!{workspaceRoot}/libs/cli/src/commands/scrape-repos/**",
-                      "!{workspaceRoot}/libs/steps/src/scrape-repos/**",
-                      "!{workspaceRoot}/libs/cli/src/commands/{update,explain,doctor,gc,config,contexts}.ts",
-                      "!{workspaceRoot}/libs/cli/src/{update,explain,doctor,gc,config,contexts,ops}/**",
-                      "!{workspaceRoot}/libs/**/*.test.ts",
-                      "!{workspaceRoot}/libs/**/__snapshots__/**",
-                      "!{workspaceRoot}/libs/**/testing/**",
+                      "{workspaceRoot}/libs/steps/src/index.ts",
+                      "{workspaceRoot}/libs/steps/src/report/report.ts",
                       {
                         "externalDependencies": [
-                          "@duckdb/node-api",
                           "commander",
                           "tsx",
-                          "zod",
-                          "d3-scale",
-                          "d3-shape",
                         ],
                       },
                       {
@@ -923,45 +743,19 @@ describe('createNodesV2', () => {
                     "cache": true,
                     "executor": "nx:run-commands",
                     "inputs": [
-                      "{workspaceRoot}/libs/cli/bin/**/*",
-                      "{workspaceRoot}/libs/cli/src/**/*",
+                      "{workspaceRoot}/libs/cli/bin/datasmith.js",
                       "{workspaceRoot}/libs/cli/package.json",
-                      "{workspaceRoot}/libs/config/src/**/*",
-                      "{workspaceRoot}/libs/config/package.json",
-                      "{workspaceRoot}/libs/errors/src/**/*",
-                      "{workspaceRoot}/libs/errors/package.json",
-                      "{workspaceRoot}/libs/memo/src/**/*",
-                      "{workspaceRoot}/libs/memo/package.json",
-                      "{workspaceRoot}/libs/paths/src/**/*",
-                      "{workspaceRoot}/libs/paths/package.json",
-                      "{workspaceRoot}/libs/progress/src/**/*",
-                      "{workspaceRoot}/libs/progress/package.json",
-                      "{workspaceRoot}/libs/tables/src/**/*",
-                      "{workspaceRoot}/libs/tables/package.json",
-                      "{workspaceRoot}/libs/steps/src/**/*",
+                      "{workspaceRoot}/libs/cli/src/commands/index.ts",
+                      "{workspaceRoot}/libs/cli/src/commands/scrape-repos.ts",
+                      "{workspaceRoot}/libs/cli/src/main.ts",
                       "{workspaceRoot}/libs/steps/package.json",
-                      "{workspaceRoot}/libs/git/src/**/*",
-                      "{workspaceRoot}/libs/git/package.json",
-                      "{workspaceRoot}/libs/store/src/**/*",
-                      "{workspaceRoot}/libs/store/package.json",
-                      "{workspaceRoot}/libs/github/src/**/*",
-                      "{workspaceRoot}/libs/github/package.json",
-                      "!{workspaceRoot}/libs/cli/src/commands/{collect,prepare,classify,synthesize,verify,publish,merge,dataset,report}.ts",
-                      "!{workspaceRoot}/libs/cli/src/commands/{collect,prepare,classify,synthesize,verify,publish,merge,dataset,report}/**",
-                      "!{workspaceRoot}/libs/steps/src/{collect,prepare,classify,synthesize,verify,publish,merge,dataset,report}/**",
-                      "!{workspaceRoot}/libs/cli/src/commands/{update,explain,doctor,gc,config,contexts}.ts",
-                      "!{workspaceRoot}/libs/cli/src/{update,explain,doctor,gc,config,contexts,ops}/**",
-                      "!{workspaceRoot}/libs/**/*.test.ts",
-                      "!{workspaceRoot}/libs/**/__snapshots__/**",
-                      "!{workspaceRoot}/libs/**/testing/**",
+                      "{workspaceRoot}/libs/steps/src/collect/rules.ts",
+                      "{workspaceRoot}/libs/steps/src/index.ts",
+                      "{workspaceRoot}/libs/steps/src/scrape-repos/scrape-repos.ts",
                       {
                         "externalDependencies": [
-                          "@duckdb/node-api",
                           "commander",
                           "tsx",
-                          "zod",
-                          "simple-git",
-                          "@octokit/rest",
                         ],
                       },
                       {
@@ -1046,6 +840,78 @@ describe('the repository list', () => {
       'list.csv': 'repo_name\na/x\nnot a repo\n',
     });
     expect(() => projects()).toThrow(/list\.csv:3/);
+  });
+});
+
+describe('code inputs from the import graph', () => {
+  /** The workspace files and npm packages a step of repository a/x hashes as code. */
+  function code(step: string): { files: string[]; packages: string[] } {
+    const project = ['scrape-repos', 'merge', 'dataset', 'report'].includes(step)
+      ? byName(projects())[GLOBAL_PROJECTS[step as 'merge']]
+      : byName(projects())['repo-a__x'];
+    const inputs = project?.targets?.[step]?.inputs ?? [];
+    return {
+      files: inputs
+        .filter((i): i is string => typeof i === 'string' && i.startsWith('{workspaceRoot}/libs/'))
+        .map((i) => i.replace('{workspaceRoot}/', '')),
+      packages: inputs.flatMap((i) =>
+        typeof i === 'object' && 'externalDependencies' in i ? i.externalDependencies : [],
+      ),
+    };
+  }
+
+  beforeEach(() => workspace({ 'datasmith.config.json': { store: 's', repos: ['a/x'] } }));
+
+  it("follows a package index only for the names imported: collect hashes its own modules, not classify's", () => {
+    expect(code('collect').files).toEqual([
+      'libs/cli/bin/datasmith.js',
+      'libs/cli/package.json',
+      'libs/cli/src/commands/collect.ts',
+      'libs/cli/src/commands/index.ts',
+      'libs/cli/src/main.ts',
+      'libs/steps/package.json',
+      'libs/steps/src/collect/collect.ts',
+      'libs/steps/src/collect/rules.ts',
+      'libs/steps/src/index.ts',
+    ]);
+    expect(code('collect').packages).toEqual(['commander', 'simple-git', 'tsx']);
+    expect(code('classify').packages).toEqual(['commander', 'openai', 'tsx']);
+  });
+
+  it("hashes a module another step's folder holds when the step imports it (scrape-repos → collect/rules.ts)", () => {
+    expect(code('scrape-repos').files).toContain('libs/steps/src/collect/rules.ts');
+  });
+
+  it('hashes a file read next to a module (classify reads its prompt with new URL(..., import.meta.url))', () => {
+    expect(code('classify').files).toContain('libs/steps/src/classify/prompt.md');
+    expect(code('collect').files).not.toContain('libs/steps/src/classify/prompt.md');
+  });
+
+  it('never hashes a test helper or a testing entry point, nor a file nothing imports', () => {
+    workspace({ 'libs/steps/src/collect/unused.ts': 'export const unused = 1;\n' });
+    for (const step of FIXTURE_STEPS) {
+      expect(
+        code(step).files.filter((f) => /test-helpers|testing|unused/.test(f)),
+        step,
+      ).toEqual([]);
+    }
+  });
+
+  it('picks up a new import at once: the inputs are recomputed from the files on every run', () => {
+    workspace({
+      'libs/steps/src/collect/unused.ts': 'export const unused = 1;\n',
+      'libs/steps/src/collect/collect.ts':
+        "import { unused } from './unused';\nimport { isDocs } from './rules';\nexport const collect = () => [unused, isDocs];\n",
+    });
+    expect(code('collect').files).toContain('libs/steps/src/collect/unused.ts');
+    expect(code('collect').packages).not.toContain('simple-git');
+  });
+
+  it('fails naming the importer when an import does not resolve', () => {
+    workspace({
+      'libs/steps/src/collect/collect.ts': "import { gone } from './gone';\nexport const collect = gone;\n",
+    });
+    expect(() => projects()).toThrow(/cannot resolve "\.\/gone" imported by libs\/steps\/src\/collect\/collect\.ts/);
   });
 });
 

@@ -1,7 +1,8 @@
 import type { CreateNodesContextV2, CreateNodesResult, CreateNodesV2, ProjectConfiguration } from '@nx/devkit';
 import { repoProjectName, repoSlug } from '@datasmith/paths';
 import { type DatasmithPluginOptions, GLOBAL_PROJECTS, type GlobalStep, normalizeOptions } from './options';
-import { globalTarget, repoTargets } from './targets';
+import { CodeGraph } from './code-inputs';
+import { codeInputsFromGraph, globalTarget, repoTargets } from './targets';
 import { readPluginWorkspace } from './workspace';
 
 /**
@@ -27,6 +28,8 @@ export function createDatasmithProjects(
 ): CreateNodesResult {
   const normalized = normalizeOptions(options);
   const ws = readPluginWorkspace(context.workspaceRoot, env);
+  const graph = new CodeGraph(context.workspaceRoot, env);
+  const code = codeInputsFromGraph(graph, normalized.cli);
   const projects: Record<string, ProjectConfiguration> = {};
   const hasRepos = normalized.globalSteps.includes('scrape-repos');
   const repoNames: string[] = [];
@@ -42,7 +45,7 @@ export function createDatasmithProjects(
         name,
         tags: ['repo'],
         ...(hasRepos ? { implicitDependencies: [GLOBAL_PROJECTS['scrape-repos']] } : {}),
-        targets: repoTargets(repo, slug, ws, normalized),
+        targets: repoTargets(repo, slug, ws, normalized, code),
         metadata: { description: `Per-month steps of ${repo}` },
       };
     }
@@ -62,10 +65,11 @@ export function createDatasmithProjects(
       name,
       tags: ['global'],
       ...(upstream[step].length > 0 ? { implicitDependencies: upstream[step] } : {}),
-      targets: { [normalized.targetNames[step]]: globalTarget(step, ws, normalized) },
+      targets: { [normalized.targetNames[step]]: globalTarget(step, ws, normalized, code) },
       metadata: { description: `Global step ${step} (no month)` },
     };
   }
+  graph.save();
   return { projects };
 }
 

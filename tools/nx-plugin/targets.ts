@@ -2,55 +2,12 @@ import type { TargetConfiguration } from '@nx/devkit';
 import type { GlobalStep, NormalizedPluginOptions, PipelineStep, RepoStep } from './options';
 import { GLOBAL_PROJECTS, REPO_STEPS } from './options';
 import type { PluginWorkspace } from './workspace';
+import { type CodeGraph, cliEntry } from './code-inputs';
 
 type Input = NonNullable<TargetConfiguration['inputs']>[number];
 
 /** The helper that turns a step's config section into CLI flags at run time (see config-flags.cjs for why). */
 const CONFIG_FLAGS = 'node tools/nx-plugin/config-flags.cjs';
-
-/**
- * CLI commands that drive or inspect the pipeline without being a step: no step's output depends on
- * them, so editing one re-runs nothing.
- */
-const OPERATOR_COMMANDS = ['update', 'explain', 'doctor', 'gc', 'config', 'contexts'];
-/** Their helper folders under libs/cli/src (`ops` holds what several of them share). */
-const OPERATOR_FOLDERS = [...OPERATOR_COMMANDS, 'ops'];
-
-/** Libraries every CLI-run step loads. */
-const COMMON_LIBS = ['cli', 'config', 'errors', 'memo', 'paths', 'progress', 'tables', 'steps'];
-
-/**
- * Libraries each step uses besides {@link COMMON_LIBS}. Over-declared on purpose (a missing one gives
- * stale cache hits; an extra one only a re-run), except that nothing before classify lists `llm`,
- * so a prompt change never re-runs collect or prepare.
- */
-const STEP_LIBS: Record<PipelineStep, string[]> = {
-  'scrape-repos': ['git', 'store', 'github'],
-  collect: ['git', 'store', 'github'],
-  prepare: ['git', 'store', 'github'],
-  classify: ['git', 'store', 'github', 'llm'],
-  synthesize: ['git', 'store', 'llm', 'docker'],
-  verify: ['git', 'store', 'docker'],
-  publish: ['docker'],
-  merge: [],
-  dataset: ['hub'],
-  report: ['hub'],
-};
-
-/** npm packages whose version is part of each step's hash (they must be in package.json). */
-const COMMON_PACKAGES = ['@duckdb/node-api', 'commander', 'tsx', 'zod'];
-const STEP_PACKAGES: Record<PipelineStep, string[]> = {
-  'scrape-repos': ['simple-git', '@octokit/rest'],
-  collect: ['simple-git', '@octokit/rest'],
-  prepare: ['simple-git', 'gpt-tokenizer'],
-  classify: ['openai', 'gpt-tokenizer'],
-  synthesize: ['dockerode', 'openai', 'smol-toml', 'tar-stream'],
-  verify: ['dockerode', 'tar-stream'],
-  publish: ['dockerode'],
-  merge: [],
-  dataset: ['@huggingface/hub', 'yaml'],
-  report: ['d3-scale', 'd3-shape'],
-};
 
 /** The config section a step reads at run time (hashed with a `json` input), if any. */
 const STEP_CONFIG_SECTION: Partial<Record<PipelineStep, string>> = {
@@ -90,45 +47,33 @@ function sh(value: string): string {
   return /^[A-Za-z0-9_./:@=+-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
-/** Every step in pipeline order (scrape-repos first, report last). */
-const PIPELINE: readonly PipelineStep[] = ['scrape-repos', ...REPO_STEPS, 'merge', 'dataset', 'report'];
+/** The code inputs of each step (memoised: every repository's targets share them). */
+export type CodeInputs = (step: PipelineStep) => Input[];
 
 /**
- * Code inputs of a step: its libraries' sources minus tests, and minus the CLI command and step
- * folders of the steps *after* it and of scrape-repos (a step may reuse an earlier step's helpers,
- * never a later one's).
- * So a classify rule or prompt never re-runs collect or prepare, while a collect change re-runs
- * everything after it even when collect's output happens to be identical (safe over cut-off).
+ * Code inputs of a step, from the import graph (see code-inputs.ts): exactly the files the CLI's
+ * shell and the step's command module transitively import (package indexes followed only for the
+ * names used), the files they read next to themselves (prompts, weights), the package.json of each
+ * package involved, and the npm packages they import. Tests, `testing/` folders and the other
+ * commands are never reached, so editing them re-runs nothing.
  */
-function codeInputs(step: PipelineStep): Input[] {
-  const libs = [...COMMON_LIBS, ...STEP_LIBS[step]];
-  // scrape-repos feeds the others only through the repository list, never through its code.
-  const skipped = PIPELINE.filter(
-    (other, i) => other !== step && (other === 'scrape-repos' || i > PIPELINE.indexOf(step)),
-  );
-  const group = skipped.length === 1 ? skipped[0] : `{${skipped.join(',')}}`;
-  const excluded = [
-    `!{workspaceRoot}/libs/cli/src/commands/${group}.ts`,
-    `!{workspaceRoot}/libs/cli/src/commands/${group}/**`,
-    `!{workspaceRoot}/libs/steps/src/${group}/**`,
-    `!{workspaceRoot}/libs/cli/src/commands/{${OPERATOR_COMMANDS.join(',')}}.ts`,
-    `!{workspaceRoot}/libs/cli/src/{${OPERATOR_FOLDERS.join(',')}}/**`,
-  ];
-  return [
-    '{workspaceRoot}/libs/cli/bin/**/*',
-    ...libs.flatMap((lib) => [`{workspaceRoot}/libs/${lib}/src/**/*`, `{workspaceRoot}/libs/${lib}/package.json`]),
-    ...excluded,
-    '!{workspaceRoot}/libs/**/*.test.ts',
-    '!{workspaceRoot}/libs/**/__snapshots__/**',
-    '!{workspaceRoot}/libs/**/testing/**',
-  ];
+export function codeInputsFromGraph(graph: CodeGraph, cli: string): CodeInputs {
+  const memo = new Map<PipelineStep, Input[]>();
+  return (step) => {
+    let inputs = memo.get(step);
+    if (!inputs) {
+      const code = graph.stepCode([cliEntry(cli)], step);
+      inputs = [...code.files.map((file) => `{workspaceRoot}/${file}`), { externalDependencies: code.packages }];
+      memo.set(step, inputs);
+    }
+    return inputs;
+  };
 }
 
 /** Inputs shared by every step: code, packages, the config choice and step-specific environment. */
-function commonInputs(step: PipelineStep, ws: PluginWorkspace): Input[] {
+function commonInputs(step: PipelineStep, ws: PluginWorkspace, code: CodeInputs): Input[] {
   const inputs: Input[] = [
-    ...codeInputs(step),
-    { externalDependencies: [...COMMON_PACKAGES, ...STEP_PACKAGES[step]] },
+    ...code(step),
     { env: 'DATASMITH_CONFIG' },
     ...(STEP_ENV[step] ?? []).map((env) => ({ env })),
   ];
@@ -204,6 +149,7 @@ export function repoTargets(
   slug: string,
   ws: PluginWorkspace,
   options: NormalizedPluginOptions,
+  code: CodeInputs,
 ): Record<string, TargetConfiguration> {
   const { cli, targetNames } = options;
   const out = ws.outputRoot;
@@ -220,7 +166,7 @@ export function repoTargets(
   const targets: Record<string, TargetConfiguration> = {};
   let previous: RepoStep | null = null;
   for (const step of options.repoSteps) {
-    const inputs = commonInputs(step, ws);
+    const inputs = commonInputs(step, ws, code);
     // A step that reads the store (collect; classify and synthesize for repo.json, PR and issue
     // files) hashes its state itself: an edited issue file leaves collect's output identical, so
     // classify would never see it through dependentTasksOutputFiles alone.
@@ -252,10 +198,11 @@ export function globalTarget(
   step: GlobalStep,
   ws: PluginWorkspace,
   options: NormalizedPluginOptions,
+  code: CodeInputs,
 ): TargetConfiguration {
   const { cli, targetNames } = options;
   const out = ws.outputRoot;
-  const inputs = commonInputs(step, ws);
+  const inputs = commonInputs(step, ws, code);
   const storeFlag = ws.store === null ? '' : ` --store ${sh(ws.store)}`;
   const partitions = options.repoSteps.filter((s) => s === 'classify' || s === 'verify' || s === 'publish');
   switch (step) {

@@ -14,7 +14,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { FixtureRepo } from '@datasmith/git';
+import { FixtureRepo } from '@datasmith/git/testing';
 
 /** The real workspace this file belongs to. */
 export const MAIN_ROOT = resolve(import.meta.dirname, '../..');

@@ -14,7 +14,8 @@ describe.skipIf(!engine.ok)(`@datasmith/docker against a real engine ${engine.sk
     expect(first).toMatchObject({ pythonVersion: '3.11', release: 'bookworm' });
     // Debian 12's setuptools (66) cannot build asv 0.6.6: the source's newest archive that installs wins.
     expect(first.asvVersion).toBe('0.6.4');
-    const { ensureBaseImage, testOnlyBaseRecipe } = await import('./index');
+    const { ensureBaseImage } = await import('./index');
+    const { testOnlyBaseRecipe } = await import('./testing/index');
     const t = Date.now();
     const again = await ensureBaseImage(docker, testOnlyBaseRecipe());
     expect(again).toMatchObject({ ref: first.ref, id: first.id, built: false });

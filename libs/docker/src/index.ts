@@ -54,10 +54,3 @@ export {
 } from './asv-source';
 export { TailBuffer, tailOf } from './tail';
 export { DATASMITH_LABEL_KEYS } from './labels';
-export type { DockerTestEngine } from './testing/docker-test';
-export {
-  dockerTestEngine,
-  testOnlyAsvSource,
-  testOnlyBaseRecipe,
-  testOnlyBaseImage,
-} from './testing/docker-test';

@@ -14,4 +14,3 @@ export {
   commitHeader,
 } from './repo';
 export { unquoteGitPath } from './quote';
-export { FixtureRepo } from './testing/fixture-repo';

@@ -21,16 +21,3 @@ export type { SyncDeps, SyncResult, SyncCounts, SyncWindow } from './sync';
 export { syncRepositoryFromGitHub, SYNC_CODE_VERSION, SYNC_MEMO_NAMESPACE } from './sync';
 export type { CodeSearchOptions, CodeSearchResult } from './search';
 export { searchCodeRepositories, SEARCH_RESULT_CAP, DEFAULT_CODE_QUERY } from './search';
-// Test support, exported like FixtureRepo in @datasmith/git: a loopback GitHub for every package's tests.
-export type {
-  FakeGitHub,
-  FakeGitHubOptions,
-  FakeRepositorySpec,
-  FakePullSpec,
-  FakeFault,
-  FakeRequest,
-} from './testing/fake-github';
-export { startFakeGitHub, secondaryRateLimit } from './testing/fake-github';
-export { PullHistory } from './testing/pull-history';
-export type { ListingScenario } from './testing/scenario';
-export { buildListingScenario } from './testing/scenario';

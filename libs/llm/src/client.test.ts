@@ -13,7 +13,7 @@ import {
   type JsonRequest,
   type LlmClientOptions,
 } from './client';
-import { type FakeOpenAiServer, type FakeOpenAiServerOptions, startFakeOpenAiServer } from './fake-server';
+import { type FakeOpenAiServer, type FakeOpenAiServerOptions, startFakeOpenAiServer } from './testing/index';
 
 const Answer = z.object({ label: z.enum(['YES', 'NO']), reasoning: z.string() });
 const request = (

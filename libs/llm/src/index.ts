@@ -24,6 +24,3 @@ export {
   LlmOutputError,
   LlmBudgetExhaustedError,
 } from './client';
-// Test support: a scripted OpenAI-compatible listener on 127.0.0.1 (used by the steps' and CLI's tests too).
-export type { FakeReply, FakeRequest, FakeResponder, FakeOpenAiServerOptions, FakeOpenAiServer } from './fake-server';
-export { startFakeOpenAiServer } from './fake-server';

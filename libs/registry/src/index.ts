@@ -29,15 +29,3 @@ export type { DistributionClientOptions, DistributionRequest } from './distribut
 export { DistributionClient, MANIFEST_ACCEPT, parseChallenge } from './distribution';
 export type { PushEvent, PushOutcome, LocalImage, ImageEngine, PushOptions, PushResult } from './push';
 export { readPushEvents, dockerImageEngine, PushFailedError, pushWithRetry } from './push';
-// Test support: a recording, fault-injecting proxy and a private docker-registry per test file.
-export type { ProxiedRequest, RegistryFault, RegistryProxyOptions, RegistryProxy } from './testing/registry-proxy';
-export { startRegistryProxy } from './testing/registry-proxy';
-export type { LocalRegistry, DockerAvailability } from './testing/local-registry';
-export {
-  START_REGISTRY_SCRIPT,
-  freePort,
-  startLocalRegistry,
-  dockerTestAvailability,
-  importTinyImage,
-  removeImages,
-} from './testing/local-registry';

@@ -117,8 +117,6 @@ export { planContextByRules, rulesVariants, withEnv } from './synthesize/rules';
 export { buildTaskImage, checkInstallScript, TaskBuildFailure } from './synthesize/build-task';
 export { checkoutAtCommit } from './synthesize/repo-source';
 export { choosePythonVersion } from './synthesize/python-versions';
-export type { AsvFixtureOptions } from './synthesize/testing/asv-fixture';
-export { asvFixtureFiles, REGISTRY_V2_FIXTURES_DIR } from './synthesize/testing/asv-fixture';
 export type { PublishTask, ContextInfo } from './publish/tasks';
 export {
   datasetContainerName,
@@ -190,14 +188,6 @@ export { queryReportData } from './report/queries';
 export { renderReportHtml, escapeHtml, formatCount, formatMinutes } from './report/render';
 export type { ReportPageInput, ReportPageDeps, ReportPageResult } from './report/report';
 export { buildReportPage } from './report/report';
-// Test support: valid perf and images rows and partitions on disk.
-export {
-  fakeSha,
-  perfRow,
-  writePerfPartition,
-  imageRowFor,
-  writeImagesPartition,
-} from './merge/testing/perf-fixtures';
 export type { VerifyDeps, VerifyOptions, VerifyOutput } from './verify/verify';
 export { verify, defaultCpuset, needsRebuild, installModeOf, planPasses, VERIFY_CODE_VERSION } from './verify/verify';
 export type { BenchmarkChange, MeasuredBenchmark, SideResult, Verdict } from './verify/decide';

@@ -3,7 +3,7 @@ import { access, mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type FakeOpenAiServer, type FakeReply, type FakeRequest, startFakeOpenAiServer } from '@datasmith/llm';
+import { type FakeOpenAiServer, type FakeReply, type FakeRequest, startFakeOpenAiServer } from '@datasmith/llm/testing';
 import { normalizePrepareOptions, prepareRow } from '@datasmith/steps';
 import { ClassifiedRow, PreparedRow, readTable, writeTable } from '@datasmith/tables';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';

@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REGISTRY_V2_FIXTURES_DIR, sortedJson } from '@datasmith/steps';
+import { sortedJson } from '@datasmith/steps';
+import { REGISTRY_V2_FIXTURES_DIR } from '@datasmith/steps/testing';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './cli-test-helpers';
 

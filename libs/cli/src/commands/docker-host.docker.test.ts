@@ -4,16 +4,10 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import {
-  createDockerClient,
-  dockerTestEngine,
-  followProgressStrict,
-  imageId,
-  probeEngine,
-  testOnlyBaseImage,
-} from '@datasmith/docker';
-import { FixtureRepo } from '@datasmith/git';
-import { asvFixtureFiles } from '@datasmith/steps';
+import { createDockerClient, followProgressStrict, imageId, probeEngine } from '@datasmith/docker';
+import { dockerTestEngine, testOnlyBaseImage } from '@datasmith/docker/testing';
+import { FixtureRepo } from '@datasmith/git/testing';
+import { asvFixtureFiles } from '@datasmith/steps/testing';
 import { SynthesisResult, SynthesizeInputRow, writeTable } from '@datasmith/tables';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { dataLayout } from '@datasmith/paths';
-import { imageRowFor, writeImagesPartition } from '@datasmith/steps';
+import { imageRowFor, writeImagesPartition } from '@datasmith/steps/testing';
 import {
   type CommitRow,
   CommitRow as CommitRowSchema,

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildImage, dockerTestEngine } from '@datasmith/docker';
+import { buildImage } from '@datasmith/docker';
+import { dockerTestEngine } from '@datasmith/docker/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './cli-test-helpers';
 

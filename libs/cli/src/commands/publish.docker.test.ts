@@ -5,20 +5,19 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dataLayout } from '@datasmith/paths';
+import { DistributionClient, encodeSingleRepoTag, parseRegistryUrl } from '@datasmith/registry';
 import {
-  DistributionClient,
   type LocalRegistry,
   type RegistryProxy,
   dockerTestAvailability,
-  encodeSingleRepoTag,
   freePort,
   importTinyImage,
-  parseRegistryUrl,
   removeImages,
   startLocalRegistry,
   startRegistryProxy,
-} from '@datasmith/registry';
-import { fakeSha, masterRowFromPerf, perfRow } from '@datasmith/steps';
+} from '@datasmith/registry/testing';
+import { masterRowFromPerf } from '@datasmith/steps';
+import { fakeSha, perfRow } from '@datasmith/steps/testing';
 import {
   ImageRow,
   MasterRow,

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { type FakeOpenAiServer, type FakeRequest, startFakeOpenAiServer } from '@datasmith/llm';
+import { type FakeOpenAiServer, type FakeRequest, startFakeOpenAiServer } from '@datasmith/llm/testing';
 import { queryRows, sqlLiteral, writeTable } from '@datasmith/tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';

@@ -2,10 +2,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { dockerTestEngine, imageId, removeImageQuietly, testOnlyBaseImage } from '@datasmith/docker';
-import { FixtureRepo } from '@datasmith/git';
-import { startFakeOpenAiServer } from '@datasmith/llm';
-import { asvFixtureFiles, readContextRegistry } from '@datasmith/steps';
+import { imageId, removeImageQuietly } from '@datasmith/docker';
+import { dockerTestEngine, testOnlyBaseImage } from '@datasmith/docker/testing';
+import { FixtureRepo } from '@datasmith/git/testing';
+import { startFakeOpenAiServer } from '@datasmith/llm/testing';
+import { readContextRegistry } from '@datasmith/steps';
+import { asvFixtureFiles } from '@datasmith/steps/testing';
 import { ContextRow, SynthesisResult, SynthesizeInputRow, readTable, writeTable } from '@datasmith/tables';
 import { afterAll, describe, expect, it } from 'vitest';
 

@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { FixtureRepo } from '@datasmith/git';
-import { asvFixtureFiles } from '@datasmith/steps';
+import { FixtureRepo } from '@datasmith/git/testing';
+import { asvFixtureFiles } from '@datasmith/steps/testing';
 import { SynthesizeInputRow, VerifiedRow, VerifyResult, readTable, writeTable } from '@datasmith/tables';
 import { describe, expect, it } from 'vitest';
 

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { FixtureRepo } from '@datasmith/git';
+import { FixtureRepo } from '@datasmith/git/testing';
 import type { FakePullSpec, FakeRepositorySpec } from './fake-github';
 
 type Files = Record<string, string | null>;

@@ -2,14 +2,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type FakeOpenAiServer,
-  type FakeReply,
-  type FakeRequest,
-  type LlmClientOptions,
-  createLlmClient,
-  startFakeOpenAiServer,
-} from '@datasmith/llm';
+import { type LlmClientOptions, createLlmClient } from '@datasmith/llm';
+import { type FakeOpenAiServer, type FakeReply, type FakeRequest, startFakeOpenAiServer } from '@datasmith/llm/testing';
 import { MemoStore } from '@datasmith/memo';
 import { silentLogger } from '@datasmith/progress';
 import type { PreparedRow } from '@datasmith/tables';

@@ -3,14 +3,14 @@ import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createGitHubClient } from '@datasmith/github';
 import {
   type FakeGitHub,
   type ListingScenario,
   buildListingScenario,
-  createGitHubClient,
   secondaryRateLimit,
   startFakeGitHub,
-} from '@datasmith/github';
+} from '@datasmith/github/testing';
 import { MemoStore } from '@datasmith/memo';
 import { createMemoryLogger, silentLogger } from '@datasmith/progress';
 import { OfflineStore } from '@datasmith/store';

@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { FixtureRepo } from '@datasmith/git';
+import { FixtureRepo } from '@datasmith/git/testing';
 import { MemoStore } from '@datasmith/memo';
 import { parseMonth } from '@datasmith/paths';
 import { silentLogger } from '@datasmith/progress';

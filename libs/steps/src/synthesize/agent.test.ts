@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type FakeOpenAiServer, createLlmClient, startFakeOpenAiServer } from '@datasmith/llm';
+import { createLlmClient } from '@datasmith/llm';
+import { type FakeOpenAiServer, startFakeOpenAiServer } from '@datasmith/llm/testing';
 import { MemoStore } from '@datasmith/memo';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AgentTask, type AgentTools, runAgentAttempt } from './agent';

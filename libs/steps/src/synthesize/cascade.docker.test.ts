@@ -1,9 +1,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BaseImage, dockerTestEngine, removeImageQuietly, testOnlyBaseImage } from '@datasmith/docker';
-import { FixtureRepo } from '@datasmith/git';
-import { type FakeOpenAiServer, type FakeReply, createLlmClient, startFakeOpenAiServer } from '@datasmith/llm';
+import { type BaseImage, removeImageQuietly } from '@datasmith/docker';
+import { dockerTestEngine, testOnlyBaseImage } from '@datasmith/docker/testing';
+import { FixtureRepo } from '@datasmith/git/testing';
+import { createLlmClient } from '@datasmith/llm';
+import { type FakeOpenAiServer, type FakeReply, startFakeOpenAiServer } from '@datasmith/llm/testing';
 import { createMemoryLogger } from '@datasmith/progress';
 import { OfflineStore } from '@datasmith/store';
 import type { SynthesisResult, SynthesizeInputRow } from '@datasmith/tables';

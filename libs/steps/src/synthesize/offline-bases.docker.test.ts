@@ -1,8 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dockerTestEngine, removeImageQuietly, testOnlyAsvSource } from '@datasmith/docker';
-import { FixtureRepo } from '@datasmith/git';
+import { removeImageQuietly } from '@datasmith/docker';
+import { dockerTestEngine, testOnlyAsvSource } from '@datasmith/docker/testing';
+import { FixtureRepo } from '@datasmith/git/testing';
 import { createMemoryLogger } from '@datasmith/progress';
 import { OfflineStore } from '@datasmith/store';
 import type { SynthesisResult, SynthesizeInputRow } from '@datasmith/tables';

@@ -1,15 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type BaseImage,
-  dockerTestEngine,
-  imageId,
-  imageLayers,
-  removeImageQuietly,
-  testOnlyBaseImage,
-} from '@datasmith/docker';
-import { FixtureRepo } from '@datasmith/git';
+import { type BaseImage, imageId, imageLayers, removeImageQuietly } from '@datasmith/docker';
+import { dockerTestEngine, testOnlyBaseImage } from '@datasmith/docker/testing';
+import { FixtureRepo } from '@datasmith/git/testing';
 import { createMemoryLogger } from '@datasmith/progress';
 import { OfflineStore } from '@datasmith/store';
 import type { SynthesisResult, SynthesizeInputRow } from '@datasmith/tables';

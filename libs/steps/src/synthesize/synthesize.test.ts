@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDockerClient, sanitizeNameComponent, taskContainerName, taskImageName } from '@datasmith/docker';
-import { FixtureRepo } from '@datasmith/git';
+import { FixtureRepo } from '@datasmith/git/testing';
 import { createMemoryLogger } from '@datasmith/progress';
 import { OfflineStore } from '@datasmith/store';
 import { describe, expect, it } from 'vitest';

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { writeLocalLayout } from '@datasmith/hub';
-import { type FakeReply, type FakeRequest, createLlmClient, startFakeOpenAiServer } from '@datasmith/llm';
+import { createLlmClient } from '@datasmith/llm';
+import { type FakeReply, type FakeRequest, startFakeOpenAiServer } from '@datasmith/llm/testing';
 import { MemoStore } from '@datasmith/memo';
 import { dataLayout, parseMonth } from '@datasmith/paths';
 import { silentLogger } from '@datasmith/progress';
