@@ -1,20 +1,24 @@
-/** Per-repository steps in pipeline order; each is one Nx target that takes `--month=YYYY-MM`. */
-export const REPO_STEPS = ['collect', 'prepare', 'classify', 'synthesize', 'verify', 'publish'] as const;
+import {
+  GLOBAL_STEPS as PIPELINE_GLOBAL_STEPS,
+  PARTITIONED_STEPS,
+  PIPELINE,
+  type GlobalStep as PipelineGlobalStep,
+} from '@datasmith/paths';
+
+/** Per-repository steps in pipeline order (from @datasmith/paths PIPELINE); each is one Nx target that takes `--month=YYYY-MM`. */
+export const REPO_STEPS = PARTITIONED_STEPS;
 export type RepoStep = (typeof REPO_STEPS)[number];
 
 /** Global steps: one target each, no month; each reads every partition on disk. */
-export const GLOBAL_STEPS = ['scrape-repos', 'merge', 'dataset', 'report'] as const;
-export type GlobalStep = (typeof GLOBAL_STEPS)[number];
+export const GLOBAL_STEPS = PIPELINE_GLOBAL_STEPS;
+export type GlobalStep = PipelineGlobalStep;
 
 export type PipelineStep = RepoStep | GlobalStep;
 
 /** The project of each global step (roots `data/projects/<name>`, never created on disk). */
-export const GLOBAL_PROJECTS: Record<GlobalStep, string> = {
-  'scrape-repos': 'repos',
-  merge: 'merge',
-  dataset: 'dataset',
-  report: 'report',
-};
+export const GLOBAL_PROJECTS = Object.fromEntries(
+  PIPELINE.filter((s) => s.partition === 'global').map((s) => [s.name, s.project as string]),
+) as Record<GlobalStep, string>;
 
 /**
  * The per-repository steps whose CLI command exists. The plugin must not probe the CLI (it runs on

@@ -1,6 +1,7 @@
 import type { TargetConfiguration } from '@nx/devkit';
 import type { GlobalStep, NormalizedPluginOptions, PipelineStep, RepoStep } from './options';
 import { GLOBAL_PROJECTS, REPO_STEPS } from './options';
+import { stepDefinition } from '@datasmith/paths';
 import type { PluginWorkspace } from './workspace';
 import { type CodeGraph, cliEntry } from './code-inputs';
 
@@ -8,39 +9,6 @@ type Input = NonNullable<TargetConfiguration['inputs']>[number];
 
 /** The helper that turns a step's config section into CLI flags at run time (see config-flags.cjs for why). */
 const CONFIG_FLAGS = 'node tools/nx-plugin/config-flags.cjs';
-
-/** The config section a step reads at run time (hashed with a `json` input), if any. */
-const STEP_CONFIG_SECTION: Partial<Record<PipelineStep, string>> = {
-  classify: 'classify',
-  synthesize: 'synthesize',
-  verify: 'verify',
-};
-
-/** Environment variables that change a step's result besides `DATASMITH_CONFIG`. */
-const LLM_ENV = ['DSPY_MODEL_NAME', 'DSPY_TEMPERATURE', 'DSPY_MAX_TOKENS', 'OPENAI_MODEL'];
-// The DATASMITH_* ones are how `datasmith update` passes its original flags to the targets.
-const STEP_ENV: Partial<Record<PipelineStep, string[]>> = {
-  classify: LLM_ENV,
-  synthesize: [...LLM_ENV, 'DATASMITH_CONTEXTS', 'DATASMITH_ASV_SOURCE'],
-  verify: ['DATASMITH_CONTEXTS'],
-  publish: ['DOCKERHUB_NAMESPACE', 'DATASMITH_IMAGE_REGISTRY', 'DATASMITH_SKIP_EXISTING'],
-  dataset: ['DATASMITH_HF_REPO', 'DATASMITH_VERIFIED', 'HF_ENDPOINT'],
-};
-
-/** One-line descriptions shown by `nx show project`. */
-const DESCRIPTIONS: Record<PipelineStep, string> = {
-  'scrape-repos': 'List repositories with ASV benchmarks from the store (step 0): repos.parquet and repos.csv',
-  collect: 'Mine the merged PRs of one repository in one UTC month (step 1): commits.parquet',
-  prepare: 'Token counts, cheap performance gate and container names for one month (step 2): prepared.parquet',
-  classify: 'Classify one month of PRs as performance work or not (step 3): classified.parquet, perf.parquet',
-  synthesize: 'Build and validate a Docker context per base commit for one month (step 4): contexts.parquet',
-  verify:
-    "Measure each task's gold patch against its base with real asv in the validated image (step 4b): verify.jsonl, verified.parquet",
-  publish: 'Push the validated images of one month (step 5): images.parquet',
-  merge: 'Merge every partition into the master table (step 6): master.parquet',
-  dataset: 'Write the dataset in the Hugging Face layout (step 7)',
-  report: 'Write the funnel report over every table: data/report/index.html (inline SVG, nothing from the network)',
-};
 
 /** Quotes a value for a POSIX shell, unless it only holds characters a shell leaves alone. */
 function sh(value: string): string {
@@ -75,9 +43,9 @@ function commonInputs(step: PipelineStep, ws: PluginWorkspace, code: CodeInputs)
   const inputs: Input[] = [
     ...code(step),
     { env: 'DATASMITH_CONFIG' },
-    ...(STEP_ENV[step] ?? []).map((env) => ({ env })),
+    ...stepDefinition(step).env.map((env) => ({ env })),
   ];
-  const section = STEP_CONFIG_SECTION[step];
+  const section = stepDefinition(step).configSection;
   if (section) {
     inputs.push(
       '{workspaceRoot}/tools/nx-plugin/config-flags.cjs',
@@ -137,7 +105,7 @@ export function reportStateCommand(outputRoot: string): string {
 function metadata(step: PipelineStep, cli: string): TargetConfiguration['metadata'] {
   const perMonth = (REPO_STEPS as readonly string[]).includes(step);
   return {
-    description: DESCRIPTIONS[step],
+    description: stepDefinition(step).description,
     technologies: ['datasmith'],
     help: { command: `${cli} ${step} --help`, example: perMonth ? { options: { month: '2024-01' } } : {} },
   };

@@ -2,7 +2,7 @@
 // throw-away workspace, limited to the steps that need no Docker engine. Asserts the lock, the log,
 // and that a SIGKILLed run, run again, redoes no finished task and ends byte-identical.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestWorkspace, buildTwoMonthStore } from './test-workspace';
 
@@ -49,8 +49,10 @@ function section(log: string, title: string): string {
   return log.slice(start, next < 0 ? undefined : next);
 }
 
+/** The newest day's log: update names it by the UTC date its run started, which a slow run may leave behind. */
 function todayLog(): string {
-  return ws.path('data/logs', `${new Date().toISOString().slice(0, 10)}.log`);
+  const logs = readdirSync(ws.path('data/logs')).filter((f) => /^\d{4}-\d{2}-\d{2}\.log$/.test(f));
+  return ws.path('data/logs', logs.sort().pop() ?? `${new Date().toISOString().slice(0, 10)}.log`);
 }
 
 beforeAll(() => {

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { monthRange } from '@datasmith/paths';
+import { monthRange, pipelineStages, stepDefinition } from '@datasmith/paths';
 
 const root = resolve(import.meta.dirname, '../..');
 const demoConfig = 'tools/demo/datasmith.demo.json';
@@ -29,9 +29,8 @@ if (!env.DATASMITH_ASV_SOURCE) {
   process.exit(2);
 }
 
-/** Per-repository targets in pipeline order; Nx skips the ones a project does not have yet. */
-const PER_REPO_TARGETS = ['collect', 'prepare', 'classify', 'synthesize', 'publish'];
-const GLOBAL_TARGETS = ['merge', 'dataset', 'report'];
+/** The pipeline's stages (@datasmith/paths PIPELINE); Nx skips targets a project does not have yet. */
+const stages = pipelineStages();
 
 function run(title: string, command: string, args: string[]): void {
   process.stdout.write(`\n=== ${title}\n`);
@@ -61,17 +60,19 @@ if (!process.env.DATASMITH_IMAGE_REGISTRY) {
   env.DATASMITH_IMAGE_REGISTRY = registry;
 }
 run('generate the demo store', process.execPath, ['--import', 'tsx', 'tools/demo/src/main.ts', '--out', config.store]);
-run('scrape-repos', process.execPath, [nxBin, 'run', 'repos:scrape-repos', '--output-style=static']);
+for (const step of stages.before) {
+  run(step, process.execPath, [nxBin, 'run', `${stepDefinition(step).project}:${step}`, '--output-style=static']);
+}
 for (const month of monthRange(config.months.from, config.months.to)) {
   run(`month ${month.key}`, process.execPath, [
     nxBin,
     'run-many',
     '-t',
-    ...PER_REPO_TARGETS,
+    ...stages.perMonth,
     `--month=${month.key}`,
     '--output-style=static',
     '--parallel=2',
   ]);
 }
-run('global steps', process.execPath, [nxBin, 'run-many', '-t', ...GLOBAL_TARGETS, '--output-style=static']);
+run('global steps', process.execPath, [nxBin, 'run-many', '-t', ...stages.after, '--output-style=static']);
 process.stdout.write(`\ndemo: done in ${((Date.now() - started) / 1000).toFixed(1)} s; outputs under data/\n`);

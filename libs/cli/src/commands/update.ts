@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { secretValues } from '@datasmith/config';
 import { InputError } from '@datasmith/errors';
-import { type MonthWindow, dataLayout, monthRange } from '@datasmith/paths';
+import { type MonthWindow, dataLayout, monthRange, pipelineStages, stepDefinition } from '@datasmith/paths';
 import { acquireLock } from '../update/lock';
 import { type PlannedTask, planNxTasks } from '../update/nx-plan';
 import { createNxRunner } from '../update/nx-runner';
@@ -25,8 +25,7 @@ interface UpdateOptions {
   validTasks?: string;
 }
 
-const PER_REPO_TARGETS = ['collect', 'prepare', 'classify', 'synthesize', 'verify', 'publish'];
-const GLOBAL_TARGETS = ['merge', 'dataset', 'report'];
+const STAGES = pipelineStages();
 
 /** One Nx invocation of an update. */
 interface UpdateStep {
@@ -117,9 +116,14 @@ export const registerUpdate: RegisterCommand = (program, context) => {
       for (const [key, value] of Object.entries(overrides)) if (value !== undefined) env[key] = value;
       const parallel = `--parallel=${Math.max(1, options.maxWorkers)}`;
       const plan: UpdateStep[] = [
-        { title: 'scrape-repos', targets: ['scrape-repos'], projects: ['repos'], overrides: {} },
-        ...months.map((m) => ({ title: `month ${m.key}`, targets: PER_REPO_TARGETS, overrides: { month: m.key } })),
-        { title: 'global steps', targets: GLOBAL_TARGETS, overrides: {} },
+        ...STAGES.before.map((step) => ({
+          title: step,
+          targets: [step],
+          projects: [stepDefinition(step).project as string],
+          overrides: {},
+        })),
+        ...months.map((m) => ({ title: `month ${m.key}`, targets: [...STAGES.perMonth], overrides: { month: m.key } })),
+        { title: 'global steps', targets: [...STAGES.after], overrides: {} },
       ];
       if (options.dryRun) {
         // Nx computes hashes in this process: it must see the environment the run would have.
