@@ -12,6 +12,7 @@ export {
   firstParentShas,
   firstParentAncestor,
   commitHeader,
+  mergedCommitSubjects,
 } from './repo';
 export { unquoteGitPath } from './quote';
 export { FixtureRepo } from './testing/fixture-repo';

@@ -1,3 +1,4 @@
+import { mergeSubjectBranch } from '../collect/messages';
 import { classifyPath } from '../collect/path-rules';
 
 /** One file of a unified diff: its path and its added and removed lines (without the +/- marker). */
@@ -109,12 +110,6 @@ export function stripMergeBoilerplate(message: string): string {
     .trim();
 }
 
-/** The head branch named by a `Merge pull request #N from user/branch` line, without the user. */
-export function mergeBranch(message: string): string {
-  const from = /^Merge pull request #\d+ from (\S+)/m.exec(message)?.[1] ?? '';
-  return from.includes('/') ? from.slice(from.indexOf('/') + 1) : from;
-}
-
 /** Joins the PR body and the commit message's body, once when one already holds the other. */
 function mergedBody(prBody: string, messageBody: string): string {
   const normalize = (text: string) => text.replace(/\s+/g, ' ').trim();
@@ -151,7 +146,7 @@ export function rowFeatures(row: {
     message,
     subject,
     body: mergedBody(stripHtmlComments(row.pr_body).trim(), stripHtmlComments(messageBody).trim()),
-    branch: mergeBranch(row.message),
+    branch: mergeSubjectBranch(row.message),
     paths: allPaths,
     files,
     codeFiles,
