@@ -22,13 +22,23 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { detectSignals, learnedFeatureValues, rowFeatures, runtimeCodePath } from '@datasmith/steps';
 import { COLLECT_DROP_REASONS, ClassifiedRow, readTable } from '@datasmith/tables';
-import { type LearnRow, fitLogistic, logit, rateThreshold, recallThreshold, toModel } from './learn';
+import {
+  type LearnRow,
+  fitLogistic,
+  logit,
+  pooledRecallThreshold,
+  rateThreshold,
+  recallThreshold,
+  toModel,
+} from './learn';
 import { FLOORS, type LabelRow, labelKey, parseLabels } from './metrics';
+import { originalCrudeFilter } from './original-filter';
 
 const root = resolve(import.meta.dirname, '../..');
 const bin = join(root, 'libs', 'cli', 'bin', 'datasmith.js');
 const USAGE = `usage: npm run eval:classify -- --store DIR [--labels CSV|DIR] [--work DIR] [--repos a/b,c/d]
-       [--gate-mode evidence|recall|learned] [--fit-recall 0.98] [--fit-flag-rate 0.08] [--min-perf 10]
+       [--gate-mode evidence|recall|learned] [--fit-recall 0.98] [--fit-threshold repo|pooled]
+       [--fit-flag-rate 0.08] [--min-perf 10]
        [--reuse] [--write-model] [--misses] [--json]`;
 
 function fail(message: string, code = 2): never {
@@ -46,6 +56,7 @@ const { values } = (() => {
         repos: { type: 'string' },
         'gate-mode': { type: 'string', default: 'recall' },
         'fit-recall': { type: 'string', default: '0.98' },
+        'fit-threshold': { type: 'string', default: 'repo' },
         'fit-flag-rate': { type: 'string', default: '0.08' },
         'min-perf': { type: 'string', default: '10' },
         reuse: { type: 'boolean', default: false },
@@ -68,6 +79,11 @@ const gateMode = values['gate-mode'];
 if (!['evidence', 'recall', 'learned'].includes(gateMode))
   fail(`Invalid --gate-mode: ${gateMode}; expected evidence, recall or learned`);
 const fitRecall = Number(values['fit-recall']);
+const fitThreshold = values['fit-threshold'];
+if (!['repo', 'pooled'].includes(fitThreshold))
+  fail(
+    `Invalid --fit-threshold: ${fitThreshold}; expected repo (every training repository keeps the recall) or pooled`,
+  );
 const fitFlagRate = Number(values['fit-flag-rate']);
 const minPerf = Number(values['min-perf']);
 if (!existsSync(values.labels)) fail(`Missing labels: ${values.labels} does not exist`);
@@ -198,7 +214,16 @@ interface RepoMetrics {
   perfDroppedByCollect: number;
   shipped: { gateRecall: number; gatePass: number; rulesRecall: number; rulesFlag: number; rulesPrecision: number };
   loo: { gateRecall: number; gatePass: number; rulesRecall: number; rulesFlag: number; rulesPrecision: number };
+  /**
+   * The least pass rate at which the LOO model's ranking reaches the recall floor on this repository
+   * (its threshold chosen knowing the answer): how far ranking alone is from the pass floor.
+   */
+  looPassAtFloor: number;
+  /** The original tool's keyword filter (crude_perf_filter) on the same rows: recall and pass rate. */
+  original: { recall: number; pass: number; precision: number };
   rebaseRows: number;
+  /** Rows (reaching the gate) by where their title came from. */
+  titleSources: Record<string, number>;
 }
 const ratio = (a: number, b: number) => (b === 0 ? 0 : a / b);
 
@@ -208,7 +233,8 @@ function fitOn(trainRepos: readonly string[]) {
   const scored = train.map((r) => ({ repo: r.repo, y: r.y, z: logit(fit.weights, fit.bias, r.x) }));
   return {
     fit,
-    gateThreshold: recallThreshold(scored, fitRecall),
+    gateThreshold:
+      fitThreshold === 'pooled' ? pooledRecallThreshold(scored, fitRecall) : recallThreshold(scored, fitRecall),
     rulesThreshold: rateThreshold(scored, fitFlagRate),
   };
 }
@@ -256,7 +282,40 @@ for (const { repo, window, rows } of perRepo) {
     perfDroppedByCollect,
     shipped: summary(shippedGate, shippedRules),
     loo: summary(looGate, looRules),
+    looPassAtFloor: (() => {
+      const need = Math.ceil(FLOORS.gateRecall * perf);
+      const order = rows
+        .map((_r, i) => i)
+        .filter((i) => lr[i]?.reachesGate)
+        .sort((a, b) => (z[b] as number) - (z[a] as number));
+      let found = 0;
+      for (let k = 0; k < order.length; k++) {
+        if (isPerf[order[k] as number]) found++;
+        if (found >= need) return ratio(k + 1, rows.length);
+      }
+      return ratio(order.length, rows.length);
+    })(),
+    original: (() => {
+      const keep = (i: number) => (lr[i]?.reachesGate ?? false) && originalCrudeFilter(rows[i] as ClassifiedRow);
+      return {
+        recall: ratio(
+          count((i) => isPerf[i] === true && keep(i)),
+          perf,
+        ),
+        pass: ratio(count(keep), rows.length),
+        precision: ratio(
+          count((i) => isPerf[i] === true && keep(i)),
+          count((i) => (isPerf[i] === true || isNot[i] === true) && keep(i)),
+        ),
+      };
+    })(),
     rebaseRows: rows.filter((r) => r.pr_number === null).length,
+    titleSources: rows.reduce<Record<string, number>>((acc, r, i) => {
+      if (!lr[i]?.reachesGate) return acc;
+      const key = r.pr_title ? (r.pr_title_source ?? 'unrecorded') : 'empty';
+      acc[key] = (acc[key] ?? 0) + 1;
+      return acc;
+    }, {}),
   });
 }
 
@@ -274,9 +333,12 @@ function table(): string {
     'rules prec.',
     'LOO gate recall',
     'LOO gate pass',
+    'LOO pass at 97% (oracle)',
     'LOO rules recall',
     'LOO rules flagged',
     'LOO rules prec.',
+    'original recall',
+    'original pass',
   ];
   const lines = metrics.map((m) => [
     m.repo,
@@ -290,9 +352,49 @@ function table(): string {
     pct(m.shipped.rulesPrecision),
     pct(m.loo.gateRecall),
     pct(m.loo.gatePass),
+    pct(m.looPassAtFloor),
     pct(m.loo.rulesRecall),
     pct(m.loo.rulesFlag),
     pct(m.loo.rulesPrecision),
+    pct(m.original.recall),
+    pct(m.original.pass),
+  ]);
+  // Overall: recall pooled over every performance PR, rates over every merged PR (precision needs the
+  // labelled denominators of each repository, so it is left out).
+  const merged = metrics.reduce((n, m) => n + m.merged, 0);
+  const perf = metrics.reduce((n, m) => n + m.perf, 0);
+  const byPerf = (f: (m: RepoMetrics) => number) =>
+    pct(
+      ratio(
+        metrics.reduce((n, m) => n + f(m) * m.perf, 0),
+        perf,
+      ),
+    );
+  const byMerged = (f: (m: RepoMetrics) => number) =>
+    pct(
+      ratio(
+        metrics.reduce((n, m) => n + f(m) * m.merged, 0),
+        merged,
+      ),
+    );
+  lines.push([
+    'all',
+    String(merged),
+    String(perf),
+    String(metrics.reduce((n, m) => n + m.perfDroppedByCollect, 0)),
+    byPerf((m) => m.shipped.gateRecall),
+    byMerged((m) => m.shipped.gatePass),
+    byPerf((m) => m.shipped.rulesRecall),
+    byMerged((m) => m.shipped.rulesFlag),
+    '-',
+    byPerf((m) => m.loo.gateRecall),
+    byMerged((m) => m.loo.gatePass),
+    byMerged((m) => m.looPassAtFloor),
+    byPerf((m) => m.loo.rulesRecall),
+    byMerged((m) => m.loo.rulesFlag),
+    '-',
+    byPerf((m) => m.original.recall),
+    byMerged((m) => m.original.pass),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((c) => (c[i] ?? '').length)));
   const render = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
@@ -329,6 +431,17 @@ if (values.json) {
     `gate mode ${gateMode}; LOO = fitted on the other ${repos.length - 1} repositories (recall target ${fitRecall}, flag target ${fitFlagRate})`,
   );
   log(table());
+  log(
+    "original = the original tool's keyword filter (crude_perf_filter: commit-message keywords, size limits) on the same rows",
+  );
+  log('titles of the rows that reach the gate, by source:');
+  for (const m of metrics)
+    log(
+      `  ${m.repo}: ${Object.entries(m.titleSources)
+        .sort()
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
   log(
     `floors (LOO, repositories with >= ${minPerf} perf labels): gate recall >= ${pct(FLOORS.gateRecall)} passing <= ${pct(FLOORS.gatePassRate)}; ` +
       `rules recall >= ${pct(FLOORS.rulesRecall)} flagging <= ${pct(FLOORS.rulesFlaggedShare)}`,
