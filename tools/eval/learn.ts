@@ -143,7 +143,7 @@ export function toModel(
     number
   >;
   return {
-    version: 'learned-1',
+    version: 'learned-2',
     features: [...LEARNED_FEATURES],
     weights,
     bias: round(fit.bias),

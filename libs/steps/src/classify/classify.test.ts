@@ -108,7 +108,7 @@ describe('classify (rules backend)', () => {
       kept: true,
       has_linked_issue: false,
       is_performance_commit: true,
-      prompt_version: 'rules-2',
+      prompt_version: 'rules-3',
       model: null,
     });
     expect(rows[0]?.problem_statement).toBe('faster parsing.\n\nParsing is slow.');

@@ -3,7 +3,7 @@ import type { RowFeatures } from '../prepare/features';
 import { type SignalWeights, type Signals, describeHits, scoreSignals } from '../prepare/signals';
 
 /** Bump when the rules would now decide the same row differently. Recorded as `prompt_version`. */
-export const RULES_VERSION = 'rules-2';
+export const RULES_VERSION = 'rules-3';
 
 /**
  * Rules weights (precision first, unlike the gate): a performance word in the title or message
@@ -33,6 +33,14 @@ export const RULES_WEIGHTS: SignalWeights = {
   patch_data_structure: 1,
   patch_allocation: 1,
   patch_loops_changed: 0,
+  commits_perf_strong: 2,
+  headline_feature: 0,
+  paths_docs: 0,
+  paths_tests: 0,
+  paths_new_code: 0,
+  patch_small: 0,
+  patch_large: 0,
+  patch_net_removal: 0,
 };
 
 /** Score at which the rules call a row performance work. */

@@ -8,6 +8,8 @@ export interface PatchFile {
   removed: string[];
   /** Text after the second `@@` of each hunk header (often the enclosing function). */
   hunkContexts: string[];
+  /** The file is new (`--- /dev/null`). */
+  created?: boolean;
 }
 
 /** Only the first this-many characters of a patch are scanned for features. */
@@ -27,6 +29,7 @@ export function parsePatch(patch: string | null): PatchFile[] {
     } else if (!current) {
     } else if (line.startsWith('+++ ') || line.startsWith('--- ')) {
       if (line.startsWith('+++ b/')) current.path = line.slice(6);
+      if (line === '--- /dev/null') current.created = true;
     } else if (line.startsWith('@@')) {
       const context = /^@@[^@]*@@\s?(.*)$/.exec(line)?.[1]?.trim();
       if (context) current.hunkContexts.push(context);
@@ -85,6 +88,8 @@ export interface RowFeatures {
   body: string;
   /** The PR's head branch from git's `Merge pull request #N from user/branch` line ('' when unknown). */
   branch: string;
+  /** Subjects of a merge commit's own PR commits (`pr_commits`), oldest first. */
+  commits: string[];
   paths: string[];
   files: PatchFile[];
   /** Files that are code (not tests, docs, benchmarks, CI or examples). */
@@ -126,6 +131,7 @@ function mergedBody(prBody: string, messageBody: string): string {
 export function rowFeatures(row: {
   pr_title: string;
   pr_body: string;
+  pr_commits?: string;
   message: string;
   files_changed: string;
   patch: string | null;
@@ -147,6 +153,10 @@ export function rowFeatures(row: {
     subject,
     body: mergedBody(stripHtmlComments(row.pr_body).trim(), stripHtmlComments(messageBody).trim()),
     branch: mergeSubjectBranch(row.message),
+    commits: (row.pr_commits ?? '')
+      .split('\n')
+      .map((c) => c.trim())
+      .filter(Boolean),
     paths: allPaths,
     files,
     codeFiles,
