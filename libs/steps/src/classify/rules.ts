@@ -34,7 +34,7 @@ export const RULES_WEIGHTS: SignalWeights = {
   patch_data_structure: 1,
   patch_allocation: 1,
   patch_loops_changed: 0,
-  commits_perf_strong: 2,
+  commits_perf_strong: 0,
   headline_feature: 0,
   paths_docs: 0,
   paths_tests: 0,
