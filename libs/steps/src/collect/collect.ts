@@ -22,7 +22,7 @@ import { type RebaseRule, findRebaseMerges } from './rebase';
 import { isAsvConfig, nonCodeDropReason } from './path-rules';
 
 /** Bump when the same store and window would now give different rows. */
-export const COLLECT_CODE_VERSION = 'collect-3';
+export const COLLECT_CODE_VERSION = 'collect-4';
 
 /** Commits are walked this far outside the window, since PR files may date a merge apart from its commit. */
 const WALK_MARGIN_MS = 7 * 24 * 3600 * 1000;

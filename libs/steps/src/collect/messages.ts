@@ -13,7 +13,8 @@ const SQUASH_RE = /^(.*?)\s*\(#(\d+)\)\s*$/;
  * Recognises GitHub's two landing messages on the first-parent line: a merge commit
  * `Merge pull request #N from owner/branch` (title on the next paragraph) with two parents, and a
  * squash commit `Title (#N)` with one parent. A one-parent commit with the merge message is a squash
- * merge that kept it (numpy has several). Anything else is not a PR.
+ * merge that kept it (numpy has several); a two-parent commit with the squash message is a merge
+ * whose message was edited to it. Anything else is not a PR.
  */
 export function parseLandedMessage(message: string, parentCount: number): LandedPull | null {
   const lines = message.split('\n');
@@ -27,10 +28,12 @@ export function parseLandedMessage(message: string, parentCount: number): Landed
     return { number: Number(merge[1]), style, title: title.trim(), body: body.join('\n').trim() };
   }
   const squash = SQUASH_RE.exec(subject);
-  if (squash && parentCount === 1) {
+  if (squash && parentCount >= 1) {
+    // Two parents: a merge commit whose message was edited to GitHub's squash form (astropy and
+    // numpy have dozens); the PR's own commits are its second-parent side, as for any merge.
     return {
       number: Number(squash[2]),
-      style: 'squash',
+      style: parentCount >= 2 ? 'merge' : 'squash',
       title: (squash[1] ?? '').trim(),
       body: lines.slice(1).join('\n').trim(),
     };

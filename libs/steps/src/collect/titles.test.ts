@@ -39,10 +39,15 @@ beforeAll(async () => {
   bodylessMerge(r, 3, 'patch-2', ['MAINT: tidy take', 'MAINT: more tidying'], '2024-01-07T00:00:00Z');
   r.mergePull(4, 'A titled merge', { 'pkg/four.py': 'Y = 4\n' }, '2024-01-08T00:00:00Z', 'titled');
   r.squashPull(5, 'A squash', { 'pkg/five.py': 'Z = 5\n' }, '2024-01-09T00:00:00Z');
+  // A merge commit whose message was edited to the squash form: two parents, `Title (#N)`.
+  r.git(['checkout', '-q', '-b', 'edited'], '2024-01-10T00:00:00Z');
+  r.commit({ 'pkg/six.py': 'W = 6\n' }, 'Use a set in six', '2024-01-10T00:00:00Z');
+  r.git(['checkout', '-q', 'main'], '2024-01-10T00:00:00Z');
+  r.git(['merge', '-q', '--no-ff', 'edited', '-m', 'Speed up six (#6)\n\nDetails.'], '2024-01-10T00:00:00Z');
   r.mirrorTo(join(storeDir, 'o', 'titles.git'));
 });
 
-describe('titles of merge commits without a body', () => {
+describe('titles of merge commits without a body, and merges whose message was edited', () => {
   it('come from the branch name or the PR commits, and say where they came from', async () => {
     const memo = new MemoStore({ root: await mkdtemp(join(tmpdir(), 'ds-memo-')) });
     const { rows, failures } = await collect(
@@ -62,7 +67,10 @@ describe('titles of merge commits without a body', () => {
       [3, 'MAINT: tidy take', 'commit', 'MAINT: tidy take\nMAINT: more tidying'],
       [4, 'A titled merge', 'message', 'A titled merge (work)'],
       [5, 'A squash', 'message', ''],
+      [6, 'Speed up six', 'message', 'Use a set in six'],
     ]);
+    const six = rows.find((row) => row.pr_number === 6);
+    expect(six).toMatchObject({ merge_style: 'merge', pr_body: 'Details.', kept: true, files_changed: 'pkg/six.py' });
   });
 });
 
