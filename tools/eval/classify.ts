@@ -8,9 +8,12 @@
  * 1. **as shipped**: gate recall on `perf` and pass rate over all merged PRs; rules recall, flag rate
  *    and precision among labelled PRs;
  * 2. **leave one repository out**: a logistic model over the same signals (tools/eval/learn.ts) fitted
- *    on the other repositories, its gate threshold set so every training repository keeps
- *    >= --fit-recall of its performance PRs and its rules threshold so none flags more than
- *    --fit-flag-rate, then scored on the repository left out.
+ *    on the other repositories, its gate threshold set so the training repositories together (each
+ *    weighing the same; `--fit-threshold repo`: every one of them) keep >= --fit-recall of their
+ *    performance PRs and its rules threshold so none flags more than --fit-flag-rate, then scored on
+ *    the repository left out; with the pass rate its ranking would need for the recall floor and the
+ *    recall it would reach at the pass floor, both with the threshold chosen knowing the answer;
+ * 3. the original tool's keyword filter (./original-filter.ts) and the hand-set gates on the same rows.
  * `--write-model` fits on every repository and writes the model prepare and classify load
  * (libs/steps/src/prepare/learned-weights.json). Exits 1 when a floor of FLOORS is missed by the
  * leave-one-out numbers of a repository with at least --min-perf labels; 2 on bad arguments.
@@ -20,15 +23,25 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { detectSignals, learnedFeatureValues, rowFeatures, runtimeCodePath } from '@datasmith/steps';
+import { detectSignals, learnedFeatureValues, perfGate, rowFeatures, runtimeCodePath } from '@datasmith/steps';
 import { COLLECT_DROP_REASONS, ClassifiedRow, readTable } from '@datasmith/tables';
-import { type LearnRow, fitLogistic, logit, rateThreshold, recallThreshold, toModel } from './learn';
+import {
+  type LearnRow,
+  fitLogistic,
+  logit,
+  pooledRecallThreshold,
+  rateThreshold,
+  recallThreshold,
+  toModel,
+} from './learn';
 import { FLOORS, type LabelRow, labelKey, parseLabels } from './metrics';
+import { originalCrudeFilter } from './original-filter';
 
 const root = resolve(import.meta.dirname, '../..');
 const bin = join(root, 'libs', 'cli', 'bin', 'datasmith.js');
 const USAGE = `usage: npm run eval:classify -- --store DIR [--labels CSV|DIR] [--work DIR] [--repos a/b,c/d]
-       [--gate-mode evidence|recall|learned] [--fit-recall 0.98] [--fit-flag-rate 0.08] [--min-perf 10]
+       [--gate-mode evidence|recall|learned] [--fit-recall 0.99] [--fit-threshold pooled|repo]
+       [--fit-flag-rate 0.1] [--min-perf 10]
        [--reuse] [--write-model] [--misses] [--json]`;
 
 function fail(message: string, code = 2): never {
@@ -45,8 +58,9 @@ const { values } = (() => {
         work: { type: 'string', default: join('data', 'eval', 'loo') },
         repos: { type: 'string' },
         'gate-mode': { type: 'string', default: 'recall' },
-        'fit-recall': { type: 'string', default: '0.98' },
-        'fit-flag-rate': { type: 'string', default: '0.08' },
+        'fit-recall': { type: 'string', default: '0.99' },
+        'fit-threshold': { type: 'string', default: 'pooled' },
+        'fit-flag-rate': { type: 'string', default: '0.1' },
         'min-perf': { type: 'string', default: '10' },
         reuse: { type: 'boolean', default: false },
         'write-model': { type: 'boolean', default: false },
@@ -68,6 +82,11 @@ const gateMode = values['gate-mode'];
 if (!['evidence', 'recall', 'learned'].includes(gateMode))
   fail(`Invalid --gate-mode: ${gateMode}; expected evidence, recall or learned`);
 const fitRecall = Number(values['fit-recall']);
+const fitThreshold = values['fit-threshold'];
+if (!['repo', 'pooled'].includes(fitThreshold))
+  fail(
+    `Invalid --fit-threshold: ${fitThreshold}; expected repo (every training repository keeps the recall) or pooled`,
+  );
 const fitFlagRate = Number(values['fit-flag-rate']);
 const minPerf = Number(values['min-perf']);
 if (!existsSync(values.labels)) fail(`Missing labels: ${values.labels} does not exist`);
@@ -168,9 +187,24 @@ for (const repo of repos) {
   perRepo.push({ repo, window, rows: await readTable(raw, ClassifiedRow) });
 }
 
-// Features of every merged PR, for the learner.
+// Features of every merged PR, for the learner; and the verdicts of the hand-set gates on them.
 const learnRows = new Map<string, LearnRow[]>();
+/** Hand-set gates, no fitting: the shipped weights in each mode (evidence at min score 2 and 1). */
+const HAND_GATES = ['recall', 'evidence', 'evidence@1'] as const;
+const handGates = new Map<string, Record<(typeof HAND_GATES)[number], boolean>[]>();
 for (const { repo, rows } of perRepo) {
+  handGates.set(
+    repo,
+    rows.map((r) => {
+      const f = rowFeatures(r);
+      const signals = detectSignals(f);
+      return {
+        recall: perfGate(signals, 2, { runtimeCode: runtimeCodePath(f) }).candidate,
+        evidence: perfGate(signals, 2).candidate,
+        'evidence@1': perfGate(signals, 1).candidate,
+      };
+    }),
+  );
   learnRows.set(
     repo,
     rows.map((r) => {
@@ -198,7 +232,20 @@ interface RepoMetrics {
   perfDroppedByCollect: number;
   shipped: { gateRecall: number; gatePass: number; rulesRecall: number; rulesFlag: number; rulesPrecision: number };
   loo: { gateRecall: number; gatePass: number; rulesRecall: number; rulesFlag: number; rulesPrecision: number };
+  /**
+   * The least pass rate at which the LOO model's ranking reaches the recall floor on this repository
+   * (its threshold chosen knowing the answer): how far ranking alone is from the pass floor.
+   */
+  looPassAtFloor: number;
+  /** The recall the LOO model's ranking reaches at the pass floor (its threshold chosen knowing the answer). */
+  looRecallAtPassFloor: number;
+  /** Hand-set gates on the same rows (size limits and collect drops apply as for the others). */
+  hand: Record<string, { recall: number; pass: number }>;
+  /** The original tool's keyword filter (crude_perf_filter) on the same rows: recall and pass rate. */
+  original: { recall: number; pass: number; precision: number };
   rebaseRows: number;
+  /** Rows (reaching the gate) by where their title came from. */
+  titleSources: Record<string, number>;
 }
 const ratio = (a: number, b: number) => (b === 0 ? 0 : a / b);
 
@@ -208,7 +255,8 @@ function fitOn(trainRepos: readonly string[]) {
   const scored = train.map((r) => ({ repo: r.repo, y: r.y, z: logit(fit.weights, fit.bias, r.x) }));
   return {
     fit,
-    gateThreshold: recallThreshold(scored, fitRecall),
+    gateThreshold:
+      fitThreshold === 'pooled' ? pooledRecallThreshold(scored, fitRecall) : recallThreshold(scored, fitRecall),
     rulesThreshold: rateThreshold(scored, fitFlagRate),
   };
 }
@@ -256,7 +304,66 @@ for (const { repo, window, rows } of perRepo) {
     perfDroppedByCollect,
     shipped: summary(shippedGate, shippedRules),
     loo: summary(looGate, looRules),
+    looPassAtFloor: (() => {
+      const need = Math.ceil(FLOORS.gateRecall * perf);
+      const order = rows
+        .map((_r, i) => i)
+        .filter((i) => lr[i]?.reachesGate)
+        .sort((a, b) => (z[b] as number) - (z[a] as number));
+      let found = 0;
+      for (let k = 0; k < order.length; k++) {
+        if (isPerf[order[k] as number]) found++;
+        if (found >= need) return ratio(k + 1, rows.length);
+      }
+      return ratio(order.length, rows.length);
+    })(),
+    looRecallAtPassFloor: (() => {
+      const budget = Math.floor(FLOORS.gatePassRate * rows.length);
+      const order = rows
+        .map((_r, i) => i)
+        .filter((i) => lr[i]?.reachesGate)
+        .sort((a, b) => (z[b] as number) - (z[a] as number))
+        .slice(0, budget);
+      return ratio(order.filter((i) => isPerf[i]).length, perf);
+    })(),
+    hand: Object.fromEntries(
+      HAND_GATES.map((g) => {
+        const verdicts = handGates.get(repo) ?? [];
+        const keep = (i: number) =>
+          (lr[i]?.reachesGate ?? false) && rows[i]?.n_patch_tokens !== null && verdicts[i]?.[g] === true;
+        return [
+          g,
+          {
+            recall: ratio(
+              count((i) => isPerf[i] === true && keep(i)),
+              perf,
+            ),
+            pass: ratio(count(keep), rows.length),
+          },
+        ];
+      }),
+    ),
+    original: (() => {
+      const keep = (i: number) => (lr[i]?.reachesGate ?? false) && originalCrudeFilter(rows[i] as ClassifiedRow);
+      return {
+        recall: ratio(
+          count((i) => isPerf[i] === true && keep(i)),
+          perf,
+        ),
+        pass: ratio(count(keep), rows.length),
+        precision: ratio(
+          count((i) => isPerf[i] === true && keep(i)),
+          count((i) => (isPerf[i] === true || isNot[i] === true) && keep(i)),
+        ),
+      };
+    })(),
     rebaseRows: rows.filter((r) => r.pr_number === null).length,
+    titleSources: rows.reduce<Record<string, number>>((acc, r, i) => {
+      if (!lr[i]?.reachesGate) return acc;
+      const key = r.pr_title ? (r.pr_title_source ?? 'unrecorded') : 'empty';
+      acc[key] = (acc[key] ?? 0) + 1;
+      return acc;
+    }, {}),
   });
 }
 
@@ -274,9 +381,13 @@ function table(): string {
     'rules prec.',
     'LOO gate recall',
     'LOO gate pass',
+    'LOO pass at 97% (oracle)',
+    'LOO recall at 35% (oracle)',
     'LOO rules recall',
     'LOO rules flagged',
     'LOO rules prec.',
+    'original recall',
+    'original pass',
   ];
   const lines = metrics.map((m) => [
     m.repo,
@@ -290,9 +401,51 @@ function table(): string {
     pct(m.shipped.rulesPrecision),
     pct(m.loo.gateRecall),
     pct(m.loo.gatePass),
+    pct(m.looPassAtFloor),
+    pct(m.looRecallAtPassFloor),
     pct(m.loo.rulesRecall),
     pct(m.loo.rulesFlag),
     pct(m.loo.rulesPrecision),
+    pct(m.original.recall),
+    pct(m.original.pass),
+  ]);
+  // Overall: recall pooled over every performance PR, rates over every merged PR (precision needs the
+  // labelled denominators of each repository, so it is left out).
+  const merged = metrics.reduce((n, m) => n + m.merged, 0);
+  const perf = metrics.reduce((n, m) => n + m.perf, 0);
+  const byPerf = (f: (m: RepoMetrics) => number) =>
+    pct(
+      ratio(
+        metrics.reduce((n, m) => n + f(m) * m.perf, 0),
+        perf,
+      ),
+    );
+  const byMerged = (f: (m: RepoMetrics) => number) =>
+    pct(
+      ratio(
+        metrics.reduce((n, m) => n + f(m) * m.merged, 0),
+        merged,
+      ),
+    );
+  lines.push([
+    'all',
+    String(merged),
+    String(perf),
+    String(metrics.reduce((n, m) => n + m.perfDroppedByCollect, 0)),
+    byPerf((m) => m.shipped.gateRecall),
+    byMerged((m) => m.shipped.gatePass),
+    byPerf((m) => m.shipped.rulesRecall),
+    byMerged((m) => m.shipped.rulesFlag),
+    '-',
+    byPerf((m) => m.loo.gateRecall),
+    byMerged((m) => m.loo.gatePass),
+    byMerged((m) => m.looPassAtFloor),
+    byPerf((m) => m.looRecallAtPassFloor),
+    byPerf((m) => m.loo.rulesRecall),
+    byMerged((m) => m.loo.rulesFlag),
+    '-',
+    byPerf((m) => m.original.recall),
+    byMerged((m) => m.original.pass),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((c) => (c[i] ?? '').length)));
   const render = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
@@ -329,6 +482,34 @@ if (values.json) {
     `gate mode ${gateMode}; LOO = fitted on the other ${repos.length - 1} repositories (recall target ${fitRecall}, flag target ${fitFlagRate})`,
   );
   log(table());
+  log(
+    "original = the original tool's keyword filter (crude_perf_filter: commit-message keywords, size limits) on the same rows",
+  );
+  log('hand-set gates on the same rows (recall / pass; no fitting):');
+  for (const g of HAND_GATES)
+    log(
+      `  ${g.padEnd(10)} ${metrics.map((m) => `${m.repo.split('/')[1]} ${pct(m.hand[g]?.recall ?? 0)}/${pct(m.hand[g]?.pass ?? 0)}`).join(', ')}` +
+        `; all ${pct(
+          ratio(
+            metrics.reduce((n, m) => n + (m.hand[g]?.recall ?? 0) * m.perf, 0),
+            metrics.reduce((n, m) => n + m.perf, 0),
+          ),
+        )}` +
+        `/${pct(
+          ratio(
+            metrics.reduce((n, m) => n + (m.hand[g]?.pass ?? 0) * m.merged, 0),
+            metrics.reduce((n, m) => n + m.merged, 0),
+          ),
+        )}`,
+    );
+  log('titles of the rows that reach the gate, by source:');
+  for (const m of metrics)
+    log(
+      `  ${m.repo}: ${Object.entries(m.titleSources)
+        .sort()
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
   log(
     `floors (LOO, repositories with >= ${minPerf} perf labels): gate recall >= ${pct(FLOORS.gateRecall)} passing <= ${pct(FLOORS.gatePassRate)}; ` +
       `rules recall >= ${pct(FLOORS.rulesRecall)} flagging <= ${pct(FLOORS.rulesFlaggedShare)}`,

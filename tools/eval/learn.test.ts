@@ -1,6 +1,14 @@
 import { LEARNED_FEATURES } from '@datasmith/steps';
 import { describe, expect, it } from 'vitest';
-import { type LearnRow, fitLogistic, logit, rateThreshold, recallThreshold, toModel } from './learn';
+import {
+  type LearnRow,
+  fitLogistic,
+  logit,
+  pooledRecallThreshold,
+  rateThreshold,
+  recallThreshold,
+  toModel,
+} from './learn';
 
 const at = (feature: string) => LEARNED_FEATURES.indexOf(feature as (typeof LEARNED_FEATURES)[number]);
 function row(repo: string, y: 0 | 1, on: string[]): LearnRow {
@@ -41,5 +49,17 @@ describe('learned weights', () => {
     const t = rateThreshold(scored, 0.5);
     expect(t).toBeGreaterThan(4);
     expect(scored.filter((s) => s.repo === 'a' && s.z >= t)).toHaveLength(1);
+  });
+
+  it('pooled: the repositories together keep the recall, each weighing the same', () => {
+    const scored = [
+      ...[9, 8, 7, 6, 5, 4, 3, 2, 1, -5].map((z) => ({ repo: 'big', y: 1 as const, z })),
+      { repo: 'small', y: 1 as const, z: 6 },
+      { repo: 'small', y: 0 as const, z: -9 },
+    ];
+    // Per repository, big's outlier at -5 sets the threshold; pooled, 90% of the weight is kept at z >= 1.
+    expect(recallThreshold(scored, 0.95)).toBe(-5);
+    expect(pooledRecallThreshold(scored, 0.9)).toBe(2);
+    expect(pooledRecallThreshold(scored, 0.95)).toBe(1);
   });
 });

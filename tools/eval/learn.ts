@@ -90,6 +90,28 @@ export function recallThreshold(scored: readonly { repo: string; y: 0 | 1; z: nu
 }
 
 /**
+ * The highest threshold at which the training repositories together keep at least `minRecall` of
+ * their performance PRs, each repository's PRs weighted so every repository counts the same (one
+ * unreachable PR of a small repository does not set the threshold for all).
+ */
+export function pooledRecallThreshold(
+  scored: readonly { repo: string; y: 0 | 1; z: number }[],
+  minRecall: number,
+): number {
+  const pos = scored.filter((s) => s.y === 1);
+  const repos = [...new Set(pos.map((s) => s.repo))];
+  if (repos.length === 0) return 0;
+  const weightOf = new Map(repos.map((r) => [r, 1 / pos.filter((s) => s.repo === r).length / repos.length]));
+  const sorted = [...pos].sort((a, b) => b.z - a.z);
+  let kept = 0;
+  for (const s of sorted) {
+    kept += weightOf.get(s.repo) ?? 0;
+    if (kept >= minRecall - 1e-9) return s.z;
+  }
+  return sorted[sorted.length - 1]?.z ?? 0;
+}
+
+/**
  * The lowest threshold at which every training repository flags at most `maxRate` of its merged PRs
  * (precision first): the maximum over repositories of each one's own quantile.
  */
@@ -121,7 +143,7 @@ export function toModel(
     number
   >;
   return {
-    version: 'learned-1',
+    version: 'learned-2',
     features: [...LEARNED_FEATURES],
     weights,
     bias: round(fit.bias),

@@ -12,5 +12,6 @@ export {
   firstParentShas,
   firstParentAncestor,
   commitHeader,
+  mergedCommitSubjects,
 } from './repo';
 export { unquoteGitPath } from './quote';

@@ -74,4 +74,30 @@ export async function commitHeader(
   return { sha: full, parents: parents ? parents.split(' ') : [], committerDate, message: message.join('\x1f').trim() };
 }
 
+/**
+ * Subjects of the commits a merge brought in (`git log --no-merges first..second`), oldest first: a
+ * PR's own commits when `second` is its head. At most `max` (the newest ones); empty when a parent
+ * is missing from the mirror.
+ */
+export async function mergedCommitSubjects(
+  repoDir: string,
+  firstParent: string,
+  secondParent: string,
+  max = 50,
+): Promise<string[]> {
+  try {
+    const text = await gitText(repoDir, [
+      'log',
+      '--no-merges',
+      '--reverse',
+      `--max-count=${max}`,
+      '--format=%s',
+      `${firstParent}..${secondParent}`,
+    ]);
+    return text ? text.split('\n').map((s) => s.trim()) : [];
+  } catch {
+    return [];
+  }
+}
+
 export { unquoteGitPath, GIT_BASE_ARGS };

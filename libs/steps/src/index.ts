@@ -65,9 +65,13 @@ export type {
   ClassifyResult,
 } from './classify/classify';
 export { classify } from './classify/classify';
-export type { RulesVerdict } from './classify/rules';
+export type { RulesVerdict, RulesModel } from './classify/rules';
 export {
   classifyByRules,
+  classifyByLearnedRules,
+  rulesVersion,
+  RULES_MODELS,
+  DEFAULT_RULES_MODEL,
   categorize,
   difficultyOf,
   RULES_VERSION,

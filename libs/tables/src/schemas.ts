@@ -80,7 +80,20 @@ export const CommitRow = z.object({
     .nullable()
     .describe('null for a rebase merge found in a git-only store: its commits carry no PR number'),
   pr_title: z.string(),
+  pr_title_source: z
+    .enum(['pull', 'message', 'commit', 'branch', 'none'])
+    .nullable()
+    .default(null)
+    .describe(
+      "where pr_title came from: the PR file, the landed message, the PR's own commit subject, its head branch name, or nowhere (null: a table written before this column)",
+    ),
   pr_body: z.string(),
+  pr_commits: z
+    .string()
+    .default('')
+    .describe(
+      "a merge commit's own PR commits (second-parent side), their subjects newline-joined, oldest first; '' otherwise",
+    ),
   pr_merged_at: isoInstant.describe('UTC'),
   pr_merge_commit_sha: sha.describe("GitHub's merge_commit_sha, else the landed commit"),
   sha: sha.describe('the commit the change landed as on the default branch'),

@@ -144,6 +144,11 @@ describe('datasmith classify', () => {
       /^datasmith classify: Invalid --backend: "magic"; expected rules or llm\n$/,
     ],
     [
+      'bad rules weights',
+      ['--rules-model', 'magic'],
+      /^datasmith classify: Invalid --rules-model: "magic"; expected hand or learned\n$/,
+    ],
+    [
       'llm without an endpoint',
       ['--backend', 'llm'],
       /^datasmith classify: Missing LLM endpoint: set DSPY_URL or OPENAI_BASE_URL/,

@@ -6,7 +6,15 @@ import {
   createLlmClient,
   llmSettingsFromEnv,
 } from '@datasmith/llm';
-import { type DiscussionSource, classify, emptyDiscussionSource, storeDiscussionSource } from '@datasmith/steps';
+import {
+  DEFAULT_RULES_MODEL,
+  type DiscussionSource,
+  RULES_MODELS,
+  type RulesModel,
+  classify,
+  emptyDiscussionSource,
+  storeDiscussionSource,
+} from '@datasmith/steps';
 import { OfflineStore } from '@datasmith/store';
 import { CLASSIFY_TABLE_KEYS, ClassifiedRow, PreparedRow, readTable, writeTable } from '@datasmith/tables';
 import type { RegisterCommand } from './index';
@@ -19,6 +27,7 @@ interface ClassifyCliOptions extends PartitionOptions {
   outRaw?: string;
   outfile?: string;
   backend: string;
+  rulesModel: string;
   model?: string;
   modelName?: string;
   store?: string;
@@ -48,6 +57,11 @@ export const registerClassify: RegisterCommand = (program, context) => {
     .option('--out-root <dir>', 'partition mode: output root (memo under <root>/memo)', 'data')
     .option('--store <dir>', 'offline store with repo.json, pulls/ and issues/ for the reports')
     .option('--backend <name>', 'rules (embedded, offline) or llm (OpenAI-compatible endpoint)', 'rules')
+    .option(
+      '--rules-model <weights>',
+      `rules backend weights: hand (hand-set) or learned (prepare/learned-weights.json)`,
+      DEFAULT_RULES_MODEL,
+    )
     .option('--model <name>', 'LLM model; default DSPY_MODEL_NAME, then OPENAI_MODEL')
     .option('--model-name <name>', 'alias of --model (original flag)')
     .option('--max-workers <n>', 'rows (and LLM requests) in flight', intOption('--max-workers'), 4)
@@ -76,6 +90,11 @@ export const registerClassify: RegisterCommand = (program, context) => {
       const ctx = context();
       if (!BACKENDS.includes(options.backend)) {
         throw new InputError(`Invalid --backend: ${JSON.stringify(options.backend)}; expected rules or llm`);
+      }
+      if (!(RULES_MODELS as readonly string[]).includes(options.rulesModel)) {
+        throw new InputError(
+          `Invalid --rules-model: ${JSON.stringify(options.rulesModel)}; expected ${RULES_MODELS.join(' or ')}`,
+        );
       }
       if (!RESPONSE_FORMATS.includes(options.responseFormat)) {
         throw new InputError(
@@ -115,7 +134,15 @@ export const registerClassify: RegisterCommand = (program, context) => {
 
       const rows = await readTable(input, PreparedRow);
       const result = await classify(
-        { rows, options: { backend, sampleSize: options.sampleSize, concurrency: options.maxWorkers } },
+        {
+          rows,
+          options: {
+            backend,
+            sampleSize: options.sampleSize,
+            concurrency: options.maxWorkers,
+            rulesModel: options.rulesModel as RulesModel,
+          },
+        },
         { log: ctx.log, discussions, llm, tty: process.stderr },
       );
       await writeTable(outRaw, ClassifiedRow, result.rows, CLASSIFY_TABLE_KEYS.classified);

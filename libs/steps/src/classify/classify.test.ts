@@ -108,10 +108,20 @@ describe('classify (rules backend)', () => {
       kept: true,
       has_linked_issue: false,
       is_performance_commit: true,
-      prompt_version: 'rules-2',
+      prompt_version: 'rules-3',
       model: null,
     });
     expect(rows[0]?.problem_statement).toBe('faster parsing.\n\nParsing is slow.');
+  });
+
+  it('with the learned rules model: decides by its log-odds and records its version', async () => {
+    const row = prepared({ pr_title: 'PERF: faster parsing', message: 'PERF: faster parsing (#7)' });
+    const { rows } = await classify(
+      { rows: [row], options: { rulesModel: 'learned' } },
+      { log: silentLogger, discussions: emptyDiscussionSource },
+    );
+    expect(rows[0]).toMatchObject({ is_performance_commit: true, prompt_version: 'rules-3+learned-2' });
+    expect(rows[0]?.classification_explanation).toMatch(/^rules \(learned-2\): performance \(log-odds /);
   });
 
   it('passes earlier drops through, drops non-performance rows with not_perf, and samples', async () => {

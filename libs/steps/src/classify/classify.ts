@@ -10,7 +10,9 @@ import { llmRequestFor, normalizeCategory, normalizeConfidence, normalizeDifficu
 import { composeProblemStatement, renderFinalMd } from './problem';
 import { loadPrompts } from './prompts/prompts';
 import { type PrReport, buildReport } from './report';
-import { RULES_VERSION, classifyByRules } from './rules';
+import { shippedLearnedModel } from '../prepare/learned';
+import { runtimeCodePath } from '../prepare/gate';
+import { DEFAULT_RULES_MODEL, type RulesModel, classifyByLearnedRules, classifyByRules, rulesVersion } from './rules';
 import type { DiscussionSource } from './sources';
 
 /** Options of one classify run. */
@@ -25,6 +27,8 @@ export interface ClassifyOptions {
   promptVersion?: string;
   /** Patch tokens sent to the LLM. Default 16000 (the original's DSPY_MAX_TOKENS). */
   maxPatchTokens?: number;
+  /** Weights of the rules backend: hand-set or the learned model. Default DEFAULT_RULES_MODEL. */
+  rulesModel?: RulesModel;
 }
 
 export interface ClassifyInput {
@@ -120,6 +124,7 @@ export async function classify(input: ClassifyInput, deps: ClassifyDeps): Promis
   const prompts = backend === 'llm' ? loadPrompts(options.promptVersion) : undefined;
   const maxPatchTokens = options.maxPatchTokens ?? 16_000;
   const sampleSize = options.sampleSize ?? Number.POSITIVE_INFINITY;
+  const rulesModel = options.rulesModel ?? DEFAULT_RULES_MODEL;
 
   const gatedIndexes = input.rows.flatMap((row, i) => (row.kept ? [i] : []));
   const sampled = new Set(gatedIndexes.slice(0, sampleSize));
@@ -164,7 +169,10 @@ export async function classify(input: ClassifyInput, deps: ClassifyDeps): Promis
       promptVersion = prompts.version;
     } else {
       const withIssues = featuresWithIssues(f, report);
-      const r = classifyByRules(withIssues, detectSignals(withIssues));
+      const r =
+        rulesModel === 'learned'
+          ? classifyByLearnedRules(withIssues, detectSignals(withIssues), shippedLearnedModel(), runtimeCodePath(f))
+          : classifyByRules(withIssues, detectSignals(withIssues));
       verdict = {
         isPerformance: r.isPerformance,
         category: r.category,
@@ -173,7 +181,7 @@ export async function classify(input: ClassifyInput, deps: ClassifyDeps): Promis
         explanation: r.explanation,
         problem: '',
       };
-      promptVersion = RULES_VERSION;
+      promptVersion = rulesVersion(rulesModel, shippedLearnedModel());
     }
     if (!verdict.isPerformance) {
       return {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { rowFeatures } from '../prepare/features';
 import { commitRow, makePatch } from '../prepare/fixtures';
 import { detectSignals } from '../prepare/signals';
-import { classifyByRules, difficultyOf } from './rules';
+import { LEARNED_FEATURES, type LearnedModel } from '../prepare/learned';
+import { classifyByLearnedRules, classifyByRules, difficultyOf, rulesVersion } from './rules';
 
 const plain = makePatch({ 'pkg/core.py': { add: ['    value = int(text)'], remove: ['    value = text'] } });
 
@@ -77,5 +78,31 @@ describe('classifyByRules', () => {
     for (let i = 0; i < nFiles; i++)
       files[`pkg/m${i}.py`] = { add: Array.from({ length: Math.ceil(lines / nFiles) }, (_, j) => `x${j} = ${j}`) };
     expect(difficultyOf(rowFeatures(commitRow({ patch: makePatch(files) })), 'remove_or_reduce_work')).toBe(difficulty);
+  });
+});
+
+describe('rules with the learned model', () => {
+  const model: LearnedModel = {
+    version: 'learned-test',
+    features: [...LEARNED_FEATURES],
+    weights: { headline_perf_strong: 3, headline_negative_prefix: -2, runtime_code: 0.5 },
+    bias: -1,
+    gate: { threshold: 0 },
+    rules: { threshold: 2 },
+    trained_on: [],
+  };
+
+  it('flags on the log-odds reaching the rules threshold, lists the evidence, and records the model version', () => {
+    const f = rowFeatures(commitRow({ pr_title: 'Speed up unique with a hash table', patch: plain }));
+    const v = classifyByLearnedRules(f, detectSignals(f), model, 'pkg/core.py');
+    expect(v.isPerformance).toBe(true);
+    expect(v.category).not.toBeNull();
+    expect(v.explanation).toMatch(
+      /^rules \(learned-test\): performance \(log-odds 2\.5 >= 2\): headline_perf_strong\(\+3 /,
+    );
+    const g = rowFeatures(commitRow({ pr_title: 'Rework take', patch: plain }));
+    expect(classifyByLearnedRules(g, detectSignals(g), model, 'pkg/core.py').isPerformance).toBe(false);
+    expect(rulesVersion('learned', model)).toMatch(/^rules-\d+\+learned-test$/);
+    expect(rulesVersion('hand', model)).toMatch(/^rules-\d+$/);
   });
 });

@@ -1,9 +1,10 @@
 import type { Difficulty, OptimizationCategory } from '@datasmith/tables';
 import type { RowFeatures } from '../prepare/features';
+import { type LearnedModel, scoreLearned } from '../prepare/learned';
 import { type SignalWeights, type Signals, describeHits, scoreSignals } from '../prepare/signals';
 
 /** Bump when the rules would now decide the same row differently. Recorded as `prompt_version`. */
-export const RULES_VERSION = 'rules-2';
+export const RULES_VERSION = 'rules-3';
 
 /**
  * Rules weights (precision first, unlike the gate): a performance word in the title or message
@@ -33,6 +34,14 @@ export const RULES_WEIGHTS: SignalWeights = {
   patch_data_structure: 1,
   patch_allocation: 1,
   patch_loops_changed: 0,
+  commits_perf_strong: 0,
+  headline_feature: 0,
+  paths_docs: 0,
+  paths_tests: 0,
+  paths_new_code: 0,
+  patch_small: 0,
+  patch_large: 0,
+  patch_net_removal: 0,
 };
 
 /** Score at which the rules call a row performance work. */
@@ -166,5 +175,46 @@ export function classifyByRules(f: RowFeatures, signals: Signals, extraText = ''
     difficulty,
     confidence,
     explanation: `rules: ${verdict} (score ${score} ${isPerformance ? '>=' : '<'} ${RULES_THRESHOLD}): ${describeHits(hits)}`,
+  };
+}
+
+/**
+ * Which weights the rules backend uses: `hand` (RULES_WEIGHTS above) or `learned` (the logistic model
+ * of prepare/learned-weights.json, its rules threshold). The default is the one that measured better
+ * leave-one-repository-out (`npm run eval:classify`, prepare/README.md).
+ */
+export const RULES_MODELS = ['hand', 'learned'] as const;
+export type RulesModel = (typeof RULES_MODELS)[number];
+export const DEFAULT_RULES_MODEL: RulesModel = 'hand';
+
+/** The version recorded in `prompt_version`: the rules code, and the learned model's version when it decides. */
+export function rulesVersion(rulesModel: RulesModel, model: LearnedModel): string {
+  return rulesModel === 'learned' ? `${RULES_VERSION}+${model.version}` : RULES_VERSION;
+}
+
+/** The rules backend with the learned model: performance when the log-odds reach its rules threshold. */
+export function classifyByLearnedRules(
+  f: RowFeatures,
+  signals: Signals,
+  model: LearnedModel,
+  runtimeCode: string | undefined,
+  extraText = '',
+): RulesVerdict {
+  const { score, hits, runtime } = scoreLearned(model, signals, runtimeCode);
+  const threshold = model.rules.threshold;
+  const isPerformance = score >= threshold;
+  const confidence = Math.max(5, Math.min(95, Math.round(50 + 15 * (score - threshold))));
+  const category = isPerformance ? categorize(f, extraText) : null;
+  const difficulty = isPerformance ? difficultyOf(f, category) : 'unknown';
+  const extra =
+    runtime !== 0 ? `, runtime_code(${runtime > 0 ? '+' : ''}${runtime} ${JSON.stringify(runtimeCode)})` : '';
+  return {
+    isPerformance,
+    category,
+    difficulty,
+    confidence,
+    explanation:
+      `rules (${model.version}): ${isPerformance ? 'performance' : 'not performance'} ` +
+      `(log-odds ${score} ${isPerformance ? '>=' : '<'} ${threshold}): ${describeHits(hits)}${extra}`,
   };
 }

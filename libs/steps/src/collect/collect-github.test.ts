@@ -47,9 +47,14 @@ function run(
   });
 }
 
-/** The columns both sources must agree on: all but `source` and `pr_base_ref_sha`. */
+/**
+ * The columns both sources must agree on: all but `source`, `pr_base_ref_sha` and
+ * `pr_title_source` (a PR object's title, or the same title read from the landing message).
+ */
 function comparable(rows: readonly CommitRow[]) {
-  return sortRows(rows, TABLE_KEYS.commits).map(({ source: _s, pr_base_ref_sha: _b, ...rest }) => rest);
+  return sortRows(rows, TABLE_KEYS.commits).map(
+    ({ source: _s, pr_base_ref_sha: _b, pr_title_source: _t, ...rest }) => rest,
+  );
 }
 
 beforeAll(async () => {
@@ -75,7 +80,7 @@ afterAll(async () => {
 });
 
 describe('collectFromGitHub', () => {
-  it('gives the same commits table as the offline store, except source and pr_base_ref_sha', async () => {
+  it('gives the same commits table as the offline store, except source, pr_base_ref_sha and title source', async () => {
     fake.options.faults.push(secondaryRateLimit(/\/pulls\?.*page=2$/, 1));
     const log = createMemoryLogger();
     const memo = new MemoStore({ root: join(root, 'memo-github') });
@@ -117,6 +122,7 @@ describe('collectFromGitHub', () => {
     );
     for (const row of online.rows) {
       expect(row.pr_base_ref_sha).toBe(specs.get(`${row.repo_name}#${row.pr_number}`)?.base.sha);
+      expect(row.pr_title_source).toBe('pull');
     }
     const numbers = (repo: string) =>
       online.rows

@@ -8,6 +8,7 @@ import {
   gitText,
   headBranch,
   listTreePaths,
+  mergedCommitSubjects,
   readFirstParentHistoryConcurrently,
   resolveRef,
 } from '@datasmith/git';
@@ -16,13 +17,13 @@ import { inWindow } from '@datasmith/paths';
 import { type Logger, createProgress } from '@datasmith/progress';
 import type { OfflineStore, StorePullJson } from '@datasmith/store';
 import type { CommitRow, DropReason, FailureRow } from '@datasmith/tables';
-import { parseLandedMessage } from './messages';
+import { derivedTitle, mergeSubjectBranch, parseLandedMessage } from './messages';
 import { type RebaseRule, findRebaseMerges } from './rebase';
 import { isAsvConfig, nonCodeDropReason } from './path-rules';
 import pLimit from 'p-limit';
 
 /** Bump when the same store and window would now give different rows. */
-export const COLLECT_CODE_VERSION = 'collect-2';
+export const COLLECT_CODE_VERSION = 'collect-4';
 
 /** Commits are walked this far outside the window, since PR files may date a merge apart from its commit. */
 const WALK_MARGIN_MS = 7 * 24 * 3600 * 1000;
@@ -250,7 +251,9 @@ export async function collectRepository(
       repo_name: repo,
       pr_number: c.number,
       pr_title: c.title,
+      pr_title_source: c.fromPullFile ? 'pull' : c.title ? 'message' : 'none',
       pr_body: c.body,
+      pr_commits: '',
       pr_merged_at: c.mergedAt,
       pr_merge_commit_sha: c.mergeCommitSha,
       sha: c.mergeCommitSha,
@@ -334,6 +337,18 @@ export async function collectRepository(
         patch = diff.patch;
         unavailable = diff.unavailable;
       }
+    }
+    // A merge commit: the PR's own commits are its second-parent side. Their subjects are kept, and
+    // give the title when the landing message has none (merged without editing GitHub's message).
+    const ownCommits =
+      record.parents.length >= 2
+        ? await mergedCommitSubjects(mirror, record.parents[0] as string, record.parents[1] as string)
+        : [];
+    base.pr_commits = ownCommits.join('\n');
+    if (!base.pr_title) {
+      const derived = derivedTitle(mergeSubjectBranch(record.message), ownCommits);
+      base.pr_title = derived.title;
+      base.pr_title_source = derived.source;
     }
     const facts = {
       pr_base_sha: baseSha,

@@ -1,3 +1,4 @@
+import { mergeSubjectBranch } from '../collect/messages';
 import { classifyPath } from '../collect/path-rules';
 
 /** One file of a unified diff: its path and its added and removed lines (without the +/- marker). */
@@ -7,6 +8,8 @@ export interface PatchFile {
   removed: string[];
   /** Text after the second `@@` of each hunk header (often the enclosing function). */
   hunkContexts: string[];
+  /** The file is new (`--- /dev/null`). */
+  created?: boolean;
 }
 
 /** Only the first this-many characters of a patch are scanned for features. */
@@ -26,6 +29,7 @@ export function parsePatch(patch: string | null): PatchFile[] {
     } else if (!current) {
     } else if (line.startsWith('+++ ') || line.startsWith('--- ')) {
       if (line.startsWith('+++ b/')) current.path = line.slice(6);
+      if (line === '--- /dev/null') current.created = true;
     } else if (line.startsWith('@@')) {
       const context = /^@@[^@]*@@\s?(.*)$/.exec(line)?.[1]?.trim();
       if (context) current.hunkContexts.push(context);
@@ -84,6 +88,8 @@ export interface RowFeatures {
   body: string;
   /** The PR's head branch from git's `Merge pull request #N from user/branch` line ('' when unknown). */
   branch: string;
+  /** Subjects of a merge commit's own PR commits (`pr_commits`), oldest first. */
+  commits: string[];
   paths: string[];
   files: PatchFile[];
   /** Files that are code (not tests, docs, benchmarks, CI or examples). */
@@ -109,12 +115,6 @@ export function stripMergeBoilerplate(message: string): string {
     .trim();
 }
 
-/** The head branch named by a `Merge pull request #N from user/branch` line, without the user. */
-export function mergeBranch(message: string): string {
-  const from = /^Merge pull request #\d+ from (\S+)/m.exec(message)?.[1] ?? '';
-  return from.includes('/') ? from.slice(from.indexOf('/') + 1) : from;
-}
-
 /** Joins the PR body and the commit message's body, once when one already holds the other. */
 function mergedBody(prBody: string, messageBody: string): string {
   const normalize = (text: string) => text.replace(/\s+/g, ' ').trim();
@@ -131,6 +131,7 @@ function mergedBody(prBody: string, messageBody: string): string {
 export function rowFeatures(row: {
   pr_title: string;
   pr_body: string;
+  pr_commits?: string;
   message: string;
   files_changed: string;
   patch: string | null;
@@ -151,7 +152,11 @@ export function rowFeatures(row: {
     message,
     subject,
     body: mergedBody(stripHtmlComments(row.pr_body).trim(), stripHtmlComments(messageBody).trim()),
-    branch: mergeBranch(row.message),
+    branch: mergeSubjectBranch(row.message),
+    commits: (row.pr_commits ?? '')
+      .split('\n')
+      .map((c) => c.trim())
+      .filter(Boolean),
     paths: allPaths,
     files,
     codeFiles,

@@ -209,3 +209,42 @@ describe('learned gate (learned-weights.json)', () => {
     expect(learnedGate(shipped, docs, undefined).candidate).toBe(false);
   });
 });
+
+describe('signals of the PR commits and of the shape of the change', () => {
+  it("reads performance words in a merge commit's own PR commits", () => {
+    const s = detectSignals(
+      rowFeatures({ ...emptyRow, pr_title: 'Rework nanmedian', pr_commits: 'Use partition\nMake it faster' }),
+    );
+    expect(s.commits_perf_strong).toBe('faster');
+    expect(perfGate(s).candidate).toBe(true);
+  });
+
+  it('finds feature titles, docs and tests changed, new code files, and the size of the change', () => {
+    const created = `diff --git a/pkg/new.py b/pkg/new.py\nnew file mode 100644\n--- /dev/null\n+++ b/pkg/new.py\n@@ -0,0 +1,1 @@\n+X = 1\n`;
+    const s = detectSignals(
+      rowFeatures({
+        ...emptyRow,
+        pr_title: 'ENH: add a keyword to unique',
+        files_changed:
+          'pkg/new.py\ndoc/source/reference/unique.rst\ndoc/release/upcoming_changes/1.new_feature.rst\npkg/tests/test_new.py',
+        patch: created,
+      }),
+    );
+    expect(s).toMatchObject({
+      headline_feature: 'ENH: add',
+      paths_docs: 'doc/source/reference/unique.rst',
+      paths_tests: 'pkg/tests/test_new.py',
+      paths_new_code: 'pkg/new.py',
+      patch_small: '1 code lines changed',
+    });
+    // Release notes say what a PR was (the labels' source): never a signal.
+    const notes = detectSignals(
+      rowFeatures({ ...emptyRow, pr_title: 'x', files_changed: 'doc/release/upcoming_changes/1.performance.rst' }),
+    );
+    expect(notes.paths_docs).toBeUndefined();
+    const removal = makePatch({
+      'pkg/core.py': { add: ['a = 1'], remove: ['b = 1', 'c = 1', 'd = 1', 'e = 1', 'f = 1'] },
+    });
+    expect(detectSignals(rowFeatures({ ...emptyRow, patch: removal })).patch_net_removal).toBe('-5/+1 code lines');
+  });
+});

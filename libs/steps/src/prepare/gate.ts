@@ -30,6 +30,14 @@ export const GATE_WEIGHTS: SignalWeights = {
   patch_data_structure: 1,
   patch_allocation: 1,
   patch_loops_changed: 1,
+  commits_perf_strong: 2,
+  headline_feature: 0,
+  paths_docs: 0,
+  paths_tests: 0,
+  paths_new_code: 0,
+  patch_small: 0,
+  patch_large: 0,
+  patch_net_removal: 0,
 };
 
 /** Default minimum gate score. */

@@ -1,3 +1,4 @@
+import { classifyPath } from '../collect/path-rules';
 import { type RowFeatures, isCompiledPath } from './features';
 
 /**
@@ -29,6 +30,14 @@ export const SIGNAL_IDS = [
   'patch_data_structure',
   'patch_allocation',
   'patch_loops_changed',
+  'commits_perf_strong',
+  'headline_feature',
+  'paths_docs',
+  'paths_tests',
+  'paths_new_code',
+  'patch_small',
+  'patch_large',
+  'patch_net_removal',
 ] as const;
 export type SignalId = (typeof SIGNAL_IDS)[number];
 
@@ -118,6 +127,13 @@ const NEGATIVE: RegExp[] = [
 /** A PR that says it fixes a bug (`BUG:`, `bugfix:`, crash / incorrect result wording). */
 const BUGFIX =
   /^\s*\[?(bug|bugfix|hotfix)\]?\s*(\([^)]*\))?\s*[:\]!]|\b(crash(es|ed)?|segfaults?|incorrect|wrong results?)\b/i;
+
+/** A title that announces new functionality: "Add …", "ENH: support …", "Allow …", "New …". */
+const FEATURE_TITLE =
+  /^\s*(\[?(enh|feat|feature|api|new)\]?\s*(\([^)]*\))?\s*[:\]!]\s*)?(add(s|ed|ing)?|allow(s|ed|ing)?|support(s|ed|ing)?|implement(s|ed|ing)?|introduc(e|es|ed|ing)|expose[sd]?|new)\b/i;
+
+/** Release notes and changelogs: where a project says what a PR was (the labels' source), so never read as a signal. */
+const RELEASE_NOTES_PATH = /(release|changelog|changes|whatsnew|what_new|news|upcoming_changes|history)/i;
 
 /** Timings or speed-up evidence in a PR body. */
 const MEASUREMENT: RegExp[] = [
@@ -214,6 +230,26 @@ export function detectSignals(f: RowFeatures): Signals {
   put('patch_data_structure', firstLine(added, DATA_STRUCTURE_CODE));
   put('patch_allocation', firstLine(added, ALLOCATION_CODE));
   put('patch_loops_changed', firstLine(removed, PY_LOOP) ?? firstLine(removed, C_LOOP));
+
+  // The PR's own commits (a merge commit's second-parent side), the shape and size of the change.
+  put('commits_perf_strong', firstMatch(f.commits.join('\n'), PERF_STRONG));
+  put('headline_feature', FEATURE_TITLE.exec(titleLine)?.[0].trim());
+  put(
+    'paths_docs',
+    f.paths.find(
+      (p) => classifyPath(p) === 'docs' && !RELEASE_NOTES_PATH.test(p) && !/\.md$/i.test(p.split('/')[0] ?? ''),
+    ),
+  );
+  put(
+    'paths_tests',
+    f.paths.find((p) => classifyPath(p) === 'tests'),
+  );
+  put('paths_new_code', f.codeFiles.find((file) => file.created)?.path);
+  const changed = f.addedCodeLines + f.removedCodeLines;
+  if (f.codeFiles.length > 0 && changed <= 10) put('patch_small', `${changed} code lines changed`);
+  if (changed > 400) put('patch_large', `${changed} code lines changed`);
+  if (f.removedCodeLines >= 5 && f.removedCodeLines >= f.addedCodeLines)
+    put('patch_net_removal', `-${f.removedCodeLines}/+${f.addedCodeLines} code lines`);
   return out;
 }
 
