@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FixtureRepo } from '@datasmith/git';
+import { FixtureRepo } from '@datasmith/git/testing';
 import { MemoStore } from '@datasmith/memo';
 import { parseMonth } from '@datasmith/paths';
 import { silentLogger } from '@datasmith/progress';
