@@ -273,7 +273,11 @@ describe("a step's code inputs", () => {
       expect(classify).toContain(file);
       expect(hashed.get('collect')!.files).not.toContain(file);
     }
-    expect(hashed.get('prepare')!.files).toContain('libs/steps/src/prepare/learned-weights.json');
+    // The learned model: a change recomputes prepare (gate) and classify (--rules-model learned), never collect.
+    const weights = 'libs/steps/src/prepare/learned-weights.json';
+    expect(hashed.get('prepare')!.files).toContain(weights);
+    expect(hashed.get('classify')!.files).toContain(weights);
+    expect(hashed.get('collect')!.files).not.toContain(weights);
     // Every other file a step hashes is one of its modules or manifests.
     for (const step of STEPS) {
       const other = [...hashed.get(step)!.files].filter((f) => !isCode(f) && !f.endsWith('/package.json'));
