@@ -23,7 +23,7 @@ import { compareBenchmark, decideVerdict, isNoisy } from './decide';
 import { changeTargets, parsePatchFiles, selectBenchmarks } from './select';
 
 /** Bump when the same task would now measure or decide differently. */
-export const VERIFY_CODE_VERSION = 'verify-3';
+export const VERIFY_CODE_VERSION = 'verify-4';
 
 export interface VerifyOptions {
   /** asv's `--factor`: a change counts only beyond this ratio (default 1.05). */
@@ -332,7 +332,8 @@ async function verifyTask(
   const benchmarkDir = facts.benchmark_dir;
   const sources: Record<string, string> = {};
   for (const f of files) {
-    if (!f.path.endsWith('.py')) continue;
+    // Python and Cython: their definitions enclose the changed lines.
+    if (!/\.(py|pyx|pxd)$/.test(f.path)) continue;
     try {
       sources[f.path] = (await runGit(mirror, ['show', `${row.pr_base_sha}:${f.path}`])).toString('utf8');
     } catch {
@@ -340,7 +341,7 @@ async function verifyTask(
     }
   }
   const importRoot = facts.import_root === '.' ? facts.package_root : facts.import_root;
-  const targets = changeTargets(files, sources, { benchmarkDir, importRoot });
+  const targets = changeTargets(files, sources, { benchmarkDir, importRoot, importName: facts.import_name });
   const changed = { changed_files: files.map((f) => f.path), changed_names: targets.names.map((n) => n.name) };
   const rebuild = needsRebuild(entry, changed.changed_files);
 
@@ -434,7 +435,11 @@ async function verifyTask(
     const selected = selectBenchmarks(timeBenchmarks, suiteFiles, targets, limit);
     const tiers = { names: 0, imports: 0, rest: 0 };
     for (const s of selected) tiers[s.tier]++;
-    const selection = `${selected.length} of ${timeBenchmarks.length} time benchmarks (limit ${limit}): ${tiers.names} name a changed function or class, ${tiers.imports} import a changed module, ${tiers.rest} others`;
+    const compiledNote =
+      targets.compiled.length > 0
+        ? `; compiled sources changed: ${targets.compiled.map((c) => `${c.path} (${c.modules.join(', ') || 'no module'})`).join(', ')}`
+        : '';
+    const selection = `${selected.length} of ${timeBenchmarks.length} time benchmarks (limit ${limit}): ${tiers.names} name a changed function or class, ${tiers.imports} import a changed module, ${tiers.rest} others${compiledNote}`;
     const bench = quote(exactBenchRegex(selected.map((s) => s.name)));
 
     // The patch goes in through the engine's archive API; the container has no network.
