@@ -10,7 +10,7 @@ import {
   parsePatchFiles,
   selectBenchmarks,
 } from './select';
-import { installModeOf, needsRebuild, planPasses } from './verify';
+import { VERIFY_CODE_VERSION, defaultCpuset, installModeOf, keepsPrevious, needsRebuild, planPasses } from './verify';
 
 const ok = (value: number, q = 0.01): SideResult => ({
   status: 'ok',
@@ -333,5 +333,28 @@ describe('passes within the budget', () => {
     // 4 min a pass (datashader), 5 min spent, 15 min budget: 5 + 3 × 5 > 15, two passes only.
     expect(planPasses(4, 240_000, 300_000, 900_000)).toBe(2);
     expect(planPasses(2, 240_000, 300_000, 900_000)).toBe(2);
+  });
+});
+
+describe('rows of an earlier run', () => {
+  const old = {
+    image_id: 'sha256:aa',
+    code_version: VERIFY_CODE_VERSION,
+    reason: null,
+    factor: 1.05,
+    cpuset: defaultCpuset(),
+  };
+  it('keeps a row measured in the same image, code version, factor and CPU set', () => {
+    expect(keepsPrevious(old, 'sha256:aa', {})).toBe(true);
+    expect(keepsPrevious({ ...old, reason: 'no_significant_speedup' }, 'sha256:aa', { factor: 1.05 })).toBe(true);
+  });
+  it('measures again for another image, code version, factor or CPU set, or after an engine or measurement failure', () => {
+    expect(keepsPrevious(old, 'sha256:bb', {})).toBe(false);
+    expect(keepsPrevious(old, null, {})).toBe(false);
+    expect(keepsPrevious({ ...old, code_version: 'verify-0' }, 'sha256:aa', {})).toBe(false);
+    expect(keepsPrevious(old, 'sha256:aa', { factor: 1.1 })).toBe(false);
+    expect(keepsPrevious(old, 'sha256:aa', { cpusetCpus: `${defaultCpuset()},9` })).toBe(false);
+    expect(keepsPrevious({ ...old, reason: 'measurement_failed' }, 'sha256:aa', {})).toBe(false);
+    expect(keepsPrevious({ ...old, reason: 'engine_unreachable' }, 'sha256:aa', {})).toBe(false);
   });
 });

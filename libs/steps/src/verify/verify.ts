@@ -207,6 +207,27 @@ export function planPasses(planned: number, firstMs: number, elapsedMs: number, 
   return elapsedMs + (planned - 1) * firstMs * 1.25 <= budgetMs ? planned : 2;
 }
 
+/**
+ * Is an earlier row the answer for a task? Only when it was measured in the same image by the same
+ * code version, with the same --factor and CPU set (a row measured with another factor decided by
+ * another rule), and did not end on the engine or the measurement itself.
+ */
+export function keepsPrevious(
+  old: Pick<VerifyResult, 'image_id' | 'code_version' | 'reason' | 'factor' | 'cpuset'>,
+  imageId: string | null,
+  options: Pick<VerifyOptions, 'factor' | 'cpusetCpus'>,
+): boolean {
+  return (
+    imageId !== null &&
+    old.image_id === imageId &&
+    old.code_version === VERIFY_CODE_VERSION &&
+    old.reason !== 'engine_unreachable' &&
+    old.reason !== 'measurement_failed' &&
+    old.factor === (options.factor ?? 1.05) &&
+    old.cpuset === (options.cpusetCpus ?? defaultCpuset())
+  );
+}
+
 interface Task {
   row: SynthesizeInputRow;
   owner: string;
@@ -240,14 +261,7 @@ export async function verify(
       ? registry.entries[`${task.owner}/${task.repo}/${task.row.pr_base_sha}`]
       : undefined;
     const old = previous.get(task.row.sha);
-    if (
-      old &&
-      entry?.image_id &&
-      old.image_id === entry.image_id &&
-      old.code_version === VERIFY_CODE_VERSION &&
-      old.reason !== 'engine_unreachable' &&
-      old.reason !== 'measurement_failed'
-    ) {
+    if (old && keepsPrevious(old, entry?.image_id ?? null, options)) {
       results.push(old);
       continue;
     }
