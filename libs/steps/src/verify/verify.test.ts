@@ -10,7 +10,15 @@ import {
   parsePatchFiles,
   selectBenchmarks,
 } from './select';
-import { VERIFY_CODE_VERSION, defaultCpuset, installModeOf, keepsPrevious, needsRebuild, planPasses } from './verify';
+import {
+  VERIFY_CODE_VERSION,
+  defaultCpuset,
+  installModeOf,
+  keepsPrevious,
+  needsRebuild,
+  planPasses,
+  runShareMs,
+} from './verify';
 
 const ok = (value: number, q = 0.01): SideResult => ({
   status: 'ok',
@@ -327,6 +335,15 @@ describe('rebuild after the patch', () => {
 });
 
 describe('passes within the budget', () => {
+  it('shares what is left of the measuring budget over the runs to come, rebuild time not counted', () => {
+    // 12 min budget, 2 min spent measuring, 3 runs to come: 200 s each.
+    expect(runShareMs(720_000, 120_000, 0, 3)).toBe(200_000);
+    // The same 2 min of measuring after a 7-min rebuild of a compiled project (dipy on one CPU): still 200 s each.
+    expect(runShareMs(720_000, 540_000, 420_000, 3)).toBe(200_000);
+    // Over budget: at least 30 s, so a run can still finish.
+    expect(runShareMs(720_000, 900_000, 0, 2)).toBe(30_000);
+  });
+
   it('keeps ABBA when the remaining passes fit, else falls back to before/after', () => {
     // 20 s a pass, 30 s spent, 20 min budget: three more fit.
     expect(planPasses(4, 20_000, 30_000, 1_200_000)).toBe(4);
