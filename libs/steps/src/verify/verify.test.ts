@@ -13,6 +13,7 @@ import {
 import {
   VERIFY_CODE_VERSION,
   defaultCpuset,
+  dropFailing,
   installModeOf,
   keepsPrevious,
   needsRebuild,
@@ -373,5 +374,16 @@ describe('rows of an earlier run', () => {
     expect(keepsPrevious(old, 'sha256:aa', { cpusetCpus: `${defaultCpuset()},9` })).toBe(false);
     expect(keepsPrevious({ ...old, reason: 'measurement_failed' }, 'sha256:aa', {})).toBe(false);
     expect(keepsPrevious({ ...old, reason: 'engine_unreachable' }, 'sha256:aa', {})).toBe(false);
+  });
+});
+
+describe('benchmarks failing at the base', () => {
+  it('leaves out what a quick run at the base found failing, so it takes no slot', () => {
+    const all = ['a.time_x', 'b.T.time_y', 'c.time_z'];
+    expect(dropFailing(all, ['b.T.time_y', 'not.discovered'])).toEqual({
+      kept: ['a.time_x', 'c.time_z'],
+      dropped: ['b.T.time_y'],
+    });
+    expect(dropFailing(all, [])).toEqual({ kept: all, dropped: [] });
   });
 });

@@ -15,6 +15,7 @@ import type { OfflineStore } from '@datasmith/store';
 import type { SynthesizeInputRow, VerifyBenchmark, VerifyReason, VerifyResult, VerifySide } from '@datasmith/tables';
 import { isProcessAlive } from '@datasmith/tables';
 import type Docker from 'dockerode';
+import { z } from 'zod';
 import { exactBenchRegex, parsePythonJson } from '../synthesize/asv-results';
 import type { RegistryEntry } from '../synthesize/context';
 import { readContextRegistry } from '../synthesize/registry';
@@ -23,7 +24,7 @@ import { compareBenchmark, decideVerdict, isNoisy } from './decide';
 import { changeTargets, parsePatchFiles, selectBenchmarks } from './select';
 
 /** Bump when the same task would now measure or decide differently. */
-export const VERIFY_CODE_VERSION = 'verify-5';
+export const VERIFY_CODE_VERSION = 'verify-6';
 
 export interface VerifyOptions {
   /** asv's `--factor`: a change counts only beyond this ratio (default 1.05). */
@@ -77,11 +78,38 @@ const SIDE_CONFIGS = `import json, sys
 base, suite = sys.argv[1], sys.argv[2]
 conf = json.load(open(base))
 conf["benchmark_dir"] = suite
-for side in ("before", "after"):
+for side in ("before", "after", "probe"):
     c = dict(conf, results_dir="${VERIFY_WORK}/results-" + side)
     json.dump(c, open("${VERIFY_WORK}/asv-" + side + ".conf.json", "w"), indent=2)
 print("ok")
 `;
+
+/** The benchmarks with no value in any parameter combination of a results folder (failed, not skipped). */
+const FAILED_AT_BASE = `import json, sys
+from asv.results import iter_results_for_machine_and_hash
+d, machine, commit = sys.argv[1], sys.argv[2], sys.argv[3]
+out = []
+for result in iter_results_for_machine_and_hash(d, machine, commit):
+    for key in result.get_all_result_keys():
+        v = result.get_result_value(key, result.get_result_params(key))
+        values = v if isinstance(v, list) else [v]
+        if all(x is None for x in values):
+            out.append(key)
+print(json.dumps(sorted(set(out))))
+`;
+
+/**
+ * Splits benchmarks into those to rank and those a quick run at the base found failing (a data file
+ * the mirror lacks, an API the suite expects): a failing benchmark measures nothing on either side,
+ * so it must not take one of the --max-benchmarks slots.
+ */
+export function dropFailing(
+  benchmarks: readonly string[],
+  failed: readonly string[],
+): { kept: string[]; dropped: string[] } {
+  const bad = new Set(failed);
+  return { kept: benchmarks.filter((b) => !bad.has(b)), dropped: benchmarks.filter((b) => bad.has(b)) };
+}
 
 /**
  * asv's own comparison of the two sides (asv.commands.compare): per benchmark and parameter set, both
@@ -457,14 +485,39 @@ async function verifyTask(
       suiteFiles = {};
     }
     const limit = options.maxBenchmarks ?? 8;
-    const selected = selectBenchmarks(timeBenchmarks, suiteFiles, targets, limit);
+    // A quick run (one sample each) at the base of the best-ranked candidates finds those that fail there.
+    const candidates = selectBenchmarks(timeBenchmarks, suiteFiles, targets, limit * 2).map((c) => c.name);
+    await run(
+      'asv quick at the base',
+      `python -m asv --config ${VERIFY_WORK}/asv-probe.conf.json run --quick --python=same --machine ${MACHINE} --set-commit-hash=${row.pr_base_sha} --show-stderr --bench ${quote(exactBenchRegex(candidates))}`,
+      Math.max(60_000, Math.floor(budgetMs / 4)),
+      asvDir,
+    );
+    const probed = await run(
+      'failing at the base',
+      py(FAILED_AT_BASE, `${VERIFY_WORK}/results-probe ${MACHINE} ${row.pr_base_sha}`),
+      120_000,
+      '/tmp',
+    );
+    let failedAtBase: string[] = [];
+    try {
+      failedAtBase = z.array(z.string()).parse(JSON.parse(probed.stdout.trim().split('\n').pop() ?? '[]'));
+    } catch {
+      failedAtBase = [];
+    }
+    const usable = dropFailing(timeBenchmarks, failedAtBase);
+    const selected = selectBenchmarks(usable.kept, suiteFiles, targets, limit);
     const tiers = { names: 0, imports: 0, rest: 0 };
     for (const s of selected) tiers[s.tier]++;
     const compiledNote =
       targets.compiled.length > 0
         ? `; compiled sources changed: ${targets.compiled.map((c) => `${c.path} (${c.modules.join(', ') || 'no module'})`).join(', ')}`
         : '';
-    const selection = `${selected.length} of ${timeBenchmarks.length} time benchmarks (limit ${limit}): ${tiers.names} name a changed function or class, ${tiers.imports} import a changed module, ${tiers.rest} others${compiledNote}`;
+    const failingNote =
+      usable.dropped.length > 0
+        ? `; ${usable.dropped.length} failing at the base left out (${usable.dropped.slice(0, 4).join(', ')}${usable.dropped.length > 4 ? ', …' : ''})`
+        : '';
+    const selection = `${selected.length} of ${timeBenchmarks.length} time benchmarks (limit ${limit}): ${tiers.names} name a changed function or class, ${tiers.imports} import a changed module, ${tiers.rest} others${failingNote}${compiledNote}`;
     const bench = quote(exactBenchRegex(selected.map((s) => s.name)));
 
     // The patch goes in through the engine's archive API; the container has no network.
