@@ -18,6 +18,7 @@ import {
   keepsPrevious,
   needsRebuild,
   planPasses,
+  probeCandidates,
   runShareMs,
 } from './verify';
 
@@ -385,5 +386,12 @@ describe('benchmarks failing at the base', () => {
       dropped: ['b.T.time_y'],
     });
     expect(dropFailing(all, [])).toEqual({ kept: all, dropped: [] });
+  });
+
+  it('probes twice the limit of the best-ranked, and nothing when every benchmark is measured anyway', () => {
+    const ranked = ['a', 'b', 'c', 'd', 'e', 'f'];
+    expect(probeCandidates(ranked, 26, 2)).toEqual(['a', 'b', 'c', 'd']);
+    expect(probeCandidates(ranked.slice(0, 2), 2, 6)).toEqual([]);
+    expect(probeCandidates(ranked, 6, 6)).toEqual([]);
   });
 });

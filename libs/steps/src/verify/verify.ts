@@ -24,7 +24,7 @@ import { compareBenchmark, decideVerdict, isNoisy } from './decide';
 import { changeTargets, parsePatchFiles, selectBenchmarks } from './select';
 
 /** Bump when the same task would now measure or decide differently. */
-export const VERIFY_CODE_VERSION = 'verify-6';
+export const VERIFY_CODE_VERSION = 'verify-7';
 
 export interface VerifyOptions {
   /** asv's `--factor`: a change counts only beyond this ratio (default 1.05). */
@@ -109,6 +109,15 @@ export function dropFailing(
 ): { kept: string[]; dropped: string[] } {
   const bad = new Set(failed);
   return { kept: benchmarks.filter((b) => !bad.has(b)), dropped: benchmarks.filter((b) => bad.has(b)) };
+}
+
+/**
+ * What the quick run at the base probes: the best-ranked candidates (twice the limit), or nothing when
+ * the suite has no more time benchmarks than the limit — every one is measured anyway, and a quick run
+ * of a heavily parameterized suite (datashader: 2 benchmarks, 129–180 s) would only spend the budget.
+ */
+export function probeCandidates(ranked: readonly string[], total: number, limit: number): string[] {
+  return total <= limit ? [] : ranked.slice(0, limit * 2);
 }
 
 /**
@@ -486,24 +495,30 @@ async function verifyTask(
     }
     const limit = options.maxBenchmarks ?? 8;
     // A quick run (one sample each) at the base of the best-ranked candidates finds those that fail there.
-    const candidates = selectBenchmarks(timeBenchmarks, suiteFiles, targets, limit * 2).map((c) => c.name);
-    await run(
-      'asv quick at the base',
-      `python -m asv --config ${VERIFY_WORK}/asv-probe.conf.json run --quick --python=same --machine ${MACHINE} --set-commit-hash=${row.pr_base_sha} --show-stderr --bench ${quote(exactBenchRegex(candidates))}`,
-      Math.max(60_000, Math.floor(budgetMs / 4)),
-      asvDir,
-    );
-    const probed = await run(
-      'failing at the base',
-      py(FAILED_AT_BASE, `${VERIFY_WORK}/results-probe ${MACHINE} ${row.pr_base_sha}`),
-      120_000,
-      '/tmp',
+    const candidates = probeCandidates(
+      selectBenchmarks(timeBenchmarks, suiteFiles, targets, limit * 2).map((c) => c.name),
+      timeBenchmarks.length,
+      limit,
     );
     let failedAtBase: string[] = [];
-    try {
-      failedAtBase = z.array(z.string()).parse(JSON.parse(probed.stdout.trim().split('\n').pop() ?? '[]'));
-    } catch {
-      failedAtBase = [];
+    if (candidates.length > 0) {
+      await run(
+        'asv quick at the base',
+        `python -m asv --config ${VERIFY_WORK}/asv-probe.conf.json run --quick --python=same --machine ${MACHINE} --set-commit-hash=${row.pr_base_sha} --show-stderr --bench ${quote(exactBenchRegex(candidates))}`,
+        Math.max(60_000, Math.floor(budgetMs / 4)),
+        asvDir,
+      );
+      const probed = await run(
+        'failing at the base',
+        py(FAILED_AT_BASE, `${VERIFY_WORK}/results-probe ${MACHINE} ${row.pr_base_sha}`),
+        120_000,
+        '/tmp',
+      );
+      try {
+        failedAtBase = z.array(z.string()).parse(JSON.parse(probed.stdout.trim().split('\n').pop() ?? '[]'));
+      } catch {
+        failedAtBase = [];
+      }
     }
     const usable = dropFailing(timeBenchmarks, failedAtBase);
     const selected = selectBenchmarks(usable.kept, suiteFiles, targets, limit);
