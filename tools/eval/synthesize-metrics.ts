@@ -1,14 +1,18 @@
 /**
  * The pure parts of `npm run eval:synthesize`: its arguments, the default window, the funnel of one
  * repository (collect → prepare → classify → tasks), the aggregation of synthesize's `results.jsonl`
- * rows into one line per repository plus a total, and the text and markdown tables.
+ * rows into one line per repository plus a total, the verify table (validated, measured, verified,
+ * median speed-up, minutes) of verify's `verify.jsonl`, the choice of control PRs, and the text and
+ * markdown tables.
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 
 export const USAGE = `usage: npm run eval:synthesize -- --store DIR [--work DIR] [--repos a/b,c/d] [--limit-per-repo N]
        [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--months N] [--asv-source DIR] [--max-build-minutes N]
-       [--synthesize-repos a/b,c/d] [--skip-synthesize] [--retry-failed] [--reuse] [--json]`;
+       [--synthesize-repos a/b,c/d] [--skip-synthesize] [--retry-failed] [--reuse] [--json]
+       [--verify [--verify-minutes N] [--max-benchmarks N] [--passes 1|2]
+                 [--controls N --control-repos a/b,c/d]]`;
 
 /** A bad command line: the script prints it with the usage and exits 2. */
 export class UsageError extends Error {}
@@ -35,6 +39,16 @@ export interface SynthEvalArgs {
   retryFailed: boolean;
   reuse: boolean;
   json: boolean;
+  /** Run `datasmith verify` on each synthesized repository's perf table. */
+  verify: boolean;
+  /** Passed to verify when given (null: verify's own default). */
+  verifyMinutes: number | null;
+  maxBenchmarks: number | null;
+  passes: 1 | 2 | null;
+  /** Ordinary (not perf) merged PRs per control repository, synthesized and verified as negative controls. */
+  controls: number;
+  /** The repositories controls run for (they build images: named, never implied). */
+  controlRepos: string[];
 }
 
 export const DEFAULT_ASV_SOURCE = '/work/shared/vendor';
@@ -103,6 +117,12 @@ export function parseEvalArgs(
         'synthesize-repos': { type: 'string' },
         'skip-synthesize': { type: 'boolean', default: false },
         'retry-failed': { type: 'boolean', default: false },
+        verify: { type: 'boolean', default: false },
+        'verify-minutes': { type: 'string' },
+        'max-benchmarks': { type: 'string' },
+        passes: { type: 'string' },
+        controls: { type: 'string' },
+        'control-repos': { type: 'string' },
         reuse: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
@@ -129,6 +149,28 @@ export function parseEvalArgs(
       if (!repos.includes(r)) throw new UsageError(`Invalid --synthesize-repos: ${r} is not in --repos`);
   if (synthesizeRepos && bool('skip-synthesize'))
     throw new UsageError('--synthesize-repos and --skip-synthesize contradict each other');
+  const verify = bool('verify');
+  const verifyMinutes = integer('--verify-minutes', str('verify-minutes'), 1);
+  const maxBenchmarks = integer('--max-benchmarks', str('max-benchmarks'), 1);
+  const passes = integer('--passes', str('passes'), 1);
+  if (passes !== null && passes > 2) throw new UsageError(`Invalid --passes: ${passes}; expected 1 or 2`);
+  const controls = integer('--controls', str('controls'), 0) ?? 0;
+  const controlRepos = repoList('--control-repos', str('control-repos'));
+  if (!verify && (verifyMinutes !== null || maxBenchmarks !== null || passes !== null || controls > 0 || controlRepos))
+    throw new UsageError('--verify-minutes, --max-benchmarks, --passes and --controls need --verify');
+  if (verify && bool('skip-synthesize'))
+    throw new UsageError(
+      '--verify and --skip-synthesize contradict each other: verify measures in the validated images',
+    );
+  if (controls > 0 && !controlRepos)
+    throw new UsageError(
+      'Missing --control-repos: name the repositories controls run for (each control builds an image)',
+    );
+  if (controlRepos && controls === 0) throw new UsageError('--control-repos needs --controls N (N >= 1)');
+  const scope = synthesizeRepos ?? repos;
+  if (scope)
+    for (const r of controlRepos ?? [])
+      if (!scope.includes(r)) throw new UsageError(`Invalid --control-repos: ${r} is not synthesized`);
   const given = str('asv-source');
   const fromEnv = env.DATASMITH_ASV_SOURCE;
   const asvSource =
@@ -149,6 +191,12 @@ export function parseEvalArgs(
     retryFailed: bool('retry-failed'),
     reuse: bool('reuse'),
     json: bool('json'),
+    verify,
+    verifyMinutes,
+    maxBenchmarks,
+    passes: passes as 1 | 2 | null,
+    controls,
+    controlRepos: controlRepos ?? [],
   };
 }
 
@@ -267,9 +315,9 @@ export const EvalResultRow = z.object({
 });
 export type EvalResultRow = z.infer<typeof EvalResultRow>;
 
-/** Parses `results.jsonl` text; a bad line is an error naming the file and line. */
-export function parseResults(text: string, file = 'results.jsonl'): EvalResultRow[] {
-  const rows: EvalResultRow[] = [];
+/** Parses JSON lines with `schema`; a bad line is an error naming the file and line. */
+function parseJsonLines<T extends z.ZodTypeAny>(text: string, file: string, schema: T): z.infer<T>[] {
+  const rows: z.infer<T>[] = [];
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
     let json: unknown;
@@ -278,7 +326,7 @@ export function parseResults(text: string, file = 'results.jsonl'): EvalResultRo
     } catch (error) {
       throw new Error(`Invalid results: ${file} line ${i + 1}: ${(error as Error).message}`);
     }
-    const parsed = EvalResultRow.safeParse(json);
+    const parsed = schema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new Error(`Invalid results: ${file} line ${i + 1}, ${issue?.path.join('.')}: ${issue?.message}`);
@@ -286,6 +334,11 @@ export function parseResults(text: string, file = 'results.jsonl'): EvalResultRo
     rows.push(parsed.data);
   });
   return rows;
+}
+
+/** Parses `results.jsonl` text; a bad line is an error naming the file and line. */
+export function parseResults(text: string, file = 'results.jsonl'): EvalResultRow[] {
+  return parseJsonLines(text, file, EvalResultRow);
 }
 
 /**
@@ -495,6 +548,209 @@ export function formatMarkdown(table: EvalTable, caption?: string): string {
     row(total),
     '',
     `${formatShare(table)}.`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * What the eval reads of a `verify.jsonl` line (looser than `VerifyResult`: the reason is any string,
+ * so that a new reason is counted, not rejected).
+ */
+export const EvalVerifyRow = z.object({
+  repo_name: z.string(),
+  sha: z.string(),
+  pr_number: z.number().nullable().optional(),
+  verified: z.boolean(),
+  speedup: z.number().nullable(),
+  reason: z.string().nullable(),
+  duration_s: z.number(),
+  benchmarks: z.array(z.unknown()).default([]),
+});
+export type EvalVerifyRow = z.infer<typeof EvalVerifyRow>;
+
+/** Parses `verify.jsonl` text; a bad line is an error naming the file and line. */
+export function parseVerifyResults(text: string, file = 'verify.jsonl'): EvalVerifyRow[] {
+  return parseJsonLines(text, file, EvalVerifyRow);
+}
+
+/**
+ * What the verify stage does. verify itself keeps a task's earlier row when the image and its code
+ * version are the same, whatever the measuring options were; so the eval resumes (`run`, verify keeps
+ * the rows measured so far) only when its stamp `{ params, done }` has the same options, and makes
+ * verify measure again (`remeasure`) otherwise — and without --reuse. `reuse`: skip the stage (same
+ * options, finished, nothing upstream ran, output present).
+ */
+export function verifyPlan(
+  stamp: string | null,
+  params: unknown,
+  state: { reuse: boolean; upstreamRan: boolean; outputExists: boolean },
+): 'reuse' | 'run' | 'remeasure' {
+  let previous: { params?: unknown; done?: unknown } | null = null;
+  try {
+    previous = stamp === null ? null : (JSON.parse(stamp) as { params?: unknown; done?: unknown });
+  } catch {
+    previous = null;
+  }
+  const same = previous !== null && JSON.stringify(previous.params) === JSON.stringify(params);
+  if (!state.reuse || !same) return 'remeasure';
+  if (previous?.done === true && !state.upstreamRan && state.outputExists) return 'reuse';
+  return 'run';
+}
+
+/** The reason of a perf row whose base has no validated image: verify answers it without measuring. */
+export const NOT_MEASURED = 'no_validated_image';
+
+/** One line of the verify table. */
+export interface VerifyEvalRow {
+  repo: string;
+  /** Tasks synthesize validated (results rows with ok); null when synthesize did not run. */
+  validated: number | null;
+  /** Rows verify took up: every reason but `no_validated_image` (those never reach an image). */
+  measured: number;
+  verified: number;
+  /** Median of the verified tasks' speed-up (their best significantly faster benchmark). */
+  medianSpeedup: number | null;
+  /** Median minutes per measured task. */
+  medianMinutes: number | null;
+  /** Measuring minutes over every measured task divided by the verified ones: the cost of one verified task. */
+  minutesPerVerified: number | null;
+  /** Not-verified reasons of the measured tasks. */
+  reasons: Record<string, number>;
+}
+
+export interface VerifyEvalInput {
+  repo: string;
+  validated: number | null;
+  /** verify.jsonl rows; null when verify did not run for the repository. */
+  rows: readonly EvalVerifyRow[] | null;
+}
+
+function verifyLine(repo: string, validated: number | null, rows: readonly EvalVerifyRow[]): VerifyEvalRow {
+  const measured = rows.filter((r) => r.reason !== NOT_MEASURED);
+  const verified = measured.filter((r) => r.verified);
+  const minutes = measured.reduce((s, r) => s + r.duration_s / 60, 0);
+  return {
+    repo,
+    validated,
+    measured: measured.length,
+    verified: verified.length,
+    medianSpeedup: median(verified.flatMap((r) => (r.speedup === null ? [] : [r.speedup]))),
+    medianMinutes: median(measured.map((r) => r.duration_s / 60)),
+    minutesPerVerified: verified.length > 0 ? minutes / verified.length : null,
+    reasons: countBy(measured, (r) => (r.verified ? null : (r.reason ?? 'unknown'))),
+  };
+}
+
+/**
+ * One line per repository where verify ran, and a total whose medians are over every task (not the
+ * repositories' medians).
+ */
+export function aggregateVerify(inputs: readonly VerifyEvalInput[]): { rows: VerifyEvalRow[]; total: VerifyEvalRow } {
+  const ran = inputs.filter((i): i is VerifyEvalInput & { rows: readonly EvalVerifyRow[] } => i.rows !== null);
+  const rows = ran.map((i) => verifyLine(i.repo, i.validated, i.rows));
+  const total = verifyLine(
+    'total',
+    sumOrNull(ran.map((i) => i.validated)),
+    ran.flatMap((i) => i.rows),
+  );
+  return { rows, total };
+}
+
+/** What the control choice reads of a classified row. */
+export interface ControlCandidate {
+  sha: string;
+  pr_base_sha: string | null;
+  pr_merged_at: string;
+  is_perf_candidate: boolean;
+  is_performance_commit: boolean;
+}
+
+/**
+ * Negative controls: `n` ordinary merged PRs of the classified table — through prepare's gate (they
+ * change code) but not classified as performance work — each on a base of its own that no perf task
+ * uses (so its image is built for it), newest first (their environments are the closest to the
+ * validated ones), ties by sha. Deterministic: the same table gives the same shas.
+ */
+export function chooseControls(
+  classified: readonly ControlCandidate[],
+  perfBases: ReadonlySet<string>,
+  n: number,
+): string[] {
+  const bases = new Set(perfBases);
+  const out: string[] = [];
+  const ordered = [...classified].sort((a, b) =>
+    a.pr_merged_at !== b.pr_merged_at ? (a.pr_merged_at < b.pr_merged_at ? 1 : -1) : a.sha < b.sha ? -1 : 1,
+  );
+  for (const row of ordered) {
+    if (out.length >= n) break;
+    if (!row.is_perf_candidate || row.is_performance_commit || !row.pr_base_sha || bases.has(row.pr_base_sha)) continue;
+    bases.add(row.pr_base_sha);
+    out.push(row.sha);
+  }
+  return out;
+}
+
+const VERIFY_HEADER = [
+  'repository',
+  'validated',
+  'measured',
+  'verified',
+  'median speed-up',
+  'median min',
+  'min/verified',
+  'not verified (reason)',
+];
+
+/** `×1.42`; `-` when none. */
+export function formatSpeedup(x: number | null): string {
+  return x === null ? '-' : `×${x.toFixed(2)}`;
+}
+
+function verifyCells(r: VerifyEvalRow): string[] {
+  return [
+    r.repo,
+    r.validated === null ? '-' : String(r.validated),
+    String(r.measured),
+    String(r.verified),
+    formatSpeedup(r.medianSpeedup),
+    formatMinutes(r.medianMinutes),
+    formatMinutes(r.minutesPerVerified),
+    formatCounts(r.reasons),
+  ];
+}
+
+/** The verify table as plain text (aligned, total under a rule). */
+export function formatVerifyText(table: { rows: VerifyEvalRow[]; total: VerifyEvalRow }): string {
+  const lines = [...table.rows.map(verifyCells), verifyCells(table.total)];
+  const widths = VERIFY_HEADER.map((h, i) => Math.max(h.length, ...lines.map((c) => (c[i] ?? '').length)));
+  const last = VERIFY_HEADER.length - 1;
+  const render = (c: readonly string[]) =>
+    c
+      .map((x, i) => (i === 0 || i === last ? x.padEnd(widths[i] ?? 0) : x.padStart(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  const rule = render(widths.map((w) => '-'.repeat(w)));
+  return [
+    render(VERIFY_HEADER),
+    rule,
+    ...lines.slice(0, -1).map(render),
+    rule,
+    render(lines[lines.length - 1] ?? []),
+  ].join('\n');
+}
+
+/** The verify table in GitHub markdown (total in bold). */
+export function formatVerifyMarkdown(table: { rows: VerifyEvalRow[]; total: VerifyEvalRow }, caption?: string): string {
+  const last = VERIFY_HEADER.length - 1;
+  const align = VERIFY_HEADER.map((_, i) => (i === 0 || i === last ? '---' : '---:'));
+  const row = (c: readonly string[]) => `| ${c.map(mdEscape).join(' | ')} |`;
+  const total = verifyCells(table.total).map((c) => (c === '-' ? c : `**${c}**`));
+  return [
+    ...(caption ? [caption, ''] : []),
+    row(VERIFY_HEADER),
+    `|${align.join('|')}|`,
+    ...table.rows.map((r) => row(verifyCells(r))),
+    row(total),
     '',
   ].join('\n');
 }

@@ -1,19 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import {
+  type ControlCandidate,
   DEFAULT_ASV_SOURCE,
   type EvalResultRow,
+  type EvalVerifyRow,
   UsageError,
   aggregate,
+  aggregateVerify,
+  chooseControls,
   evalWindow,
   formatCounts,
   formatMinutes,
   formatMarkdown,
+  formatSpeedup,
   formatText,
+  formatVerifyMarkdown,
+  formatVerifyText,
   funnelOf,
   median,
   parseEvalArgs,
   parseResults,
+  parseVerifyResults,
   remainingBuildMinutes,
+  verifyPlan,
   warningCodes,
 } from './synthesize-metrics';
 
@@ -319,5 +328,201 @@ describe('eval:synthesize results and budget', () => {
     expect(median([])).toBeNull();
     expect(median([5, 1, 3])).toBe(3);
     expect(median([10, 1, 3, 5])).toBe(4);
+  });
+});
+
+describe('eval:synthesize --verify and --controls arguments', () => {
+  it('is off by default and passes verify options through only when given', () => {
+    expect(parseEvalArgs(['--store', 's'], {}, none)).toMatchObject({
+      verify: false,
+      verifyMinutes: null,
+      maxBenchmarks: null,
+      passes: null,
+      controls: 0,
+      controlRepos: [],
+    });
+    const a = parseEvalArgs(
+      [
+        '--store',
+        's',
+        '--repos',
+        'a/x,b/y',
+        '--verify',
+        '--verify-minutes',
+        '12',
+        '--max-benchmarks',
+        '6',
+        '--passes',
+        '1',
+        '--controls',
+        '2',
+        '--control-repos',
+        'b/y',
+      ],
+      {},
+      none,
+    );
+    expect(a).toMatchObject({
+      verify: true,
+      verifyMinutes: 12,
+      maxBenchmarks: 6,
+      passes: 1,
+      controls: 2,
+      controlRepos: ['b/y'],
+    });
+  });
+
+  it('rejects options that would measure nothing or build images nobody named', () => {
+    const bad = (argv: string[]) => () => parseEvalArgs(['--store', 's', ...argv], {}, none);
+    expect(bad(['--verify-minutes', '12'])).toThrow(/need --verify$/);
+    expect(bad(['--verify', '--passes', '3'])).toThrow('Invalid --passes: 3; expected 1 or 2');
+    expect(bad(['--verify', '--max-benchmarks', '0'])).toThrow(/Invalid --max-benchmarks/);
+    expect(bad(['--verify', '--skip-synthesize'])).toThrow(/contradict/);
+    expect(bad(['--verify', '--controls', '2'])).toThrow(/^Missing --control-repos/);
+    expect(bad(['--verify', '--control-repos', 'a/x'])).toThrow(/needs --controls N/);
+    expect(bad(['--verify', '--repos', 'a/x', '--controls', '1', '--control-repos', 'c/z'])).toThrow(
+      'Invalid --control-repos: c/z is not synthesized',
+    );
+  });
+});
+
+describe('eval:synthesize verify stage plan', () => {
+  const params = { verifyMinutes: 12, maxBenchmarks: 6, passes: 2 };
+  const done = JSON.stringify({ params, done: true });
+  const state = { reuse: true, upstreamRan: false, outputExists: true };
+
+  it('reuses a finished stage with the same options and nothing new upstream', () => {
+    expect(verifyPlan(done, params, state)).toBe('reuse');
+  });
+
+  it('resumes (verify keeps the rows measured so far) a killed run with the same options, or after a new synthesize', () => {
+    expect(verifyPlan(JSON.stringify({ params, done: false }), params, state)).toBe('run');
+    expect(verifyPlan(done, params, { ...state, upstreamRan: true })).toBe('run');
+    expect(verifyPlan(done, params, { ...state, outputExists: false })).toBe('run');
+  });
+
+  it('measures again when the options changed, no stamp says them, or without --reuse', () => {
+    // verify alone would keep rows measured with other options (same image, same code version).
+    expect(verifyPlan(done, { ...params, maxBenchmarks: 8 }, state)).toBe('remeasure');
+    expect(verifyPlan(null, params, state)).toBe('remeasure');
+    expect(verifyPlan('{', params, state)).toBe('remeasure');
+    expect(verifyPlan(done, params, { ...state, reuse: false })).toBe('remeasure');
+  });
+});
+
+const vrow = (n: number, verified: boolean, reason: string | null, speedup: number | null, minutes: number) =>
+  ({
+    repo_name: 'a/x',
+    sha: sha(n),
+    pr_number: n,
+    verified,
+    speedup,
+    reason,
+    duration_s: minutes * 60,
+    benchmarks: [],
+  }) satisfies EvalVerifyRow;
+
+describe('eval:synthesize verify table', () => {
+  const table = aggregateVerify([
+    {
+      repo: 'a/x',
+      validated: 4,
+      rows: [
+        vrow(1, true, null, 1.5, 6),
+        vrow(2, true, null, 3.1, 10),
+        vrow(3, false, 'no_significant_speedup', 1.01, 4),
+        vrow(4, false, 'benchmark_timeout', null, 12),
+        // Perf rows whose base has no validated image: answered without measuring, not counted.
+        vrow(5, false, 'no_validated_image', null, 0),
+        vrow(6, false, 'no_validated_image', null, 0),
+      ],
+    },
+    { repo: 'b/y', validated: 1, rows: [vrow(7, false, 'flaky', 1.09, 2)] },
+    { repo: 'c/z', validated: 0, rows: null },
+  ]);
+
+  it('counts measured, verified, the median speed-up of verified tasks, minutes and reasons per repository', () => {
+    const [a, b] = table.rows;
+    expect(table.rows).toHaveLength(2); // verify did not run for c/z
+    expect(a).toEqual({
+      repo: 'a/x',
+      validated: 4,
+      measured: 4,
+      verified: 2,
+      medianSpeedup: 2.3,
+      medianMinutes: 8, // 4 6 10 12
+      minutesPerVerified: 16, // 32 measuring minutes for 2 verified tasks
+      reasons: { no_significant_speedup: 1, benchmark_timeout: 1 },
+    });
+    expect(b).toMatchObject({ measured: 1, verified: 0, medianSpeedup: null, minutesPerVerified: null });
+  });
+
+  it('totals over every task', () => {
+    expect(table.total).toMatchObject({
+      repo: 'total',
+      validated: 5,
+      measured: 5,
+      verified: 2,
+      medianSpeedup: 2.3,
+      medianMinutes: 6, // 2 4 6 10 12
+      minutesPerVerified: 17,
+      reasons: { no_significant_speedup: 1, benchmark_timeout: 1, flaky: 1 },
+    });
+  });
+
+  it('prints aligned text and markdown with a bold total', () => {
+    const text = formatVerifyText(table).split('\n');
+    expect(text[0]).toMatch(
+      /^repository\s+validated\s+measured\s+verified\s+median speed-up\s+median min\s+min\/verified/,
+    );
+    expect(text[2]).toMatch(
+      /^a\/x\s+4\s+4\s+2\s+×2\.30\s+8\.0\s+16\.0\s+benchmark_timeout 1, no_significant_speedup 1$/,
+    );
+    expect(text[3]).toMatch(/^b\/y\s+1\s+1\s+0\s+-\s+2\.0\s+-\s+flaky 1$/);
+    const md = formatVerifyMarkdown(table, 'Verify.').split('\n');
+    expect(md[0]).toBe('Verify.');
+    expect(md[3]).toBe('|---|---:|---:|---:|---:|---:|---:|---|');
+    expect(md[4]).toBe('| a/x | 4 | 4 | 2 | ×2.30 | 8.0 | 16.0 | benchmark_timeout 1, no_significant_speedup 1 |');
+    expect(md[6]).toMatch(/^\| \*\*total\*\* \| \*\*5\*\* \| \*\*5\*\* \| \*\*2\*\* \| \*\*×2\.30\*\* \|/);
+    expect(formatSpeedup(null)).toBe('-');
+  });
+
+  it('parses verify.jsonl leniently about new reasons, strictly about shape', () => {
+    const line = (o: object) => JSON.stringify({ ...vrow(1, false, 'a_new_reason', null, 1), message: 'm', ...o });
+    const rows = parseVerifyResults(`${line({})}\n\n${line({ benchmarks: undefined })}\n`);
+    expect(rows.map((r) => [r.reason, r.benchmarks])).toEqual([
+      ['a_new_reason', []],
+      ['a_new_reason', []],
+    ]);
+    expect(() => parseVerifyResults(line({ verified: 'no' }), 'v.jsonl')).toThrow(
+      /^Invalid results: v\.jsonl line 1, verified:/,
+    );
+  });
+});
+
+describe('eval:synthesize controls', () => {
+  const c = (n: number, merged: string, base: number | null, gated = true, perf = false): ControlCandidate => ({
+    sha: sha(n),
+    pr_base_sha: base === null ? null : sha(base),
+    pr_merged_at: merged,
+    is_perf_candidate: gated,
+    is_performance_commit: perf,
+  });
+
+  it('takes ordinary gated PRs, newest first, one per base, none on a perf task base', () => {
+    const rows = [
+      c(1, '2025-01-01', 100),
+      c(2, '2025-03-01', 101, true, true), // a perf PR
+      c(3, '2025-02-01', 102, false), // not through the gate (docs, tests)
+      c(4, '2025-04-01', 103), // its base is a perf task's
+      c(5, '2025-02-15', 104),
+      c(6, '2025-02-15', 104), // same base as 5
+      c(7, '2025-05-01', null),
+      c(8, '2025-01-20', 105),
+    ];
+    expect(chooseControls(rows, new Set([sha(103)]), 2)).toEqual([sha(5), sha(8)]);
+    expect(chooseControls(rows, new Set([sha(103)]), 10)).toEqual([sha(5), sha(8), sha(1)]);
+    // Deterministic whatever the input order.
+    expect(chooseControls([...rows].reverse(), new Set([sha(103)]), 2)).toEqual([sha(5), sha(8)]);
   });
 });

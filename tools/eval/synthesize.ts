@@ -22,13 +22,23 @@ import { OfflineStore } from '@datasmith/store';
 import { queryRows, sqlLiteral } from '@datasmith/tables';
 import {
   type ClassifiedFunnelRow,
+  type ControlCandidate,
   type EvalResultRow,
+  type EvalVerifyRow,
   type FunnelRow,
   type PerfFunnelRow,
   type RepoFunnel,
   type RepoInput,
+  NOT_MEASURED,
   USAGE,
   UsageError,
+  type VerifyEvalInput,
+  aggregateVerify,
+  verifyPlan,
+  chooseControls,
+  formatVerifyMarkdown,
+  formatVerifyText,
+  parseVerifyResults,
   aggregate,
   evalWindow,
   formatCounts,
@@ -196,6 +206,111 @@ async function collectFailures(commits: string): Promise<string> {
   return codes.join('; ');
 }
 
+type StageError = (stage: string, run: CliRun, extra?: string) => void;
+
+/**
+ * `datasmith synthesize` (rules backend) on a perf table into <dir>/synthesize, reused when its
+ * results exist for the same parameters; returns the results rows (null: none written) and whether it ran.
+ */
+async function synthesizeStage(
+  label: string,
+  perfPath: string,
+  dir: string,
+  limit: number,
+  upstreamRan: boolean,
+  stageError: StageError,
+): Promise<{ rows: EvalResultRow[] | null; ran: boolean }> {
+  const outDir = join(dir, 'synthesize');
+  const resultsPath = join(outDir, 'results.jsonl');
+  const params = { limitPerRepo: limit, asvSource: args.asvSource, retryFailed: args.retryFailed };
+  const stamp = join(dir, 'synthesize.eval.json');
+  let ran = false;
+  if (await reusable([resultsPath], stamp, params, upstreamRan)) progress(`${label}: reused`);
+  else {
+    // No stale results: a run that dies before writing leaves none.
+    await rm(stamp, { force: true });
+    await rm(resultsPath, { force: true });
+    const budget = remainingBuildMinutes(args.maxBuildMinutes, results);
+    const run = await datasmith(label, [
+      'synthesize',
+      '--backend',
+      'rules',
+      '--in',
+      perfPath,
+      '--contexts',
+      registry,
+      '--out-dir',
+      outDir,
+      '--store',
+      store,
+      '--limit-per-repo',
+      String(limit),
+      ...(budget === null ? [] : ['--max-build-minutes', String(budget)]),
+      ...(args.retryFailed ? ['--retry-failed'] : []),
+    ]);
+    ran = true;
+    if (run.code !== 0) stageError('synthesize', run);
+    else await writeFile(stamp, JSON.stringify(params));
+  }
+  if (!existsSync(resultsPath)) return { rows: null, ran };
+  return { rows: parseResults(await readFile(resultsPath, 'utf8'), resultsPath), ran };
+}
+
+/**
+ * `datasmith verify` on a perf table with the eval's context registry into <dir>/verify, reused when
+ * verify.jsonl exists for the same parameters and synthesize did not run again; returns its rows
+ * (null: none written).
+ */
+async function verifyStage(
+  label: string,
+  perfPath: string,
+  dir: string,
+  upstreamRan: boolean,
+  stageError: StageError,
+): Promise<EvalVerifyRow[] | null> {
+  const outDir = join(dir, 'verify');
+  const resultsPath = join(outDir, 'verify.jsonl');
+  const params = { verifyMinutes: args.verifyMinutes, maxBenchmarks: args.maxBenchmarks, passes: args.passes };
+  const stamp = join(dir, 'verify.eval.json');
+  const before = existsSync(stamp) ? await readFile(stamp, 'utf8') : null;
+  const plan = verifyPlan(before, params, {
+    reuse: args.reuse,
+    upstreamRan,
+    outputExists: existsSync(resultsPath),
+  });
+  if (plan === 'reuse') progress(`${label}: reused`);
+  else if (!existsSync(registry)) {
+    progress(`${label}: no context registry (${registry}), nothing to measure`);
+    return null;
+  } else {
+    await writeFile(stamp, JSON.stringify({ params, done: false }));
+    const run = await datasmith(label, [
+      'verify',
+      '--in',
+      perfPath,
+      '--contexts',
+      registry,
+      '--store',
+      store,
+      '--out-dir',
+      outDir,
+      ...(args.verifyMinutes === null ? [] : ['--verify-minutes', String(args.verifyMinutes)]),
+      ...(args.maxBenchmarks === null ? [] : ['--max-benchmarks', String(args.maxBenchmarks)]),
+      ...(args.passes === null ? [] : ['--passes', String(args.passes)]),
+      ...(plan === 'remeasure' ? ['--remeasure'] : []),
+    ]);
+    if (run.code !== 0) stageError('verify', run);
+    else await writeFile(stamp, JSON.stringify({ params, done: true }));
+  }
+  if (!existsSync(resultsPath)) return null;
+  const rows = parseVerifyResults(await readFile(resultsPath, 'utf8'), resultsPath);
+  const measured = rows.filter((r) => r.reason !== NOT_MEASURED);
+  progress(
+    `${label}: ${measured.filter((r) => r.verified).length} of ${measured.length} measured tasks verified (${rows.length - measured.length} rows without a validated image)`,
+  );
+  return rows;
+}
+
 progress(
   `eval:synthesize: ${repos.length} repositories, window ${window.since} .. ${window.until}, ` +
     `limit ${args.limitPerRepo} per repository, synthesize for ${synthesizeFor.size}, ` +
@@ -204,6 +319,8 @@ progress(
 await mkdir(work, { recursive: true });
 const inputs: RepoInput[] = [];
 const results: EvalResultRow[] = [];
+const verifyInputs: VerifyEvalInput[] = [];
+const controlInputs: VerifyEvalInput[] = [];
 let stageFailed = false;
 
 for (const [i, repo] of repos.entries()) {
@@ -302,42 +419,64 @@ for (const [i, repo] of repos.entries()) {
     progress(`${label('synthesize')}: no perf row, nothing to build`);
     continue;
   }
-  const outDir = join(dir, 'synthesize');
-  const resultsPath = join(outDir, 'results.jsonl');
-  const synthParams = { limitPerRepo: args.limitPerRepo, asvSource: args.asvSource, retryFailed: args.retryFailed };
-  const synthStamp = join(dir, 'synthesize.eval.json');
-  if (await reusable([resultsPath], synthStamp, synthParams, ran)) progress(`${label('synthesize')}: reused`);
-  else {
-    // No stale results: a run that dies before writing leaves none.
-    await rm(synthStamp, { force: true });
-    await rm(resultsPath, { force: true });
-    const budget = remainingBuildMinutes(args.maxBuildMinutes, results);
-    const run = await datasmith(label('synthesize'), [
-      'synthesize',
-      '--backend',
-      'rules',
-      '--in',
-      perf,
-      '--contexts',
-      registry,
-      '--out-dir',
-      outDir,
-      '--store',
-      store,
-      '--limit-per-repo',
-      String(args.limitPerRepo),
-      ...(budget === null ? [] : ['--max-build-minutes', String(budget)]),
-      ...(args.retryFailed ? ['--retry-failed'] : []),
-    ]);
-    if (run.code !== 0) stageError('synthesize', run);
-    else await writeFile(synthStamp, JSON.stringify(synthParams));
-  }
-  if (existsSync(resultsPath)) {
-    const rows = parseResults(await readFile(resultsPath, 'utf8'), resultsPath);
-    results.push(...rows);
-    const ok = rows.filter((r) => r.ok).length;
-    progress(`${label('synthesize')}: ${ok} of ${rows.length} tasks validated`);
+  const synth = await synthesizeStage(label('synthesize'), perf, dir, args.limitPerRepo, ran, stageError);
+  if (synth.rows) {
+    results.push(...synth.rows);
+    const ok = synth.rows.filter((r) => r.ok).length;
+    progress(`${label('synthesize')}: ${ok} of ${synth.rows.length} tasks validated`);
   } else input.synthesized = false;
+
+  if (!args.verify) continue;
+  const validated = synth.rows ? synth.rows.filter((r) => r.ok).length : null;
+  const measured = await verifyStage(label('verify'), perf, dir, synth.ran, stageError);
+  verifyInputs.push({ repo, validated, rows: measured });
+
+  if (!args.controlRepos.includes(repo)) continue;
+  // Negative controls: ordinary PRs of the same repository, synthesized and verified the same way.
+  const controlDir = join(dir, 'controls');
+  await mkdir(controlDir, { recursive: true });
+  const controlPerf = join(controlDir, 'perf.parquet');
+  const controlStamp = join(controlDir, 'choose.eval.json');
+  let controlRan = false;
+  if (await reusable([controlPerf], controlStamp, { controls: args.controls }, ran))
+    progress(`${label('controls')}: reused`);
+  else {
+    await rm(controlStamp, { force: true });
+    const candidates = (await queryRows(
+      `SELECT sha, pr_base_sha, CAST(pr_merged_at AS VARCHAR) AS pr_merged_at, is_perf_candidate, is_performance_commit FROM ${parquet(classified)}`,
+    )) as unknown as ControlCandidate[];
+    const bases = (
+      await queryRows(`SELECT DISTINCT pr_base_sha FROM ${parquet(perf)} WHERE pr_base_sha IS NOT NULL`)
+    ).map((r) => String(r.pr_base_sha));
+    const shas = chooseControls(candidates, new Set(bases), args.controls);
+    progress(
+      `${label('controls')}: ${shas.length} ordinary PRs chosen: ${shas.map((x) => x.slice(0, 10)).join(', ') || '-'}`,
+    );
+    const list = shas.length > 0 ? shas.map(sqlLiteral).join(', ') : 'NULL';
+    await rm(controlPerf, { force: true });
+    await queryRows(
+      `COPY (SELECT * FROM ${parquet(classified)} WHERE sha IN (${list}) ORDER BY sha) TO ${sqlLiteral(controlPerf)} (FORMAT parquet)`,
+    );
+    await writeFile(controlStamp, JSON.stringify({ controls: args.controls }));
+    controlRan = true;
+  }
+  const controlSynth = await synthesizeStage(
+    label('controls synthesize'),
+    controlPerf,
+    controlDir,
+    -1,
+    controlRan,
+    stageError,
+  );
+  const controlValidated = controlSynth.rows ? controlSynth.rows.filter((r) => r.ok).length : null;
+  const controlRows = await verifyStage(
+    label('controls verify'),
+    controlPerf,
+    controlDir,
+    controlSynth.ran,
+    stageError,
+  );
+  controlInputs.push({ repo, validated: controlValidated, rows: controlRows });
 }
 
 const table = aggregate(inputs, results);
@@ -347,7 +486,26 @@ const caption =
   `asv source ${args.asvSource ? `\`${args.asvSource}\`` : 'none'}, run ${new Date().toISOString().slice(0, 10)}. ` +
   'Columns: merged PRs collected, kept by collect, gated by prepare, perf rows of classify, tasks (distinct base commits), ' +
   'tasks tried by synthesize (`-`: not run), validated, failures by `stage:reason`, median minutes per task.';
-await writeFile(join(work, 'synthesize-eval.md'), formatMarkdown(table, caption));
+const verifyTable = args.verify ? aggregateVerify(verifyInputs) : null;
+const controlTable = args.controls > 0 ? aggregateVerify(controlInputs) : null;
+const verifyOptions =
+  `--verify-minutes ${args.verifyMinutes ?? 'default'}, --max-benchmarks ${args.maxBenchmarks ?? 'default'}, ` +
+  `--passes ${args.passes ?? 'default'}`;
+const verifyCaption =
+  `Verify (real asv in the validated images, ${verifyOptions}). Columns: tasks synthesize validated, ` +
+  'tasks verify measured, verified (significantly faster), median speed-up of the verified tasks, median minutes ' +
+  'per measured task, measuring minutes per verified task, not-verified reasons.';
+const controlCaption =
+  `Controls: ${args.controls} ordinary merged PR(s) per repository (gated by prepare, not classified as performance), ` +
+  'synthesized and verified the same way; verified controls are false positives.';
+await writeFile(
+  join(work, 'synthesize-eval.md'),
+  [
+    formatMarkdown(table, caption),
+    ...(verifyTable ? [formatVerifyMarkdown(verifyTable, verifyCaption)] : []),
+    ...(controlTable ? [formatVerifyMarkdown(controlTable, controlCaption)] : []),
+  ].join('\n'),
+);
 const report = {
   store,
   work,
@@ -359,6 +517,15 @@ const report = {
   drops: Object.fromEntries(inputs.map((i) => [i.repo, i.funnel?.drops ?? null])),
   total: table.total,
   validated_share: table.validatedShare,
+  verify: verifyTable
+    ? {
+        verify_minutes: args.verifyMinutes,
+        max_benchmarks: args.maxBenchmarks,
+        passes: args.passes,
+        ...verifyTable,
+      }
+    : null,
+  controls: controlTable ? { per_repo: args.controls, repos: args.controlRepos, ...controlTable } : null,
   elapsed_s: Math.round((Date.now() - started) / 1000),
 };
 await writeFile(join(work, 'synthesize-eval.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -373,6 +540,14 @@ else {
   for (const i of inputs) if (i.funnel) out(`  ${i.repo}: ${formatCounts(i.funnel.drops)}`);
   const warnings = formatCounts(warningCodes(table.total.warnings));
   if (warnings !== '-') out(`warnings of synthesize results: ${warnings}`);
+  if (verifyTable) {
+    out(`\nverify (${verifyOptions}):`);
+    out(formatVerifyText(verifyTable));
+  }
+  if (controlTable) {
+    out(`\ncontrols (${args.controls} ordinary PR(s) per repository; verified controls are false positives):`);
+    out(formatVerifyText(controlTable));
+  }
   const notes = table.rows.flatMap((r) => r.notes.map((n) => `  ${r.repo}: ${n}`));
   if (notes.length > 0) out(`\nsteps that failed:\n${notes.join('\n')}`);
   out(`\nwrote ${join(work, 'synthesize-eval.md')} and synthesize-eval.json (${clock(Date.now() - started)})`);

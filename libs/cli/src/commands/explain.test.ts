@@ -8,6 +8,7 @@ import {
   CommitRow as CommitRowSchema,
   type SynthesisResult,
   TABLE_KEYS,
+  type VerifyResult,
   writeTable,
 } from '@datasmith/tables';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -66,6 +67,62 @@ function result(row: CommitRow, ok: boolean): SynthesisResult {
   };
 }
 
+/** verify's row for a task: measured, not significantly faster (one benchmark faster but noisy). */
+function verifyRow(row: CommitRow): VerifyResult {
+  const side = (value: number) => ({ status: 'ok' as const, value, stats: null, samples: 10 });
+  return {
+    repo_name: REPO,
+    sha: row.sha,
+    pr_merge_commit_sha: row.sha,
+    pr_base_sha: row.pr_base_sha,
+    pr_number: row.pr_number,
+    image_name: `acme-widgets-${row.pr_base_sha}:final`,
+    image_id: `sha256:${'a'.repeat(64)}`,
+    verified: false,
+    speedup: 1.31,
+    speedup_gmean: 1.12,
+    reason: 'flaky',
+    message: 'flaky: 2 benchmarks compared, 0 faster, 0 slower',
+    factor: 1.05,
+    install_mode: 'editable',
+    rebuilt: false,
+    changed_files: ['widgets/core.py'],
+    changed_names: ['total'],
+    selection:
+      '2 of 5 time benchmarks (limit 2): 1 name a changed function or class, 0 import a changed module, 1 others',
+    benchmarks: [
+      {
+        name: 'bench.TimeSuite.time_total',
+        tier: 'names',
+        why: 'names total (widgets/core.py)',
+        before: side(0.0131),
+        after: side(0.01),
+        speedup: 1.31,
+        significant: true,
+        change: 'faster',
+        asv_mark: '-',
+        noisy: true,
+      },
+      {
+        name: 'bench.TimeSuite.time_other',
+        tier: 'rest',
+        why: 'not touched by the change; measured within the limit',
+        before: side(0.002),
+        after: side(0.002),
+        speedup: 1,
+        significant: false,
+        change: 'same',
+        asv_mark: ' ',
+        noisy: false,
+      },
+    ],
+    cpuset: '1',
+    asv_version: '0.6.4',
+    duration_s: 312.4,
+    code_version: 'verify-4',
+  };
+}
+
 beforeAll(async () => {
   cwd = await mkdtemp(join(tmpdir(), 'ds-cli-explain-'));
   const layout = dataLayout('data');
@@ -86,6 +143,9 @@ beforeAll(async () => {
     results,
     `${[result(perf, true), result(failing, false)].map((r) => JSON.stringify(r)).join('\n')}\n`,
   );
+  const verified = join(cwd, layout.verifyResults(REPO, MONTH));
+  await mkdir(dirname(verified), { recursive: true });
+  await writeFile(verified, `${JSON.stringify(verifyRow(perf))}\n`);
   await writeImagesPartition(join(cwd, 'data'), REPO, MONTH, [imageRowFor(perf)]);
   for (const step of ['merge', 'dataset']) {
     const run = await runCli([step, '--out-root', 'data'], { cwd });
@@ -110,6 +170,7 @@ describe('datasmith explain', () => {
       'prepare kept',
       'classify kept',
       'synthesize kept',
+      'verify dropped flaky',
       'publish kept',
       'master kept',
       'dataset kept',
@@ -119,7 +180,27 @@ describe('datasmith explain', () => {
     expect(byStep.synthesize).toMatchObject({ backend: 'rules', attempts: 2 });
     expect(byStep.publish?.image).toMatch(/^127\.0\.0\.1:5000\/datasmith\/all:acme-widgets-/);
     expect(byStep.dataset?.detail).toMatch(/^task acme_widgets_1 in configs .*default/);
+    // Not verified is not a drop: the task is in the dataset (outside its `verified` config).
     expect(trace.verdict).toEqual({ status: 'kept', step: 'dataset', reason: null });
+  });
+
+  it("shows verify's outcome: verified or not, the speed-up, the reason and each benchmark", async () => {
+    const trace = await explainJson(`${REPO}#1`);
+    const v = trace.stations.find((s) => s.step === 'verify');
+    expect(v).toMatchObject({ status: 'dropped', reason: 'flaky', month: MONTH });
+    expect(v?.detail).toBe('not verified, speed-up ×1.31; 2 benchmarks measured, 1 faster; 312 s (verify-4)');
+    expect(v?.verify).toMatchObject({ verified: false, speedup: 1.31, reason: 'flaky' });
+    expect(v?.verify?.benchmarks.map((b) => [b.name, b.change, b.speedup, b.noisy])).toEqual([
+      ['bench.TimeSuite.time_total', 'faster', 1.31, true],
+      ['bench.TimeSuite.time_other', 'same', 1, false],
+    ]);
+    const run = await runCli(['explain', `${REPO}#1`], { cwd });
+    const lines = run.stdout.trim().split('\n');
+    const at = lines.findIndex((l) => /^ {2}verify +2024-05 dropped flaky/.test(l));
+    expect(at).toBeGreaterThan(0);
+    expect(lines[at + 1]).toMatch(/^ {6}faster +×1\.31 +bench\.TimeSuite\.time_total \(noisy\) +\[names: names total/);
+    expect(lines[at + 2]).toMatch(/^ {6}same +×1 +bench\.TimeSuite\.time_other +\[rest:/);
+    expect(lines.at(-1)).toBe('verdict: in the dataset');
   });
 
   it('names the step and reason code of a drop, and carries it through later tables', async () => {
@@ -129,6 +210,7 @@ describe('datasmith explain', () => {
       'prepare dropped docs_only',
       'classify dropped docs_only',
       'synthesize absent upstream_dropped',
+      'verify absent upstream_dropped',
       'publish absent upstream_dropped',
       'master absent upstream_dropped',
       'dataset absent upstream_dropped',

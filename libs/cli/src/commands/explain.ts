@@ -19,7 +19,9 @@ export const registerExplain: RegisterCommand = (program, context) => {
       [
         '',
         'Reads <out-root>/<step>/<owner>__<name>/<YYYY-MM>/ (commits, prepared, classified, results.jsonl,',
-        'images), <out-root>/master/master.parquet and <out-root>/dataset/*/train-00000-of-00001.parquet.',
+        'verify.jsonl, images), <out-root>/master/master.parquet and <out-root>/dataset/*/train-00000-of-00001.parquet.',
+        "verify's outcome (verified, speed-up, reason, each benchmark) is shown when verify has run; not verified",
+        'is not a drop: the task stays in the dataset, outside its `verified` config.',
         'Exits 2 when no table has the PR, naming where it looked.',
         '',
         'Examples:',

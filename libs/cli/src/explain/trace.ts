@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { InputError } from '@datasmith/errors';
 import { PARTITIONED_STEPS, type PartitionedStep, dataLayout, parseRepoName, repoSlug } from '@datasmith/paths';
 import { synthesisDropReason } from '@datasmith/steps';
-import { SynthesisResult, queryRows, sqlLiteral } from '@datasmith/tables';
+import { SynthesisResult, VerifyResult, queryRows, sqlLiteral } from '@datasmith/tables';
 
 /** The steps a PR is traced through: the per-month partitions, then the global tables. */
 export type TraceStep = PartitionedStep | 'master' | 'dataset';
@@ -49,6 +49,30 @@ export interface Station {
   digest: string | null;
   /** One line of the step's own explanation. */
   detail: string;
+  /** verify's measurement of the gold patch (verify only; null elsewhere). */
+  verify: TracedVerify | null;
+}
+
+/** What verify measured for the PR: the verdict, the speed-up and each benchmark. */
+export interface TracedVerify {
+  verified: boolean;
+  speedup: number | null;
+  speedup_gmean: number | null;
+  reason: string | null;
+  message: string;
+  selection: string;
+  duration_s: number;
+  code_version: string;
+  benchmarks: Array<{
+    name: string;
+    tier: string;
+    why: string;
+    change: string;
+    speedup: number | null;
+    noisy: boolean;
+    before: number | null;
+    after: number | null;
+  }>;
 }
 
 /** What the commits table says about the PR. */
@@ -134,6 +158,7 @@ function station(step: TraceStep, month: string | null, file: string, fields: Pa
     image: null,
     digest: null,
     detail: '',
+    verify: null,
     ...fields,
   };
 }
@@ -171,6 +196,53 @@ function readResults(file: string): SynthesisResult[] {
     if (parsed.success) out.push(parsed.data);
   }
   return out;
+}
+
+function readVerify(file: string): VerifyResult[] {
+  if (!existsSync(file)) return [];
+  const out: VerifyResult[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const parsed = VerifyResult.safeParse(JSON.parse(line));
+      if (parsed.success) out.push(parsed.data);
+    } catch {
+      // A torn line of a killed run.
+    }
+  }
+  return out;
+}
+
+/** The verify station of a measured row: kept when verified; otherwise `dropped` with verify's reason (informational). */
+function verifyStation(file: string, month: string, r: VerifyResult): Station {
+  const faster = r.benchmarks.filter((b) => b.change === 'faster').length;
+  return station('verify', month, file, {
+    status: r.verified ? 'kept' : 'dropped',
+    reason: r.verified ? null : r.reason,
+    image: r.image_name,
+    digest: r.image_id,
+    detail: `${r.verified ? 'verified' : 'not verified'}, speed-up ${r.speedup === null ? '-' : `×${r.speedup}`}; ${r.benchmarks.length} benchmarks measured, ${faster} faster; ${Math.round(r.duration_s)} s (${r.code_version})`,
+    verify: {
+      verified: r.verified,
+      speedup: r.speedup,
+      speedup_gmean: r.speedup_gmean,
+      reason: r.reason,
+      message: firstLine(r.message, 300),
+      selection: r.selection,
+      duration_s: r.duration_s,
+      code_version: r.code_version,
+      benchmarks: r.benchmarks.map((b) => ({
+        name: b.name,
+        tier: b.tier,
+        why: b.why,
+        change: b.change,
+        speedup: b.speedup,
+        noisy: b.noisy,
+        before: b.before.value,
+        after: b.after.value,
+      })),
+    },
+  });
 }
 
 /** Every dataset config's train file under `<root>/dataset`. */
@@ -251,7 +323,9 @@ export async function tracePullRequest(repo: string, number: number, outRoot = '
   const stations: Station[] = [];
   for (const month of months) {
     const last = () => stations[stations.length - 1];
-    const upstreamDropped = () => stations.some((s) => s.month === month && s.status === 'dropped');
+    // verify's "not verified" leaves the task in the dataset (only its `verified` config is narrower): not a drop.
+    const upstreamDropped = () =>
+      stations.some((s) => s.month === month && s.status === 'dropped' && s.step !== 'verify');
     const rowFor = (rows: Array<{ file: string; row: Row }>) => rows.find((r) => monthOfFile(r.file) === month);
 
     // collect
@@ -339,6 +413,28 @@ export async function tracePullRequest(repo: string, number: number, outRoot = '
       }
     }
 
+    // verify: shown when verify has run for the repository (it is optional in the graph).
+    if (monthsByStep.verify.length > 0) {
+      const verifyFile = layout.verifyResults(repo, month);
+      if (upstreamDropped()) {
+        stations.push(absent('verify', month, verifyFile, 'upstream_dropped'));
+      } else {
+        let found: { file: string; result: VerifyResult } | null = null;
+        for (const m of [month, ...monthsByStep.verify.filter((x) => x !== month)]) {
+          const file = layout.verifyResults(repo, m);
+          const result = readVerify(file).find(
+            (r) => (pull?.sha && r.sha === pull.sha) || (r.pr_number !== null && r.pr_number === number),
+          );
+          if (result) {
+            found = { file, result };
+            break;
+          }
+        }
+        if (found) stations.push(verifyStation(found.file, monthOfFile(found.file), found.result));
+        else stations.push(absent('verify', month, verifyFile, existsSync(verifyFile) ? 'no_row' : 'not_run'));
+      }
+    }
+
     // publish
     const imagesFile = table('publish', month, 'images');
     if (upstreamDropped()) {
@@ -397,8 +493,8 @@ export async function tracePullRequest(repo: string, number: number, outRoot = '
     stations.push(absent('dataset', null, layout.datasetDir, droppedBefore ? 'upstream_dropped' : 'not_in_dataset'));
   }
 
-  const decisive = stations.find((s) => s.status === 'dropped' && !s.inherited);
-  const gap = stations.find((s) => s.status === 'absent');
+  const decisive = stations.find((s) => s.status === 'dropped' && !s.inherited && s.step !== 'verify');
+  const gap = stations.find((s) => s.status === 'absent' && s.step !== 'verify');
   const verdict: PrTrace['verdict'] = decisive
     ? { status: 'dropped', step: decisive.step, reason: decisive.reason }
     : gap
@@ -429,6 +525,12 @@ export function formatTrace(trace: PrTrace): string[] {
     ].filter(Boolean);
     const detail = [reason, ...facts, s.detail].filter(Boolean).join('  ');
     lines.push(`  ${s.step.padEnd(10)} ${(s.month ?? 'global').padEnd(7)} ${status.padEnd(7)} ${detail}`.trimEnd());
+    for (const b of s.verify?.benchmarks ?? []) {
+      const ratio = b.speedup === null ? '-' : `×${b.speedup}`;
+      lines.push(
+        `      ${b.change.padEnd(14)} ${ratio.padEnd(8)} ${b.name}${b.noisy ? ' (noisy)' : ''}  [${b.tier}: ${b.why}]`,
+      );
+    }
   }
   const v = trace.verdict;
   lines.push(

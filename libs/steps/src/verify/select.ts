@@ -8,8 +8,25 @@ export interface ChangedFile {
   path: string;
   /** Base-side line numbers removed or changed; for a pure insertion, the line it follows. */
   oldLines: number[];
-  /** Names of functions and classes the added lines define (`def x`, `class Y`). */
+  /** Names of functions and classes the added lines define (`def x`, `class Y`; Cython `cpdef`, `cdef class`). */
   addedDefs: string[];
+  /**
+   * Identifier string literals of the changed lines (added or removed) of a compiled source: the
+   * names C code registers with Python (`"contains_xy"` in a method table or a ufunc registration).
+   */
+  literals: string[];
+}
+
+/** Compiled sources: Cython, C, C++, Rust, Fortran. */
+export const COMPILED_SOURCE = /\.(pyx|pxd|pxi|c|cc|cpp|cxx|h|hh|hpp|rs|f|f90)$/;
+
+/** A `def`/`class` line of Python or Cython (`cpdef double f(`, `cdef inline int g(`, `cdef class C:`): the name. */
+const DEF_LINE =
+  /^\s*(?:async\s+)?(?:def|class|cpdef|cdef\s+class|cdef(?=\s+[^=]*\())\s+(?:[A-Za-z_][\w.]*(?:\[[^\]]*\])?(?:\s*\*+\s*|\s+))*?([A-Za-z_][A-Za-z0-9_]*)\s*[(:]/;
+
+/** The name a `def`/`class` line (Python or Cython) defines, if it is one. */
+export function defName(line: string): string | null {
+  return DEF_LINE.exec(line)?.[1] ?? null;
 }
 
 /** Parses a unified diff (`git diff`) into its changed files (the new path; a deleted file keeps its old one). */
@@ -21,7 +38,7 @@ export function parsePatchFiles(patch: string): ChangedFile[] {
   for (const line of patch.split('\n')) {
     if (line.startsWith('diff --git ')) {
       const m = /^diff --git a\/(.*) b\/(.*)$/.exec(line);
-      current = { path: m?.[2] ?? '', oldLines: [], addedDefs: [] };
+      current = { path: m?.[2] ?? '', oldLines: [], addedDefs: [], literals: [] };
       files.push(current);
       inHunk = false;
       continue;
@@ -42,13 +59,18 @@ export function parsePatchFiles(patch: string): ChangedFile[] {
       continue;
     }
     if (!inHunk) continue;
+    const changedLine = line.startsWith('-') || line.startsWith('+');
+    if (changedLine && COMPILED_SOURCE.test(current.path) && !current.path.endsWith('.pyx')) {
+      for (const lit of line.slice(1).matchAll(/"([A-Za-z_][A-Za-z0-9_]{2,})"/g))
+        if (lit[1] && !current.literals.includes(lit[1])) current.literals.push(lit[1]);
+    }
     if (line.startsWith('-')) {
       current.oldLines.push(oldLine);
       oldLine++;
     } else if (line.startsWith('+')) {
       current.oldLines.push(Math.max(1, oldLine - 1));
-      const def = /^\+\s*(?:async\s+)?(?:def|class)\s+([A-Za-z_][A-Za-z0-9_]*)/.exec(line);
-      if (def?.[1]) current.addedDefs.push(def[1]);
+      const def = defName(line.slice(1));
+      if (def) current.addedDefs.push(def);
     } else if (line.startsWith(' ')) {
       oldLine++;
     }
@@ -80,16 +102,16 @@ export function enclosingDefs(source: string, lines: readonly number[]): string[
     const here = text[start - 1] ?? '';
     if (here.trim()) indent = here.length - here.trimStart().length;
     // The changed line itself may be a definition.
-    const own = /^\s*(?:async\s+)?(?:def|class)\s+([A-Za-z_][A-Za-z0-9_]*)/.exec(here);
-    if (own?.[1]) names.add(own[1]);
+    const own = defName(here);
+    if (own) names.add(own);
     for (let i = start - 2; i >= 0 && indent > 0; i--) {
       const line = text[i] as string;
       if (!line.trim() || line.trimStart().startsWith('#')) continue;
       const ind = line.length - line.trimStart().length;
       if (ind >= indent) continue;
       indent = ind;
-      const m = /^\s*(?:async\s+)?(?:def|class)\s+([A-Za-z_][A-Za-z0-9_]*)/.exec(line);
-      if (m?.[1]) names.add(m[1]);
+      const m = defName(line);
+      if (m) names.add(m);
     }
   }
   return [...names];
@@ -102,7 +124,7 @@ export function moduleName(path: string, importRoot = '.'): string | null {
     if (!rel.startsWith(`${importRoot}/`)) return null;
     rel = rel.slice(importRoot.length + 1);
   }
-  const m = /^(.*)\.(py|pyx)$/.exec(rel);
+  const m = /^(.*)\.(py|pyx|pxd)$/.exec(rel);
   if (!m?.[1]) return null;
   const parts = m[1].split('/');
   if (parts[parts.length - 1] === '__init__') parts.pop();
@@ -118,6 +140,42 @@ export interface ChangeTargets {
   modules: string[];
   /** Changed runtime files (code, not tests or docs). */
   files: string[];
+  /**
+   * Changed compiled sources, each with the Python modules that may expose it (the extension named
+   * after it, the wrapper named after its source folder, the package that holds it): a benchmark
+   * that imports one of them is in the `imports` tier, and the selection's why says which source.
+   */
+  compiled: { path: string; modules: string[] }[];
+}
+
+/**
+ * The Python modules through which a compiled source (not a .pyx, which is a module itself) is
+ * likely reached: the extension module named after the file (`pkg/_speedups.c` → `pkg._speedups`),
+ * the wrapper named after its source folder (`pkg/force_src/x.cpp` → `pkg.force`), the package
+ * that holds it (`pkg`); a source outside the import root (`src/ufuncs.c`) is built into the
+ * top-level package (`importName`, e.g. `shapely`).
+ */
+export function compiledModules(path: string, importRoot = '.', importName: string | null = null): string[] {
+  const out: string[] = [];
+  const add = (m: string | null) => {
+    if (m && !out.includes(m)) out.push(m);
+  };
+  const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
+  const stem = path.slice(path.lastIndexOf('/') + 1).replace(/\.[^.]+$/, '');
+  const underRoot = importRoot === '.' || importRoot === '' || path.startsWith(`${importRoot}/`);
+  const packaged = (d: string) => (d ? moduleName(`${d}/__init__.py`, importRoot) : null);
+  const top = importName && /^[A-Za-z_][A-Za-z0-9_]*$/.test(importName) ? importName : null;
+  const inPackage = underRoot && dir !== '' && (top === null || packaged(dir)?.split('.')[0] === top);
+  if (inPackage) {
+    add(moduleName(`${dir}/${stem}.py`, importRoot));
+    const folder = dir.slice(dir.lastIndexOf('/') + 1);
+    const wrapper = /^_?(.+?)_?(?:src|source|sources|_ext|ext|lib)$/.exec(folder)?.[1];
+    const parent = dir.includes('/') ? dir.slice(0, dir.lastIndexOf('/')) : '';
+    if (wrapper && parent) add(moduleName(`${parent}/${wrapper}.py`, importRoot));
+    add(packaged(dir));
+    if (wrapper && parent) add(packaged(parent));
+  } else add(top);
+  return out;
 }
 
 /** Names too generic to point at a benchmark. */
@@ -127,18 +185,29 @@ const GENERIC = new Set(['setup', 'teardown', 'main', 'run', 'get', 'set', 'call
 export function changeTargets(
   files: readonly ChangedFile[],
   baseSources: Readonly<Record<string, string>>,
-  options: { benchmarkDir: string | null; importRoot?: string },
+  options: { benchmarkDir: string | null; importRoot?: string; importName?: string | null },
 ): ChangeTargets {
   const names = new Map<string, string>();
   const modules = new Set<string>();
   const runtime: string[] = [];
+  const compiled: ChangeTargets['compiled'] = [];
   for (const f of files) {
     if (!isRuntimePython(f.path, options.benchmarkDir)) continue;
     runtime.push(f.path);
     const mod = moduleName(f.path, options.importRoot ?? '.');
     if (mod) modules.add(mod);
+    const isCompiled = COMPILED_SOURCE.test(f.path) && !mod;
+    const exposing = isCompiled ? compiledModules(f.path, options.importRoot, options.importName) : [];
+    if (isCompiled) compiled.push({ path: f.path, modules: exposing });
+    // A literal that names a module ("shapely", "lib") would match every benchmark: not a name.
+    const segments = new Set(exposing.flatMap((m) => m.split('.')));
     const source = baseSources[f.path];
-    const found = [...(source ? enclosingDefs(source, f.oldLines) : []), ...f.addedDefs];
+    // Definitions are found in Python and Cython; C and its kin give the names they register with Python.
+    const found = [
+      ...(source ? enclosingDefs(source, f.oldLines) : []),
+      ...f.addedDefs,
+      ...(f.literals ?? []).filter((l) => !segments.has(l)),
+    ];
     for (const n of found) {
       if (n.startsWith('__') || n.length < 3 || GENERIC.has(n) || names.has(n)) continue;
       names.set(n, f.path);
@@ -148,6 +217,7 @@ export function changeTargets(
     names: [...names].map(([name, path]) => ({ name, path })).sort((a, b) => (a.name < b.name ? -1 : 1)),
     modules: [...modules].sort(),
     files: runtime.sort(),
+    compiled: compiled.sort((a, b) => (a.path < b.path ? -1 : 1)),
   };
 }
 
@@ -244,15 +314,23 @@ export function selectBenchmarks(
       const block = blockOf(lines, where.inner.length > 1 ? where.inner.slice(0, -1) : where.inner) ?? '';
       const named = targets.names.filter((t) => mentions(block, t.name));
       const imported = targets.modules.filter((m) => importsModule(where.source, m));
+      const wraps = (targets.compiled ?? []).flatMap((c) => {
+        const m = c.modules.find((x) => importsModule(where.source, x));
+        return m ? [`${m} (wraps compiled ${c.path})`] : [];
+      });
       if (named.length > 0) {
         chosen = {
           name,
           tier: 'names',
           why: `names ${named.map((t) => `${t.name} (${t.path})`).join(', ')}`,
         };
-      } else if (imported.length > 0) {
-        chosen = { name, tier: 'imports', why: `imports ${imported.join(', ')}` };
+      } else if (imported.length > 0 || wraps.length > 0) {
+        chosen = { name, tier: 'imports', why: `imports ${[...imported, ...wraps].join(', ')}` };
       }
+    }
+    if (chosen.tier === 'rest' && (targets.compiled ?? []).length > 0) {
+      const paths = (targets.compiled ?? []).map((c) => c.path);
+      chosen.why = `not traced to the change, which is in compiled sources (${paths.slice(0, 3).join(', ')}${paths.length > 3 ? `, +${paths.length - 3}` : ''}) no import of this benchmark reaches; measured within the limit`;
     }
     out.push(chosen);
   }

@@ -1,8 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import type { RegistryEntry } from '../synthesize/context';
 import { type SideResult, compareBenchmark, decideVerdict, isNoisy, isResultBetter } from './decide';
-import { changeTargets, enclosingDefs, moduleName, parsePatchFiles, selectBenchmarks } from './select';
-import { installModeOf, needsRebuild, planPasses } from './verify';
+import {
+  changeTargets,
+  compiledModules,
+  defName,
+  enclosingDefs,
+  moduleName,
+  parsePatchFiles,
+  selectBenchmarks,
+} from './select';
+import {
+  VERIFY_CODE_VERSION,
+  defaultCpuset,
+  dropFailing,
+  installModeOf,
+  keepsPrevious,
+  needsRebuild,
+  planPasses,
+  probeCandidates,
+  runShareMs,
+} from './verify';
 
 const ok = (value: number, q = 0.01): SideResult => ({
   status: 'ok',
@@ -191,6 +209,107 @@ describe('benchmark selection by the changed code', () => {
   });
 });
 
+const COMPILED_PATCH = `diff --git a/src/ufuncs.c b/src/ufuncs.c
+--- a/src/ufuncs.c
++++ b/src/ufuncs.c
+@@ -10,3 +10,3 @@ static void Ydd_b_func(char** args)
+-  DEFINE_Ydd_b(contains_xy);
++  DEFINE_Ydd_b_SCALAR(contains_xy);
+   PyDict_SetItemString(d, "contains_xy", ufunc);
+-  PyDict_SetItemString(d, "shapely", ufunc);
++  PyDict_SetItemString(d, "intersects_xy", ufunc);
+diff --git a/geo/force_src/dist.cpp b/geo/force_src/dist.cpp
+--- a/geo/force_src/dist.cpp
++++ b/geo/force_src/dist.cpp
+@@ -1 +1 @@
+-double d = 0;
++double d = 1;
+diff --git a/geo/align/speed.pyx b/geo/align/speed.pyx
+--- a/geo/align/speed.pyx
++++ b/geo/align/speed.pyx
+@@ -3,1 +3,1 @@
+-    return x
++    return x * 1
+`;
+
+const BASE_SPEED = `cimport cython
+
+cpdef double warp_points(double[:, :] pts, int n=0) nogil:
+    return x
+`;
+
+describe('benchmark selection for compiled sources', () => {
+  it('reads Python and Cython definitions, not Cython variable declarations', () => {
+    expect(defName('def f(x):')).toBe('f');
+    expect(defName('class Matrix(Base):')).toBe('Matrix');
+    expect(defName('cpdef double warp_points(double[:, :] pts) nogil:')).toBe('warp_points');
+    expect(defName('cdef inline np.float64_t* buf(int n):')).toBe('buf');
+    expect(defName('cdef class Grid:')).toBe('Grid');
+    expect(defName('cdef double x = f(1)')).toBeNull();
+    expect(defName(`def ${'a'.repeat(60)}`)).toBeNull(); // no paren: not a definition (and no runaway backtracking)
+    expect(enclosingDefs(BASE_SPEED, [4])).toEqual(['warp_points']);
+  });
+
+  it('maps a compiled source to its extension, its wrapper, its package, or the top package', () => {
+    expect(compiledModules('geo/force_src/dist.cpp', '.', 'geo')).toEqual([
+      'geo.force_src.dist',
+      'geo.force',
+      'geo.force_src',
+      'geo',
+    ]);
+    expect(compiledModules('geo/_speedups.c', '.', 'geo')).toEqual(['geo._speedups', 'geo']);
+    expect(compiledModules('src/ufuncs.c', '.', 'shapely')).toEqual(['shapely']);
+    // Without the import name the folder is taken for a package (harmless: no benchmark imports `src`).
+    expect(compiledModules('src/ufuncs.c', '.', null)).toEqual(['src.ufuncs', 'src']);
+  });
+
+  it('takes the names C registers with Python and Cython definitions, and records the compiled files', () => {
+    const files = parsePatchFiles(COMPILED_PATCH);
+    expect(files[0]?.literals).toEqual(['shapely', 'intersects_xy']);
+    const targets = changeTargets(
+      files,
+      { 'geo/align/speed.pyx': BASE_SPEED },
+      { benchmarkDir: 'benchmarks', importName: 'shapely' },
+    );
+    // "shapely" names the package, which every benchmark mentions: not a name.
+    expect(targets.names.map((n) => n.name)).toEqual(['intersects_xy', 'warp_points']);
+    expect(targets.modules).toEqual(['geo.align.speed']);
+    expect(targets.compiled.map((c) => c.path)).toEqual(['geo/force_src/dist.cpp', 'src/ufuncs.c']);
+  });
+
+  it('ranks benchmarks that call a registered name, then importers of a wrapper, and says why for the rest', () => {
+    const targets = changeTargets(
+      parsePatchFiles(COMPILED_PATCH),
+      {},
+      { benchmarkDir: 'benchmarks', importName: 'geo' },
+    );
+    const suite = {
+      'bench_xy.py':
+        'import numpy as np\nimport lib\n\nclass XY:\n    def time_intersects(self):\n        lib.intersects_xy(1, 2)\n',
+      'bench_force.py': 'from geo.force import distance\n\ndef time_force():\n    distance(1)\n',
+      'bench_other.py': 'import numpy\n\ndef time_sum():\n    numpy.sum([1])\n',
+    };
+    const picked = selectBenchmarks(
+      ['bench_force.time_force', 'bench_other.time_sum', 'bench_xy.XY.time_intersects'],
+      suite,
+      targets,
+      3,
+    );
+    expect(picked.map((p) => [p.name, p.tier])).toEqual([
+      ['bench_xy.XY.time_intersects', 'names'],
+      ['bench_force.time_force', 'imports'],
+      ['bench_other.time_sum', 'rest'],
+    ]);
+    expect(picked[0]?.why).toBe('names intersects_xy (src/ufuncs.c)');
+    expect(picked[1]?.why).toBe(
+      'imports geo.force (wraps compiled geo/force_src/dist.cpp), geo (wraps compiled src/ufuncs.c)',
+    );
+    expect(picked[2]?.why).toMatch(
+      /^not traced to the change, which is in compiled sources \(geo\/force_src\/dist\.cpp, src\/ufuncs\.c\)/,
+    );
+  });
+});
+
 describe('rebuild after the patch', () => {
   const entry = (variant: string, pure: boolean, script = '') =>
     ({
@@ -218,11 +337,61 @@ describe('rebuild after the patch', () => {
 });
 
 describe('passes within the budget', () => {
+  it('shares what is left of the measuring budget over the runs to come, rebuild time not counted', () => {
+    // 12 min budget, 2 min spent measuring, 3 runs to come: 200 s each.
+    expect(runShareMs(720_000, 120_000, 0, 3)).toBe(200_000);
+    // The same 2 min of measuring after a 7-min rebuild of a compiled project (dipy on one CPU): still 200 s each.
+    expect(runShareMs(720_000, 540_000, 420_000, 3)).toBe(200_000);
+    // Over budget: at least 30 s, so a run can still finish.
+    expect(runShareMs(720_000, 900_000, 0, 2)).toBe(30_000);
+  });
+
   it('keeps ABBA when the remaining passes fit, else falls back to before/after', () => {
     // 20 s a pass, 30 s spent, 20 min budget: three more fit.
     expect(planPasses(4, 20_000, 30_000, 1_200_000)).toBe(4);
     // 4 min a pass (datashader), 5 min spent, 15 min budget: 5 + 3 × 5 > 15, two passes only.
     expect(planPasses(4, 240_000, 300_000, 900_000)).toBe(2);
     expect(planPasses(2, 240_000, 300_000, 900_000)).toBe(2);
+  });
+});
+
+describe('rows of an earlier run', () => {
+  const old = {
+    image_id: 'sha256:aa',
+    code_version: VERIFY_CODE_VERSION,
+    reason: null,
+    factor: 1.05,
+    cpuset: defaultCpuset(),
+  };
+  it('keeps a row measured in the same image, code version, factor and CPU set', () => {
+    expect(keepsPrevious(old, 'sha256:aa', {})).toBe(true);
+    expect(keepsPrevious({ ...old, reason: 'no_significant_speedup' }, 'sha256:aa', { factor: 1.05 })).toBe(true);
+  });
+  it('measures again for another image, code version, factor or CPU set, or after an engine or measurement failure', () => {
+    expect(keepsPrevious(old, 'sha256:bb', {})).toBe(false);
+    expect(keepsPrevious(old, null, {})).toBe(false);
+    expect(keepsPrevious({ ...old, code_version: 'verify-0' }, 'sha256:aa', {})).toBe(false);
+    expect(keepsPrevious(old, 'sha256:aa', { factor: 1.1 })).toBe(false);
+    expect(keepsPrevious(old, 'sha256:aa', { cpusetCpus: `${defaultCpuset()},9` })).toBe(false);
+    expect(keepsPrevious({ ...old, reason: 'measurement_failed' }, 'sha256:aa', {})).toBe(false);
+    expect(keepsPrevious({ ...old, reason: 'engine_unreachable' }, 'sha256:aa', {})).toBe(false);
+  });
+});
+
+describe('benchmarks failing at the base', () => {
+  it('leaves out what a quick run at the base found failing, so it takes no slot', () => {
+    const all = ['a.time_x', 'b.T.time_y', 'c.time_z'];
+    expect(dropFailing(all, ['b.T.time_y', 'not.discovered'])).toEqual({
+      kept: ['a.time_x', 'c.time_z'],
+      dropped: ['b.T.time_y'],
+    });
+    expect(dropFailing(all, [])).toEqual({ kept: all, dropped: [] });
+  });
+
+  it('probes twice the limit of the best-ranked, and nothing when every benchmark is measured anyway', () => {
+    const ranked = ['a', 'b', 'c', 'd', 'e', 'f'];
+    expect(probeCandidates(ranked, 26, 2)).toEqual(['a', 'b', 'c', 'd']);
+    expect(probeCandidates(ranked.slice(0, 2), 2, 6)).toEqual([]);
+    expect(probeCandidates(ranked, 6, 6)).toEqual([]);
   });
 });

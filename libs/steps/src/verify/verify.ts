@@ -14,6 +14,7 @@ import type { OfflineStore } from '@datasmith/store';
 import type { SynthesizeInputRow, VerifyBenchmark, VerifyReason, VerifyResult, VerifySide } from '@datasmith/tables';
 import { acquireFileLock } from '@datasmith/tables';
 import type Docker from 'dockerode';
+import { z } from 'zod';
 import { exactBenchRegex, parsePythonJson } from '../synthesize/asv-results';
 import type { RegistryEntry } from '../synthesize/context';
 import { readContextRegistry } from '../synthesize/registry';
@@ -22,7 +23,7 @@ import { compareBenchmark, decideVerdict, isNoisy } from './decide';
 import { changeTargets, parsePatchFiles, selectBenchmarks } from './select';
 
 /** Bump when the same task would now measure or decide differently. */
-export const VERIFY_CODE_VERSION = 'verify-3';
+export const VERIFY_CODE_VERSION = 'verify-7';
 
 export interface VerifyOptions {
   /** asv's `--factor`: a change counts only beyond this ratio (default 1.05). */
@@ -76,11 +77,47 @@ const SIDE_CONFIGS = `import json, sys
 base, suite = sys.argv[1], sys.argv[2]
 conf = json.load(open(base))
 conf["benchmark_dir"] = suite
-for side in ("before", "after"):
+for side in ("before", "after", "probe"):
     c = dict(conf, results_dir="${VERIFY_WORK}/results-" + side)
     json.dump(c, open("${VERIFY_WORK}/asv-" + side + ".conf.json", "w"), indent=2)
 print("ok")
 `;
+
+/** The benchmarks with no value in any parameter combination of a results folder (failed, not skipped). */
+const FAILED_AT_BASE = `import json, sys
+from asv.results import iter_results_for_machine_and_hash
+d, machine, commit = sys.argv[1], sys.argv[2], sys.argv[3]
+out = []
+for result in iter_results_for_machine_and_hash(d, machine, commit):
+    for key in result.get_all_result_keys():
+        v = result.get_result_value(key, result.get_result_params(key))
+        values = v if isinstance(v, list) else [v]
+        if all(x is None for x in values):
+            out.append(key)
+print(json.dumps(sorted(set(out))))
+`;
+
+/**
+ * Splits benchmarks into those to rank and those a quick run at the base found failing (a data file
+ * the mirror lacks, an API the suite expects): a failing benchmark measures nothing on either side,
+ * so it must not take one of the --max-benchmarks slots.
+ */
+export function dropFailing(
+  benchmarks: readonly string[],
+  failed: readonly string[],
+): { kept: string[]; dropped: string[] } {
+  const bad = new Set(failed);
+  return { kept: benchmarks.filter((b) => !bad.has(b)), dropped: benchmarks.filter((b) => bad.has(b)) };
+}
+
+/**
+ * What the quick run at the base probes: the best-ranked candidates (twice the limit), or nothing when
+ * the suite has no more time benchmarks than the limit — every one is measured anyway, and a quick run
+ * of a heavily parameterized suite (datashader: 2 benchmarks, 129–180 s) would only spend the budget.
+ */
+export function probeCandidates(ranked: readonly string[], total: number, limit: number): string[] {
+  return total <= limit ? [] : ranked.slice(0, limit * 2);
+}
 
 /**
  * asv's own comparison of the two sides (asv.commands.compare): per benchmark and parameter set, both
@@ -183,6 +220,38 @@ export function planPasses(planned: number, firstMs: number, elapsedMs: number, 
   return elapsedMs + (planned - 1) * firstMs * 1.25 <= budgetMs ? planned : 2;
 }
 
+/**
+ * Is an earlier row the answer for a task? Only when it was measured in the same image by the same
+ * code version, with the same --factor and CPU set (a row measured with another factor decided by
+ * another rule), and did not end on the engine or the measurement itself.
+ */
+export function keepsPrevious(
+  old: Pick<VerifyResult, 'image_id' | 'code_version' | 'reason' | 'factor' | 'cpuset'>,
+  imageId: string | null,
+  options: Pick<VerifyOptions, 'factor' | 'cpusetCpus'>,
+): boolean {
+  return (
+    imageId !== null &&
+    old.image_id === imageId &&
+    old.code_version === VERIFY_CODE_VERSION &&
+    old.reason !== 'engine_unreachable' &&
+    old.reason !== 'measurement_failed' &&
+    old.factor === (options.factor ?? 1.05) &&
+    old.cpuset === (options.cpusetCpus ?? defaultCpuset())
+  );
+}
+
+/**
+ * The time limit of the next asv run: an even share of what is left of the measuring budget over the
+ * runs still to come (at least 30 s). Rebuilding the project after the patch (and after its revert)
+ * is not measuring — it has its own limit — so its time is not taken from the budget: a compiled
+ * project whose rebuild takes minutes on the one pinned CPU would otherwise time out every run.
+ */
+export function runShareMs(budgetMs: number, elapsedMs: number, rebuildMs: number, runsLeft: number): number {
+  const remaining = budgetMs - Math.max(0, elapsedMs - rebuildMs);
+  return Math.max(30_000, Math.floor(remaining / Math.max(1, runsLeft)));
+}
+
 interface Task {
   row: SynthesizeInputRow;
   owner: string;
@@ -216,14 +285,7 @@ export async function verify(
       ? registry.entries[`${task.owner}/${task.repo}/${task.row.pr_base_sha}`]
       : undefined;
     const old = previous.get(task.row.sha);
-    if (
-      old &&
-      entry?.image_id &&
-      old.image_id === entry.image_id &&
-      old.code_version === VERIFY_CODE_VERSION &&
-      old.reason !== 'engine_unreachable' &&
-      old.reason !== 'measurement_failed'
-    ) {
+    if (old && keepsPrevious(old, entry?.image_id ?? null, options)) {
       results.push(old);
       continue;
     }
@@ -308,7 +370,8 @@ async function verifyTask(
   const benchmarkDir = facts.benchmark_dir;
   const sources: Record<string, string> = {};
   for (const f of files) {
-    if (!f.path.endsWith('.py')) continue;
+    // Python and Cython: their definitions enclose the changed lines.
+    if (!/\.(py|pyx|pxd)$/.test(f.path)) continue;
     try {
       sources[f.path] = (await runGit(mirror, ['show', `${row.pr_base_sha}:${f.path}`])).toString('utf8');
     } catch {
@@ -316,7 +379,7 @@ async function verifyTask(
     }
   }
   const importRoot = facts.import_root === '.' ? facts.package_root : facts.import_root;
-  const targets = changeTargets(files, sources, { benchmarkDir, importRoot });
+  const targets = changeTargets(files, sources, { benchmarkDir, importRoot, importName: facts.import_name });
   const changed = { changed_files: files.map((f) => f.path), changed_names: targets.names.map((n) => n.name) };
   const rebuild = needsRebuild(entry, changed.changed_files);
 
@@ -416,15 +479,51 @@ async function verifyTask(
       suiteFiles = {};
     }
     const limit = options.maxBenchmarks ?? 8;
-    const selected = selectBenchmarks(timeBenchmarks, suiteFiles, targets, limit);
+    // A quick run (one sample each) at the base of the best-ranked candidates finds those that fail there.
+    const candidates = probeCandidates(
+      selectBenchmarks(timeBenchmarks, suiteFiles, targets, limit * 2).map((c) => c.name),
+      timeBenchmarks.length,
+      limit,
+    );
+    let failedAtBase: string[] = [];
+    if (candidates.length > 0) {
+      await run(
+        'asv quick at the base',
+        `python -m asv --config ${VERIFY_WORK}/asv-probe.conf.json run --quick --python=same --machine ${MACHINE} --set-commit-hash=${row.pr_base_sha} --show-stderr --bench ${quote(exactBenchRegex(candidates))}`,
+        Math.max(60_000, Math.floor(budgetMs / 4)),
+        asvDir,
+      );
+      const probed = await run(
+        'failing at the base',
+        py(FAILED_AT_BASE, `${VERIFY_WORK}/results-probe ${MACHINE} ${row.pr_base_sha}`),
+        120_000,
+        '/tmp',
+      );
+      try {
+        failedAtBase = z.array(z.string()).parse(JSON.parse(probed.stdout.trim().split('\n').pop() ?? '[]'));
+      } catch {
+        failedAtBase = [];
+      }
+    }
+    const usable = dropFailing(timeBenchmarks, failedAtBase);
+    const selected = selectBenchmarks(usable.kept, suiteFiles, targets, limit);
     const tiers = { names: 0, imports: 0, rest: 0 };
     for (const s of selected) tiers[s.tier]++;
-    const selection = `${selected.length} of ${timeBenchmarks.length} time benchmarks (limit ${limit}): ${tiers.names} name a changed function or class, ${tiers.imports} import a changed module, ${tiers.rest} others`;
+    const compiledNote =
+      targets.compiled.length > 0
+        ? `; compiled sources changed: ${targets.compiled.map((c) => `${c.path} (${c.modules.join(', ') || 'no module'})`).join(', ')}`
+        : '';
+    const failingNote =
+      usable.dropped.length > 0
+        ? `; ${usable.dropped.length} failing at the base left out (${usable.dropped.slice(0, 4).join(', ')}${usable.dropped.length > 4 ? ', …' : ''})`
+        : '';
+    const selection = `${selected.length} of ${timeBenchmarks.length} time benchmarks (limit ${limit}): ${tiers.names} name a changed function or class, ${tiers.imports} import a changed module, ${tiers.rest} others${failingNote}${compiledNote}`;
     const bench = quote(exactBenchRegex(selected.map((s) => s.name)));
 
     // The patch goes in through the engine's archive API; the container has no network.
     await p.putFile(`${VERIFY_WORK}/gold.patch`, patch);
     let patched = false;
+    let rebuildMs = 0;
     const switchTo = async (want: boolean): Promise<string | null> => {
       if (patched === want) return null;
       const apply = await run(
@@ -439,6 +538,7 @@ async function verifyTask(
           'bash /datasmith/docker_build_pkg.sh',
           options.rebuildTimeoutMs ?? 1_200_000,
         );
+        rebuildMs += build.durationMs;
         if (build.exitCode !== 0) return 'rebuild_failed';
       }
       return null;
@@ -464,8 +564,7 @@ async function verifyTask(
           { ...changed, selection, rebuilt: rebuild },
         );
       }
-      const remaining = budgetMs - (Date.now() - started);
-      const share = Math.max(30_000, Math.floor(remaining / (order.length - i)));
+      const share = runShareMs(budgetMs, Date.now() - started, rebuildMs, order.length - i);
       const runStarted = Date.now();
       const r: CommandResult = await run(
         `asv run ${side} (pass ${i + 1}/${order.length})`,
@@ -477,12 +576,12 @@ async function verifyTask(
       if (r.timedOut) {
         return fail(
           'benchmark_timeout',
-          `asv run (${side}, pass ${i + 1}/${order.length}) exceeded its share (${Math.round(share / 1000)} s) of the task's budget of ${options.verifyMinutes ?? 20} min${planNote}:\n${tail()}`,
+          `asv run (${side}, pass ${i + 1}/${order.length}) exceeded its share (${Math.round(share / 1000)} s) of the task's measuring budget of ${options.verifyMinutes ?? 20} min${rebuildMs > 0 ? ` (rebuilds, ${Math.round(rebuildMs / 1000)} s, not counted)` : ''}${planNote}:\n${tail()}`,
           { ...changed, selection, rebuilt: rebuild },
         );
       }
       if (i === 0) {
-        const planned = planPasses(order.length, Date.now() - runStarted, Date.now() - started, budgetMs);
+        const planned = planPasses(order.length, Date.now() - runStarted, Date.now() - started - rebuildMs, budgetMs);
         if (planned < order.length) {
           planNote = `; ABBA dropped to AB: the first pass took ${Math.round((Date.now() - runStarted) / 1000)} s`;
           order = ['before', 'after'];
