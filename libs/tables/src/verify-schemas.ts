@@ -53,6 +53,11 @@ export const VerifyBenchmark = z.object({
     'not_comparable',
   ]),
   asv_mark: z.string().describe("asv compare's own mark for it: '-' better, '+' worse, ' ' same, '!' failed, 'x'"),
+  halves: z
+    .array(z.number())
+    .nullable()
+    .default(null)
+    .describe('ABBA: before/after ratio of the medians of pass 1 vs 2 and of pass 4 vs 3 (null: AB or no samples)'),
   noisy: z
     .boolean()
     .describe("the two sides' interquartile ranges overlap: a change does not hold across the samples (not counted)"),

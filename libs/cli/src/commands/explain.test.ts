@@ -101,6 +101,7 @@ function verifyRow(row: CommitRow): VerifyResult {
         significant: true,
         change: 'faster',
         asv_mark: '-',
+        halves: [1.52, 1.02],
         noisy: true,
       },
       {
@@ -113,6 +114,7 @@ function verifyRow(row: CommitRow): VerifyResult {
         significant: false,
         change: 'same',
         asv_mark: ' ',
+        halves: null,
         noisy: false,
       },
     ],

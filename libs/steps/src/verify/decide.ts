@@ -50,6 +50,18 @@ export function isNoisy(before: SideResult, after: SideResult): boolean {
   return a25 <= b75 && b25 <= a75;
 }
 
+/**
+ * Does a speed-up fail to hold in each half of an ABBA measurement? `halves` are before/after ratios
+ * of the medians of pass 1 against pass 2 and of pass 4 against pass 3; a burst of other work on a
+ * shared machine during one pass moves that pass's whole sample (pvlib's control #2832 "verified" at
+ * ×1.72 on a benchmark it does not touch), so a speed-up counts only when both halves pass the factor.
+ * Null halves (AB, or a side without samples): nothing to check.
+ */
+export function halvesDisagree(halves: readonly number[] | null, factor: number): boolean {
+  if (!halves || halves.length < 2) return false;
+  return halves.some((h) => !(h >= factor));
+}
+
 /** The change of one benchmark, in `asv compare`'s order of cases. */
 export function compareBenchmark(
   before: SideResult,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RegistryEntry } from '../synthesize/context';
-import { type SideResult, compareBenchmark, decideVerdict, isNoisy, isResultBetter } from './decide';
+import { type SideResult, compareBenchmark, decideVerdict, halvesDisagree, isNoisy, isResultBetter } from './decide';
 import {
   changeTargets,
   compiledModules,
@@ -70,6 +70,26 @@ describe("asv compare's decision", () => {
     expect(isNoisy(ok(1, 0.05), ok(0.5, 0.05))).toBe(false);
     // 1.0 ± 30 % against 0.8 ± 30 %: the quartiles overlap.
     expect(isNoisy(ok(1, 0.3), ok(0.8, 0.3))).toBe(true);
+  });
+});
+
+describe('a speed-up holds in each half of ABBA', () => {
+  it('counts it only when pass 1 vs 2 and pass 4 vs 3 both pass the factor', () => {
+    expect(halvesDisagree([2.1, 1.9], 1.05)).toBe(false);
+    // A burst of other work during one pass: the whole change comes from one half.
+    expect(halvesDisagree([1.9, 1.01], 1.05)).toBe(true);
+    expect(halvesDisagree([0.9, 2.5], 1.05)).toBe(true);
+    // AB, or a side without samples: nothing to check.
+    expect(halvesDisagree(null, 1.05)).toBe(false);
+    expect(halvesDisagree([1.9], 1.05)).toBe(false);
+  });
+  it('turns a speed-up of one half into flaky, not verified', () => {
+    const faster = (noisy: boolean) => ({ name: 'b', change: 'faster' as const, speedup: 1.7, noisy });
+    expect(decideVerdict([faster(halvesDisagree([1.9, 1.0], 1.05))])).toMatchObject({
+      verified: false,
+      reason: 'flaky',
+    });
+    expect(decideVerdict([faster(halvesDisagree([1.8, 1.6], 1.05))])).toMatchObject({ verified: true });
   });
 });
 

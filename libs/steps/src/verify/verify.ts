@@ -19,11 +19,11 @@ import { exactBenchRegex, parsePythonJson } from '../synthesize/asv-results';
 import type { RegistryEntry } from '../synthesize/context';
 import { readContextRegistry } from '../synthesize/registry';
 import { ASV_WORK, DERIVE_BENCH, IMPORT_SCAN, REPO_ROOT, asvConfigScript, quote } from '../synthesize/asv-container';
-import { compareBenchmark, decideVerdict, isNoisy } from './decide';
+import { compareBenchmark, decideVerdict, halvesDisagree, isNoisy } from './decide';
 import { changeTargets, parsePatchFiles, selectBenchmarks } from './select';
 
 /** Bump when the same task would now measure or decide differently. */
-export const VERIFY_CODE_VERSION = 'verify-7';
+export const VERIFY_CODE_VERSION = 'verify-8';
 
 export interface VerifyOptions {
   /** asv's `--factor`: a change counts only beyond this ratio (default 1.05). */
@@ -132,6 +132,8 @@ try:
 except ImportError:
     from asv import _stats as statistics  # asv 0.6.5+ (Debian 13 bases: 0.6.6)
 before_dir, after_dir, machine, commit, factor = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5])
+import os
+half_dirs = sys.argv[6:8] if len(sys.argv) >= 8 and all(os.path.isdir(d) for d in sys.argv[6:8]) else None
 def load(d):
     out = {}
     for result in iter_results_for_machine_and_hash(d, machine, commit):
@@ -157,7 +159,24 @@ def side(e):
     status = "failed" if v is None else ("skipped" if v != v else "ok")
     stats = {k: num(st.get(k)) for k in ("ci_99_a", "ci_99_b", "q_25", "q_75", "repeat", "number")} if st else None
     return {"status": status, "value": num(v), "stats": stats, "samples": len([s for s in (sa or []) if s is not None])}
+def median(xs):
+    xs = sorted(x for x in xs if x is not None)
+    if not xs:
+        return None
+    n = len(xs)
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+def halves(name):
+    # Samples are appended (asv: old + new), so pass 1 / pass 2 are the first samples of each side.
+    if half_dirs is None or name not in b1 or name not in a1 or name not in b or name not in a:
+        return None
+    sb1, sa1, sb, sa = b1[name][2] or [], a1[name][2] or [], b[name][2] or [], a[name][2] or []
+    mb1, ma1 = median(sb1), median(sa1)
+    mb2, ma2 = median(sb[len(sb1):]), median(sa[len(sa1):])
+    if None in (mb1, ma1, mb2, ma2) or ma1 <= 0 or ma2 <= 0:
+        return None
+    return [round(mb1 / ma1, 4), round(mb2 / ma2, 4)]
 b, a = load(before_dir), load(after_dir)
+b1, a1 = (load(half_dirs[0]), load(half_dirs[1])) if half_dirs else ({}, {})
 rows = []
 for name in sorted(set(b) | set(a)):
     eb, ea = b.get(name), a.get(name)
@@ -178,7 +197,7 @@ for name in sorted(set(b) | set(a)):
             mark = "+"
     elif eb is not None and eb[0] is not None:
         mark = "!"
-    rows.append({"name": name, "before": side(eb), "after": side(ea), "significant": sig, "same_version": same_version, "asv_mark": mark})
+    rows.append({"name": name, "before": side(eb), "after": side(ea), "significant": sig, "same_version": same_version, "asv_mark": mark, "halves": halves(name)})
 print(json.dumps(rows))
 `;
 
@@ -573,6 +592,13 @@ async function verifyTask(
         asvDir,
       );
       ran.add(side);
+      if (!r.timedOut && i === 1 && order.length === 4) {
+        // The first half (before, after) as it stands, to check that a speed-up holds in each half.
+        await run(
+          'first half',
+          `rm -rf ${VERIFY_WORK}/half-before ${VERIFY_WORK}/half-after && cp -r ${VERIFY_WORK}/results-before ${VERIFY_WORK}/half-before && cp -r ${VERIFY_WORK}/results-after ${VERIFY_WORK}/half-after`,
+        );
+      }
       if (r.timedOut) {
         return fail(
           'benchmark_timeout',
@@ -590,7 +616,10 @@ async function verifyTask(
     }
     const cmp = await run(
       'compare',
-      py(COMPARE, `${VERIFY_WORK}/results-before ${VERIFY_WORK}/results-after ${MACHINE} ${row.pr_base_sha} ${factor}`),
+      py(
+        COMPARE,
+        `${VERIFY_WORK}/results-before ${VERIFY_WORK}/results-after ${MACHINE} ${row.pr_base_sha} ${factor}${order.length === 4 ? ` ${VERIFY_WORK}/half-before ${VERIFY_WORK}/half-after` : ''}`,
+      ),
       300_000,
       '/tmp',
     );
@@ -601,6 +630,7 @@ async function verifyTask(
       significant: boolean | null;
       same_version: boolean;
       asv_mark: string;
+      halves?: number[] | null;
     }[];
     try {
       rows = JSON.parse(cmp.stdout.trim().split('\n').pop() ?? '') as typeof rows;
@@ -620,6 +650,8 @@ async function verifyTask(
           c.before.value !== null && c.after.value !== null && c.after.value > 0
             ? Math.round((c.before.value / c.after.value) * 10_000) / 10_000
             : null;
+        const change = compareBenchmark(c.before, c.after, c.significant, factor, c.same_version);
+        const halves = c.halves ?? null;
         return {
           name: c.name,
           tier: sel.tier,
@@ -628,9 +660,10 @@ async function verifyTask(
           after: c.after,
           speedup,
           significant: c.significant,
-          change: compareBenchmark(c.before, c.after, c.significant, factor, c.same_version),
+          change,
           asv_mark: c.asv_mark,
-          noisy: isNoisy(c.before, c.after),
+          halves,
+          noisy: isNoisy(c.before, c.after) || (change === 'faster' && halvesDisagree(halves, factor)),
         } satisfies VerifyBenchmark;
       })
       .filter((b): b is VerifyBenchmark => b !== null);
