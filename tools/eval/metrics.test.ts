@@ -29,9 +29,7 @@ describe('eval metrics', () => {
     expect(() => parseLabels('repo_name,pr_number\no/r,1', 'x.csv')).toThrow(
       'Invalid labels: x.csv is missing column(s) landed_sha, landed_at, label, source',
     );
-    expect(() => parseLabels(csv.replace('not_perf', 'maybe'), 'x.csv')).toThrow(
-      /^Invalid labels: x\.csv row 2, label:/,
-    );
+    expect(() => parseLabels(csv.replace('not_perf', 'maybe'), 'x.csv')).toThrow(/^Invalid labels: x\.csv:4, label:/);
   });
 
   it('computes recall over labelled perf PRs and rates over all merged PRs, and checks the floors', () => {

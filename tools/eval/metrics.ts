@@ -1,4 +1,5 @@
 import { InputError } from '@datasmith/errors';
+import { parseCsv } from '@datasmith/tables';
 import { z } from 'zod';
 
 /** One row of a labelled set such as `numpy-labels.csv` (see its README). */
@@ -14,14 +15,13 @@ export type LabelRow = z.infer<typeof LabelRow>;
 
 const LABEL_COLUMNS = ['repo_name', 'pr_number', 'landed_sha', 'landed_at', 'label', 'source'] as const;
 
-/** Parses the labels CSV (the `source` column is last and may hold commas). */
+/** Parses the labels CSV (the `source` column is last and may hold unquoted commas and quotes). */
 export function parseLabels(csv: string, file = 'labels'): LabelRow[] {
-  const lines = csv.split(/\r?\n/).filter((line) => line.trim() !== '');
-  const header = (lines[0] ?? '').split(',').map((h) => h.trim());
+  const [head, ...rows] = parseCsv(csv, file, { relaxQuotes: true, trim: false });
+  const header = head?.cells ?? [];
   const missing = LABEL_COLUMNS.filter((c) => !header.includes(c));
   if (missing.length > 0) throw new InputError(`Invalid labels: ${file} is missing column(s) ${missing.join(', ')}`);
-  return lines.slice(1).map((line, i) => {
-    const cells = line.split(',');
+  return rows.map(({ cells, line }) => {
     const record: Record<string, string> = {};
     header.forEach((name, j) => {
       record[name] = j === header.length - 1 ? cells.slice(j).join(',') : (cells[j] ?? '');
@@ -29,7 +29,7 @@ export function parseLabels(csv: string, file = 'labels'): LabelRow[] {
     const parsed = LabelRow.safeParse(record);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new InputError(`Invalid labels: ${file} row ${i}, ${issue?.path.join('.')}: ${issue?.message}`);
+      throw new InputError(`Invalid labels: ${file}:${line}, ${issue?.path.join('.')}: ${issue?.message}`);
     }
     return parsed.data;
   });

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 /**
  * The pure parts of `npm run eval:synthesize`: its arguments, the default window, the funnel of one
  * repository (collect → prepare → classify → tasks), the aggregation of synthesize's `results.jsonl`
@@ -51,7 +52,8 @@ export interface SynthEvalArgs {
   controlRepos: string[];
 }
 
-export const DEFAULT_ASV_SOURCE = '/work/shared/vendor';
+/** The steering repository's vendored asv archives next to the checkout (`../shared/vendor`), as the demo and CI use. */
+export const DEFAULT_ASV_SOURCE = resolve(import.meta.dirname, '..', '..', '..', 'shared', 'vendor');
 const REPO_NAME = /^[^/\s]+\/[^/\s]+$/;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -83,7 +85,7 @@ function day(flag: string, value: string | undefined): string | null {
 
 /**
  * Parses the command line. `--asv-source` defaults to `$DATASMITH_ASV_SOURCE`, else
- * /work/shared/vendor when it exists, else none (an empty value also means none).
+ * ../shared/vendor next to the checkout when it exists, else none (an empty value also means none).
  */
 export function parseEvalArgs(
   argv: readonly string[],

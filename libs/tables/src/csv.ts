@@ -12,16 +12,22 @@ export interface CsvRecord {
  * trimmed cells; records may have fewer columns than the header. Malformed quoting is an
  * InputError naming the file and line.
  */
-export function parseCsv(text: string, file: string): CsvRecord[] {
+export function parseCsv(
+  text: string,
+  file: string,
+  options: { relaxQuotes?: boolean; trim?: boolean } = {},
+): CsvRecord[] {
   try {
     const records = parse(text, {
+      // A quote inside an unquoted cell is text (hand-written files whose last column is free text).
+      relax_quotes: options.relaxQuotes ?? false,
       bom: true,
       comment: '#',
       comment_no_infix: true,
       info: true,
       relax_column_count: true,
       skip_empty_lines: true,
-      trim: true,
+      trim: options.trim ?? true,
     }) as unknown as { record: string[]; info: { lines: number } }[];
     return records.map(({ record, info }) => ({ line: info.lines, cells: record }));
   } catch (error) {
