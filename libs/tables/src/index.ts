@@ -43,4 +43,5 @@ export {
   VerifyResult,
   VerifiedRow,
   VERIFY_TABLE_KEYS,
+  parseVerifyJsonl,
 } from './verify-schemas';

@@ -113,3 +113,21 @@ export const VerifiedRow = z.object({
 export type VerifiedRow = z.infer<typeof VerifiedRow>;
 
 export const VERIFY_TABLE_KEYS = { verified: ['repo_name', 'pr_merge_commit_sha'] } as const;
+
+/**
+ * The rows of a verify.jsonl: a line that is torn (a killed run) or of another shape (another code
+ * version) is left out, so that the task is measured again.
+ */
+export function parseVerifyJsonl(text: string): VerifyResult[] {
+  const out: VerifyResult[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const parsed = VerifyResult.safeParse(JSON.parse(line));
+      if (parsed.success) out.push(parsed.data);
+    } catch {
+      // A torn line of a killed run.
+    }
+  }
+  return out;
+}

@@ -10,6 +10,7 @@ import {
   VERIFY_TABLE_KEYS,
   VerifiedRow,
   VerifyResult,
+  parseVerifyJsonl,
   readTable,
   writeFileAtomic,
   writeTable,
@@ -34,23 +35,7 @@ interface VerifyCommandOptions extends PartitionOptions {
 
 /** Reads an earlier verify.jsonl (rows of another code version or shape are dropped); none: []. */
 async function readPrevious(path: string): Promise<VerifyResult[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    return [];
-  }
-  const out: VerifyResult[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      const parsed = VerifyResult.safeParse(JSON.parse(line));
-      if (parsed.success) out.push(parsed.data);
-    } catch {
-      // A torn line of a killed run: measured again.
-    }
-  }
-  return out;
+  return parseVerifyJsonl(await readFile(path, 'utf8').catch(() => ''));
 }
 
 /** The flat row of `verified.parquet`. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { InputError } from '@datasmith/errors';
 import { PARTITIONED_STEPS, type PartitionedStep, dataLayout, parseRepoName, repoSlug } from '@datasmith/paths';
 import { synthesisDropReason } from '@datasmith/steps';
-import { SynthesisResult, VerifyResult, queryRows, sqlLiteral } from '@datasmith/tables';
+import { SynthesisResult, type VerifyResult, parseVerifyJsonl, queryRows, sqlLiteral } from '@datasmith/tables';
 
 /** The steps a PR is traced through: the per-month partitions, then the global tables. */
 export type TraceStep = PartitionedStep | 'master' | 'dataset';
@@ -199,18 +199,7 @@ function readResults(file: string): SynthesisResult[] {
 }
 
 function readVerify(file: string): VerifyResult[] {
-  if (!existsSync(file)) return [];
-  const out: VerifyResult[] = [];
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      const parsed = VerifyResult.safeParse(JSON.parse(line));
-      if (parsed.success) out.push(parsed.data);
-    } catch {
-      // A torn line of a killed run.
-    }
-  }
-  return out;
+  return existsSync(file) ? parseVerifyJsonl(readFileSync(file, 'utf8')) : [];
 }
 
 /** The verify station of a measured row: kept when verified; otherwise `dropped` with verify's reason (informational). */
