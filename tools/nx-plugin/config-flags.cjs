@@ -14,7 +14,7 @@ const { resolve } = require('node:path');
 
 /** config key -> CLI flag, per step. */
 const FLAGS = {
-  classify: { backend: '--backend', model: '--model' },
+  classify: { backend: '--backend', model: '--model', rulesModel: '--rules-model' },
   synthesize: { backend: '--backend', online: '--online', asvSource: '--asv-source', releases: '--releases' },
   verify: {
     passes: '--passes',

@@ -994,6 +994,7 @@ describe('config-flags.cjs', () => {
       '--backend llm --model local/openai/gpt-oss-120b',
     ],
     ['only the backend', { backend: 'rules', model: null }, '--backend rules'],
+    ['the learned rules', { backend: 'rules', rulesModel: 'learned' }, '--backend rules --rules-model learned'],
     ['no section (the CLI defaults apply)', undefined, ''],
   ])('turns the classify section into flags: %s', (_name, section, expected) => {
     workspace({ 'datasmith.config.json': { store: 's', repos: [], ...(section ? { classify: section } : {}) } });

@@ -12,6 +12,7 @@ describe('config', () => {
         "classify": {
           "backend": "rules",
           "model": null,
+          "rulesModel": null,
         },
         "months": null,
         "outputRoot": "data",

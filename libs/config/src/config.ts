@@ -34,6 +34,11 @@ export const DatasmithConfigSchema = z
       .object({
         backend: z.enum(['rules', 'llm']).default('rules'),
         model: z.string().nullable().default(null),
+        rulesModel: z
+          .enum(['hand', 'learned'])
+          .nullable()
+          .default(null)
+          .describe("the rules backend's weights: hand-set (default) or the learned model of eval:classify"),
       })
       .prefault({}),
     synthesize: z
