@@ -13,7 +13,7 @@ import {
 } from '@datasmith/tables';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { PrTrace } from '../explain/trace';
-import { parsePrRef } from '../explain/trace';
+import { formatTrace, parsePrRef } from '../explain/trace';
 import { runCli, testCommit } from './cli-test-helpers';
 
 /**
@@ -164,6 +164,19 @@ async function explainJson(ref: string): Promise<PrTrace> {
 const summary = (trace: PrTrace) => trace.stations.map((s) => `${s.step} ${s.status} ${s.reason ?? ''}`.trim());
 
 describe('datasmith explain', () => {
+  it('says where the title came from when collect did not have the PR title', async () => {
+    const trace = await explainJson(`${REPO}#1`);
+    expect(trace.pull?.title_source).toBe('message');
+    const header = (title_source: string | null) =>
+      formatTrace({
+        ...trace,
+        pull: { ...(trace.pull as NonNullable<PrTrace['pull']>), title: 'speed up nanmedian', title_source },
+      })[0];
+    expect(header('branch')).toMatch(/^acme\/widgets#1 "speed up nanmedian" \(title from the branch\), merged /);
+    expect(header('commit')).toMatch(/^acme\/widgets#1 "speed up nanmedian" \(title from the PR's commits\), merged /);
+    expect(header('message')).toMatch(/^acme\/widgets#1 "speed up nanmedian", merged /);
+  });
+
   it('follows a task from collect into the dataset, with backend, attempts and image', async () => {
     const trace = await explainJson(`${REPO}#1`);
     expect(trace.months).toEqual([MONTH]);

@@ -78,6 +78,8 @@ export interface TracedVerify {
 /** What the commits table says about the PR. */
 export interface TracedPull {
   title: string;
+  /** Where collect took the title from (`pull`, `message`, `commit`, `branch`, `none`); null in older tables. */
+  title_source: string | null;
   merged_at: string;
   merge_style: string;
   sha: string;
@@ -300,6 +302,7 @@ export async function tracePullRequest(repo: string, number: number, outRoot = '
   const pull: TracedPull | null = first
     ? {
         title: str(first.pr_title) ?? '',
+        title_source: str(first.pr_title_source),
         merged_at: str(first.pr_merged_at) ?? '',
         merge_style: str(first.merge_style) ?? 'unknown',
         sha: str(first.sha) ?? '',
@@ -492,13 +495,16 @@ export async function tracePullRequest(repo: string, number: number, outRoot = '
   return { repo, number, outRoot, pull, months, stations, verdict };
 }
 
+/** Title sources that are collect's reconstruction, not the PR's or its merge commit's own title. */
+const DERIVED_TITLE = new Set(['commit', 'branch', 'none']);
+
 /** The trace as text: a header, one line per station, the verdict. */
 export function formatTrace(trace: PrTrace): string[] {
   const lines: string[] = [];
   const p = trace.pull;
   lines.push(
     p
-      ? `${trace.repo}#${trace.number} ${JSON.stringify(p.title)}, merged ${p.merged_at} (${p.merge_style}), sha ${p.sha.slice(0, 12)}, base ${p.pr_base_sha?.slice(0, 12) ?? 'none'}`
+      ? `${trace.repo}#${trace.number} ${JSON.stringify(p.title)}${p.title_source && DERIVED_TITLE.has(p.title_source) ? ` (title from the ${p.title_source === 'commit' ? "PR's commits" : p.title_source})` : ''}, merged ${p.merged_at} (${p.merge_style}), sha ${p.sha.slice(0, 12)}, base ${p.pr_base_sha?.slice(0, 12) ?? 'none'}`
       : `${trace.repo}#${trace.number}`,
   );
   for (const s of trace.stations) {
