@@ -89,6 +89,17 @@ export const VerifyResult = z.object({
   selection: z.string().describe('how many benchmarks per tier, and the limit'),
   benchmarks: z.array(VerifyBenchmark),
   cpuset: z.string().nullable(),
+  cpu_probe_s: z
+    .array(z.number())
+    .default([])
+    .describe(
+      'a fixed CPU loop timed in the container before each pass and after the last: the pinned CPU is pinned, not reserved',
+    ),
+  cpu_probe_spread: z
+    .number()
+    .nullable()
+    .default(null)
+    .describe('slowest ÷ fastest of cpu_probe_s: well above 1, other work shared the CPU during the measurement'),
   asv_version: z.string().nullable(),
   duration_s: z.number(),
   code_version: z.string(),

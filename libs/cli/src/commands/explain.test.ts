@@ -119,6 +119,8 @@ function verifyRow(row: CommitRow): VerifyResult {
       },
     ],
     cpuset: '1',
+    cpu_probe_s: [0.1, 0.11, 0.1],
+    cpu_probe_spread: 1.1,
     asv_version: '0.6.4',
     duration_s: 312.4,
     code_version: 'verify-4',

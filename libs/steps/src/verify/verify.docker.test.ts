@@ -201,6 +201,9 @@ describe.skipIf(!engine.ok)(`verify: the gold patch against its base, with real 
 
     // The O(n^2) → O(n) change: count_dupes is much faster, by asv's statistics.
     expect(f, show(f)).toMatchObject({ verified: true, reason: null, rebuilt: false, cpuset: expect.any(String) });
+    // One CPU probe before each pass and one after the last (ABBA: 5; AB when the budget is short: 3).
+    expect([3, 5], show(f)).toContain(f?.cpu_probe_s.length);
+    expect(f?.cpu_probe_spread).toBeGreaterThanOrEqual(1);
     expect(f?.speedup).toBeGreaterThan(3);
     const dupes = f?.benchmarks.find((b) => b.name === 'bench_core.TimeDupes.time_count_dupes');
     expect(dupes).toMatchObject({ tier: 'names', change: 'faster', asv_mark: '-', significant: true });

@@ -19,6 +19,7 @@ import {
   needsRebuild,
   planPasses,
   probeCandidates,
+  probeSpread,
   runShareMs,
 } from './verify';
 
@@ -413,5 +414,13 @@ describe('benchmarks failing at the base', () => {
     expect(probeCandidates(ranked, 26, 2)).toEqual(['a', 'b', 'c', 'd']);
     expect(probeCandidates(ranked.slice(0, 2), 2, 6)).toEqual([]);
     expect(probeCandidates(ranked, 6, 6)).toEqual([]);
+  });
+});
+
+describe('probeSpread', () => {
+  it('is slowest ÷ fastest of the CPU probes, null with fewer than two', () => {
+    expect(probeSpread([])).toBeNull();
+    expect(probeSpread([0.1])).toBeNull();
+    expect(probeSpread([0.1, 0.2, 0.12])).toBe(2);
   });
 });

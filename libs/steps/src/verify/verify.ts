@@ -22,6 +22,16 @@ import { ASV_WORK, DERIVE_BENCH, IMPORT_SCAN, REPO_ROOT, asvConfigScript, quote 
 import { compareBenchmark, decideVerdict, halvesDisagree, isNoisy } from './decide';
 import { changeTargets, parsePatchFiles, selectBenchmarks } from './select';
 
+/** A fixed pure-Python loop (~0.1 s on an idle core), timed in the measuring container. */
+const CPU_PROBE =
+  'import time\nt = time.perf_counter()\ns = 0\nfor i in range(1_000_000):\n    s += i * i\nprint(time.perf_counter() - t)';
+
+/** Slowest ÷ fastest CPU probe, or null with fewer than two. */
+export function probeSpread(times: readonly number[]): number | null {
+  if (times.length < 2) return null;
+  return Math.round((Math.max(...times) / Math.min(...times)) * 1000) / 1000;
+}
+
 /** Bump when the same task would now measure or decide differently. */
 export const VERIFY_CODE_VERSION = 'verify-8';
 
@@ -356,10 +366,14 @@ async function verifyTask(
     asv_version: entry?.context.asv_version ?? null,
     duration_s: 0,
     code_version: VERIFY_CODE_VERSION,
+    cpu_probe_s: [],
+    cpu_probe_spread: null,
   };
+  const probeTimes = base.cpu_probe_s;
   const done = (fields: Partial<VerifyResult>): VerifyResult => ({
     ...base,
     ...fields,
+    cpu_probe_spread: probeSpread(probeTimes),
     duration_s: Math.round((Date.now() - started) / 100) / 10,
   });
   const fail = (reason: VerifyReason, message: string, fields: Partial<VerifyResult> = {}) =>
@@ -539,6 +553,12 @@ async function verifyTask(
     const selection = `${selected.length} of ${timeBenchmarks.length} time benchmarks (limit ${limit}): ${tiers.names} name a changed function or class, ${tiers.imports} import a changed module, ${tiers.rest} others${failingNote}${compiledNote}`;
     const bench = quote(exactBenchRegex(selected.map((s) => s.name)));
 
+    // The same fixed loop before each pass and after the last: its spread says whether the pinned CPU was shared.
+    const probeCpu = async () => {
+      const r = await run('cpu probe', `python -c ${quote(CPU_PROBE)}`, 60_000, '/tmp');
+      const seconds = Number(r.stdout.trim().split('\n').pop());
+      if (r.exitCode === 0 && Number.isFinite(seconds) && seconds > 0) probeTimes.push(Math.round(seconds * 1e4) / 1e4);
+    };
     // The patch goes in through the engine's archive API; the container has no network.
     await p.putFile(`${VERIFY_WORK}/gold.patch`, patch);
     let patched = false;
@@ -583,6 +603,7 @@ async function verifyTask(
           { ...changed, selection, rebuilt: rebuild },
         );
       }
+      await probeCpu();
       const share = runShareMs(budgetMs, Date.now() - started, rebuildMs, order.length - i);
       const runStarted = Date.now();
       const r: CommandResult = await run(
@@ -614,6 +635,7 @@ async function verifyTask(
         }
       }
     }
+    await probeCpu();
     const cmp = await run(
       'compare',
       py(
