@@ -13,5 +13,7 @@ export {
   firstParentAncestor,
   commitHeader,
   mergedCommitSubjects,
+  mergedCommitSubjectsOf,
 } from './repo';
 export { unquoteGitPath } from './quote';
+export type { MergeParents } from './repo';

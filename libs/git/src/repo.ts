@@ -100,4 +100,73 @@ export async function mergedCommitSubjects(
   }
 }
 
+/** A merge commit whose brought-in commits are wanted: its first and second parent. */
+export interface MergeParents {
+  sha: string;
+  first: string;
+  second: string;
+}
+
+/**
+ * {@link mergedCommitSubjects} for many merges with one git process: `git log --stdin` over every
+ * second parent, minus what `boundary` reaches, lists the side commits with their parents in git's
+ * order; each merge's own commits are then walked in memory from its second parent down to the
+ * first-parent line (`mainLine`), which is where a PR branch meets the history it was merged into.
+ * `merges` come oldest first: a commit an earlier merge brought in is reachable from the later ones'
+ * first parents, so it is not theirs (a PR stacked on another). Subjects of merges inside a PR are
+ * skipped, as `--no-merges` does; at most `max`, the newest.
+ */
+export async function mergedCommitSubjectsOf(
+  repoDir: string,
+  merges: readonly MergeParents[],
+  mainLine: ReadonlySet<string>,
+  boundary: string | null,
+  max = 50,
+): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (merges.length === 0) return out;
+  const revs = [...new Set(merges.map((m) => m.second))];
+  if (boundary) revs.push(`^${boundary}`);
+  let text: string;
+  try {
+    text = (
+      await runGit(repoDir, ['log', '--stdin', '--format=%H%x1f%P%x1f%s'], { input: `${revs.join('\n')}\n` })
+    ).toString('utf8');
+  } catch {
+    // A missing object (a snapshot mirror): fall back to one walk per merge.
+    for (const m of merges) out.set(m.sha, await mergedCommitSubjects(repoDir, m.first, m.second, max));
+    return out;
+  }
+  const commits = new Map<string, { order: number; parents: string[]; subject: string }>();
+  let order = 0;
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    const [sha = '', parents = '', subject = ''] = line.split('\x1f');
+    commits.set(sha, { order: order++, parents: parents ? parents.split(' ') : [], subject: subject.trim() });
+  }
+  const claimed = new Set<string>();
+  for (const m of merges) {
+    const seen = new Set<string>();
+    const stack = [m.second];
+    while (stack.length > 0) {
+      const sha = stack.pop() as string;
+      if (seen.has(sha) || claimed.has(sha) || mainLine.has(sha)) continue;
+      const commit = commits.get(sha);
+      if (!commit) continue;
+      seen.add(sha);
+      stack.push(...commit.parents);
+    }
+    for (const sha of seen) claimed.add(sha);
+    const own = [...seen]
+      .map((sha) => commits.get(sha) as { order: number; parents: string[]; subject: string })
+      .filter((c) => c.parents.length < 2)
+      .sort((a, b) => a.order - b.order)
+      .slice(0, max)
+      .reverse()
+      .map((c) => c.subject);
+    out.set(m.sha, own);
+  }
+  return out;
+}
+
 export { unquoteGitPath, GIT_BASE_ARGS };

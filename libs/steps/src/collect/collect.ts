@@ -9,6 +9,7 @@ import {
   headBranch,
   listTreePaths,
   mergedCommitSubjects,
+  mergedCommitSubjectsOf,
   readFirstParentHistoryConcurrently,
   resolveRef,
 } from '@datasmith/git';
@@ -226,6 +227,16 @@ export async function collectRepository(
   }
 
   let firstParentSet: Set<string> | null = null;
+  // The PR's own commits of every merge on the line, read with one git process (oldest merge first).
+  const ownCommitsOf = await mergedCommitSubjectsOf(
+    mirror,
+    walked
+      .filter((r) => r.parents.length >= 2)
+      .reverse()
+      .map((r) => ({ sha: r.sha, first: r.parents[0] as string, second: r.parents[1] as string })),
+    new Set(walked.map((r) => r.sha)),
+    startParent ?? null,
+  );
   const rows: CommitRow[] = [];
   const numbered = [...candidates.values()].sort((a, b) => (a.number ?? 0) - (b.number ?? 0));
   for (const candidate of [...numbered, ...rebased]) {
@@ -342,7 +353,8 @@ export async function collectRepository(
     // give the title when the landing message has none (merged without editing GitHub's message).
     const ownCommits =
       record.parents.length >= 2
-        ? await mergedCommitSubjects(mirror, record.parents[0] as string, record.parents[1] as string)
+        ? (ownCommitsOf.get(record.sha) ??
+          (await mergedCommitSubjects(mirror, record.parents[0] as string, record.parents[1] as string)))
         : [];
     base.pr_commits = ownCommits.join('\n');
     if (!base.pr_title) {
