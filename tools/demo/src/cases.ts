@@ -1,4 +1,4 @@
-import { type DropReason, OptimizationCategory } from '@datasmith/tables';
+import { COLLECT_DROP_REASONS, type DropReason, OptimizationCategory } from '@datasmith/tables';
 
 /**
  * The intended outcome of every PR in the demo store, and of every repository for scrape-repos:
@@ -86,19 +86,8 @@ export interface DemoCase {
   readonly expected: CaseExpectation;
 }
 
-/** Every drop reason collect can record; the demo has at least one PR for each. */
-export const COLLECT_DROP_REASONS = [
-  'no_asv_at_base',
-  'docs_only',
-  'tests_only',
-  'benchmarks_only',
-  'ci_only',
-  'examples_only',
-  'non_code_only',
-  'empty_change',
-  'patch_unavailable',
-  'not_on_default_branch',
-] as const satisfies readonly DropReason[];
+/** Every drop reason collect can record (the schema's list); the demo has at least one PR for each. */
+export { COLLECT_DROP_REASONS };
 
 /** The prepare rules the demo has a case for. */
 export const PREPARE_DROP_REASONS = [
