@@ -18,6 +18,7 @@ import { z } from 'zod';
 import { exactBenchRegex, parsePythonJson } from '../synthesize/asv-results';
 import type { RegistryEntry } from '../synthesize/context';
 import { readContextRegistry } from '../synthesize/registry';
+import { installModeOf as contextInstallMode } from '../synthesize/task';
 import { ASV_WORK, DERIVE_BENCH, IMPORT_SCAN, REPO_ROOT, asvConfigScript, quote } from '../synthesize/asv-container';
 import { compareBenchmark, decideVerdict, halvesDisagree, isNoisy } from './decide';
 import { changeTargets, parsePatchFiles, selectBenchmarks } from './select';
@@ -217,14 +218,11 @@ export function defaultCpuset(): string {
 }
 
 /**
- * How the image installed the project: the install script's header says it (`install: editable`);
- * a context taken from a similar commit has `variant` `similar:<sha>`, so the variant alone is not it.
+ * How the image installed the project, as synthesize recorded it: the rules variant, else the install
+ * script's header (a context taken from a similar commit has `variant` `similar:<sha>`).
  */
 export function installModeOf(entry: Pick<RegistryEntry, 'context'>): string | null {
-  const script = entry.context.files['docker_build_pkg.sh'] ?? '';
-  const m = /install: (editable|regular|source)\b/.exec(script);
-  if (m?.[1]) return m[1];
-  return ['editable', 'regular', 'source'].includes(entry.context.variant) ? entry.context.variant : null;
+  return contextInstallMode(entry.context);
 }
 
 /**
