@@ -3,7 +3,8 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, SchemaError } from '@datasmith/errors';
 import { parseRepoName, storeLayout, type StoreLayout } from '@datasmith/paths';
-import { parseCsv } from '@datasmith/tables';
+// The CSV reader alone: the store (and the Nx plugin through it) does not load DuckDB.
+import { parseCsv } from '@datasmith/tables/csv';
 import { z } from 'zod';
 
 /** The fields of a GitHub repository object the pipeline reads (others pass through). */
