@@ -12,7 +12,7 @@ import { z } from 'zod';
 export const USAGE = `usage: npm run eval:synthesize -- --store DIR [--work DIR] [--repos a/b,c/d] [--limit-per-repo N]
        [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--months N] [--asv-source DIR] [--max-build-minutes N]
        [--synthesize-repos a/b,c/d] [--skip-synthesize] [--retry-failed] [--reuse] [--json]
-       [--verify [--verify-minutes N] [--max-benchmarks N] [--passes 1|2]
+       [--verify [--verify-minutes N] [--max-benchmarks N] [--max-param-sets N] [--passes 1|2]
                  [--controls N --control-repos a/b,c/d]]`;
 
 /** A bad command line: the script prints it with the usage and exits 2. */
@@ -45,6 +45,7 @@ export interface SynthEvalArgs {
   /** Passed to verify when given (null: verify's own default). */
   verifyMinutes: number | null;
   maxBenchmarks: number | null;
+  maxParamSets: number | null;
   passes: 1 | 2 | null;
   /** Ordinary (not perf) merged PRs per control repository, synthesized and verified as negative controls. */
   controls: number;
@@ -122,6 +123,7 @@ export function parseEvalArgs(
         verify: { type: 'boolean', default: false },
         'verify-minutes': { type: 'string' },
         'max-benchmarks': { type: 'string' },
+        'max-param-sets': { type: 'string' },
         passes: { type: 'string' },
         controls: { type: 'string' },
         'control-repos': { type: 'string' },
@@ -154,12 +156,14 @@ export function parseEvalArgs(
   const verify = bool('verify');
   const verifyMinutes = integer('--verify-minutes', str('verify-minutes'), 1);
   const maxBenchmarks = integer('--max-benchmarks', str('max-benchmarks'), 1);
+  const maxParamSets = integer('--max-param-sets', str('max-param-sets'), 1);
   const passes = integer('--passes', str('passes'), 1);
   if (passes !== null && passes > 2) throw new UsageError(`Invalid --passes: ${passes}; expected 1 or 2`);
   const controls = integer('--controls', str('controls'), 0) ?? 0;
   const controlRepos = repoList('--control-repos', str('control-repos'));
-  if (!verify && (verifyMinutes !== null || maxBenchmarks !== null || passes !== null || controls > 0 || controlRepos))
-    throw new UsageError('--verify-minutes, --max-benchmarks, --passes and --controls need --verify');
+  const verifyOnly = [verifyMinutes, maxBenchmarks, maxParamSets, passes].some((x) => x !== null);
+  if (!verify && (verifyOnly || controls > 0 || controlRepos))
+    throw new UsageError('--verify-minutes, --max-benchmarks, --max-param-sets, --passes and --controls need --verify');
   if (verify && bool('skip-synthesize'))
     throw new UsageError(
       '--verify and --skip-synthesize contradict each other: verify measures in the validated images',
@@ -196,6 +200,7 @@ export function parseEvalArgs(
     verify,
     verifyMinutes,
     maxBenchmarks,
+    maxParamSets,
     passes: passes as 1 | 2 | null,
     controls,
     controlRepos: controlRepos ?? [],

@@ -337,6 +337,7 @@ describe('eval:synthesize --verify and --controls arguments', () => {
       verify: false,
       verifyMinutes: null,
       maxBenchmarks: null,
+      maxParamSets: null,
       passes: null,
       controls: 0,
       controlRepos: [],
@@ -352,6 +353,8 @@ describe('eval:synthesize --verify and --controls arguments', () => {
         '12',
         '--max-benchmarks',
         '6',
+        '--max-param-sets',
+        '3',
         '--passes',
         '1',
         '--controls',
@@ -366,6 +369,7 @@ describe('eval:synthesize --verify and --controls arguments', () => {
       verify: true,
       verifyMinutes: 12,
       maxBenchmarks: 6,
+      maxParamSets: 3,
       passes: 1,
       controls: 2,
       controlRepos: ['b/y'],
@@ -377,6 +381,7 @@ describe('eval:synthesize --verify and --controls arguments', () => {
     expect(bad(['--verify-minutes', '12'])).toThrow(/need --verify$/);
     expect(bad(['--verify', '--passes', '3'])).toThrow('Invalid --passes: 3; expected 1 or 2');
     expect(bad(['--verify', '--max-benchmarks', '0'])).toThrow(/Invalid --max-benchmarks/);
+    expect(bad(['--max-param-sets', '2'])).toThrow(/need --verify$/);
     expect(bad(['--verify', '--skip-synthesize'])).toThrow(/contradict/);
     expect(bad(['--verify', '--controls', '2'])).toThrow(/^Missing --control-repos/);
     expect(bad(['--verify', '--control-repos', 'a/x'])).toThrow(/needs --controls N/);

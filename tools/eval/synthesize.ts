@@ -270,7 +270,12 @@ async function verifyStage(
 ): Promise<EvalVerifyRow[] | null> {
   const outDir = join(dir, 'verify');
   const resultsPath = join(outDir, 'verify.jsonl');
-  const params = { verifyMinutes: args.verifyMinutes, maxBenchmarks: args.maxBenchmarks, passes: args.passes };
+  const params = {
+    verifyMinutes: args.verifyMinutes,
+    maxBenchmarks: args.maxBenchmarks,
+    ...(args.maxParamSets === null ? {} : { maxParamSets: args.maxParamSets }),
+    passes: args.passes,
+  };
   const stamp = join(dir, 'verify.eval.json');
   const before = existsSync(stamp) ? await readFile(stamp, 'utf8') : null;
   const plan = verifyPlan(before, params, {
@@ -296,6 +301,7 @@ async function verifyStage(
       outDir,
       ...(args.verifyMinutes === null ? [] : ['--verify-minutes', String(args.verifyMinutes)]),
       ...(args.maxBenchmarks === null ? [] : ['--max-benchmarks', String(args.maxBenchmarks)]),
+      ...(args.maxParamSets === null ? [] : ['--max-param-sets', String(args.maxParamSets)]),
       ...(args.passes === null ? [] : ['--passes', String(args.passes)]),
       ...(plan === 'remeasure' ? ['--remeasure'] : []),
     ]);
@@ -490,6 +496,7 @@ const verifyTable = args.verify ? aggregateVerify(verifyInputs) : null;
 const controlTable = args.controls > 0 ? aggregateVerify(controlInputs) : null;
 const verifyOptions =
   `--verify-minutes ${args.verifyMinutes ?? 'default'}, --max-benchmarks ${args.maxBenchmarks ?? 'default'}, ` +
+  `--max-param-sets ${args.maxParamSets ?? 'default'}, ` +
   `--passes ${args.passes ?? 'default'}`;
 const verifyCaption =
   `Verify (real asv in the validated images, ${verifyOptions}). Columns: tasks synthesize validated, ` +
@@ -521,6 +528,7 @@ const report = {
     ? {
         verify_minutes: args.verifyMinutes,
         max_benchmarks: args.maxBenchmarks,
+        max_param_sets: args.maxParamSets,
         passes: args.passes,
         ...verifyTable,
       }

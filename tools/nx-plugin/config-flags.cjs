@@ -19,6 +19,7 @@ const FLAGS = {
   verify: {
     passes: '--passes',
     maxBenchmarks: '--max-benchmarks',
+    maxParamSets: '--max-param-sets',
     verifyMinutes: '--verify-minutes',
     factor: '--factor',
   },

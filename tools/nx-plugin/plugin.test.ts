@@ -1011,9 +1011,9 @@ describe('config-flags.cjs', () => {
 
   it('turns the numbers of the verify section into flags', () => {
     workspace({
-      'datasmith.config.json': { store: 's', repos: [], verify: { passes: 1, maxBenchmarks: 3, factor: 1.1 } },
+      'datasmith.config.json': { store: 's', repos: [], verify: { passes: 1, maxBenchmarks: 3, maxParamSets: 2, factor: 1.1 } },
     });
-    expect(flags('verify')).toEqual({ status: 0, stdout: '--passes 1 --max-benchmarks 3 --factor 1.1', stderr: '' });
+    expect(flags('verify')).toEqual({ status: 0, stdout: '--passes 1 --max-benchmarks 3 --max-param-sets 2 --factor 1.1', stderr: '' });
   });
 
   it('reads the config DATASMITH_CONFIG names', () => {

@@ -79,6 +79,13 @@ export const DatasmithConfigSchema = z
           .nullable()
           .default(null)
           .describe('benchmarks measured per task, those the change touches first (default 8)'),
+        maxParamSets: z
+          .number()
+          .int()
+          .min(1)
+          .nullable()
+          .default(null)
+          .describe('parameter sets measured per parameterized benchmark, spread over its grid (default 4)'),
         verifyMinutes: z
           .number()
           .int()

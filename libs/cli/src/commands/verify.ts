@@ -28,6 +28,7 @@ interface VerifyCommandOptions extends PartitionOptions {
   cpusetCpus?: string;
   verifyMinutes: number;
   maxBenchmarks: number;
+  maxParamSets: number;
   passes: number;
   remeasure?: boolean;
   json?: boolean;
@@ -93,6 +94,12 @@ export const registerVerify: RegisterCommand = (program, context) => {
       8,
     )
     .option(
+      '--max-param-sets <n>',
+      'parameter sets per parameterized benchmark, spread over its grid with the first and the last',
+      intOption('--max-param-sets'),
+      4,
+    )
+    .option(
       '--passes <n>',
       '2: before, after, after, before (drift cancels); 1: before, after',
       intOption('--passes'),
@@ -154,6 +161,7 @@ export const registerVerify: RegisterCommand = (program, context) => {
           cpusetCpus: options.cpusetCpus,
           verifyMinutes: options.verifyMinutes,
           maxBenchmarks: options.maxBenchmarks,
+          maxParamSets: options.maxParamSets,
           passes: options.passes as 1 | 2,
           previous,
         },

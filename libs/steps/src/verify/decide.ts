@@ -51,15 +51,18 @@ export function isNoisy(before: SideResult, after: SideResult): boolean {
 }
 
 /**
- * Does a speed-up fail to hold in each half of an ABBA measurement? `halves` are before/after ratios
+ * Does a change fail to hold in each half of an ABBA measurement? `halves` are before/after ratios
  * of the medians of pass 1 against pass 2 and of pass 4 against pass 3; a burst of other work on a
  * shared machine during one pass moves that pass's whole sample (pvlib's control #2832 "verified" at
- * ×1.72 on a benchmark it does not touch), so a speed-up counts only when both halves pass the factor.
- * Null halves (AB, or a side without samples): nothing to check.
+ * ×1.72 on a benchmark it does not touch), so a speed-up counts only when both halves pass the factor,
+ * and so does a slow-down (lmfit #973: ×0.95 overall, halves ×0.95 and ×0.99). Other changes, and null
+ * halves (AB, or a side without samples): nothing to check.
  */
-export function halvesDisagree(halves: readonly number[] | null, factor: number): boolean {
+export function halvesDisagree(halves: readonly number[] | null, factor: number, change: BenchmarkChange): boolean {
   if (!halves || halves.length < 2) return false;
-  return halves.some((h) => !(h >= factor));
+  if (change === 'faster') return halves.some((h) => !(h >= factor));
+  if (change === 'slower') return halves.some((h) => !(h <= 1 / factor));
+  return false;
 }
 
 /** The change of one benchmark, in `asv compare`'s order of cases. */
@@ -117,7 +120,7 @@ export function decideVerdict(measured: readonly MeasuredBenchmark[]): Verdict {
   );
   const faster = measured.filter((m) => m.change === 'faster');
   const trusted = faster.filter((m) => !m.noisy);
-  const slower = measured.filter((m) => m.change === 'slower');
+  const slower = measured.filter((m) => m.change === 'slower' && !m.noisy);
   const failedAfter = measured.filter((m) => m.change === 'failed_after');
   const best = (xs: readonly MeasuredBenchmark[]) =>
     xs.length ? Math.max(...xs.map((m) => m.speedup ?? Number.NEGATIVE_INFINITY)) : null;

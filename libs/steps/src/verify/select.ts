@@ -1,3 +1,5 @@
+import { exactBenchRegex } from '../synthesize/asv-results';
+
 /**
  * Which benchmarks a gold patch is measured with: those whose code the change touches first, then the
  * rest, up to a limit. Pure logic over the patch, the base's sources and the benchmark suite's files.
@@ -274,8 +276,10 @@ function locate(
   return null;
 }
 
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 function mentions(text: string, name: string): boolean {
-  return new RegExp(`(?<![A-Za-z0-9_])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9_])`).test(text);
+  return new RegExp(`(?<![A-Za-z0-9_])${escapeRegex(name)}(?![A-Za-z0-9_])`).test(text);
 }
 
 /** Does a module source import `module` (`import a.b`, `from a.b import`, `from a import b`)? */
@@ -336,4 +340,47 @@ export function selectBenchmarks(
   }
   const rank = { names: 0, imports: 1, rest: 2 } as const;
   return out.sort((a, b) => rank[a.tier] - rank[b.tier] || (a.name < b.name ? -1 : 1)).slice(0, limit);
+}
+
+/**
+ * The parameter sets of a benchmark as asv names them (`name(p1, p2)`: each parameter's repr, joined
+ * by ", ", in `itertools.product` order), from its `params` in benchmarks.json.
+ */
+export function paramSetNames(name: string, params: readonly (readonly string[])[]): string[] {
+  if (params.length === 0) return [];
+  let combos: string[][] = [[]];
+  for (const values of params) combos = combos.flatMap((c) => values.map((v) => [...c, v]));
+  return combos.map((c) => `${name}(${c.join(', ')})`);
+}
+
+/**
+ * At most `cap` of a benchmark's parameter sets, evenly spread over asv's order and always with the
+ * first and the last (by convention the smallest and the largest input): a heavily parameterized
+ * benchmark (datashader's ShadeCategorical: 24 sets) otherwise takes a whole task's budget for one
+ * benchmark. Null: the benchmark has no parameters or no more sets than the cap, so all run.
+ */
+export function spreadParamSets(sets: readonly string[], cap: number): string[] | null {
+  if (sets.length <= cap) return null;
+  if (cap <= 1) return [sets[sets.length - 1] as string];
+  const picked = new Set<number>();
+  for (let i = 0; i < cap; i++) picked.add(Math.round((i * (sets.length - 1)) / (cap - 1)));
+  return [...picked].sort((a, b) => a - b).map((i) => sets[i] as string);
+}
+
+/**
+ * The `asv run --bench` regex for the selected benchmarks: each name with any parameter set, or, for
+ * a benchmark whose sets were capped, exactly the chosen `name(p1, p2)` sets (asv matches a
+ * parameterized benchmark's regex against that form and runs only the matching sets).
+ */
+export function benchRegexFor(
+  names: readonly string[],
+  cappedSets: ReadonlyMap<string, readonly string[]>,
+): string {
+  const whole = names.filter((n) => !cappedSets.has(n));
+  const parts: string[] = whole.length > 0 ? [exactBenchRegex(whole)] : [];
+  for (const n of names) {
+    const sets = cappedSets.get(n);
+    if (sets) parts.push(`^(${sets.map(escapeRegex).join('|')})$`);
+  }
+  return parts.join('|');
 }

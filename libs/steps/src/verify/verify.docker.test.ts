@@ -61,6 +61,14 @@ def time_scale():
     scale(range(1000), 3)
 
 
+class TimeScaleSizes:
+    params = ([1, 2, 3], [10, 100])
+    param_names = ["k", "n"]
+
+    def time_scale_sizes(self, k, n):
+        scale(range(n), k)
+
+
 def track_dupes():
     return count_dupes([1, 1, 2])
 `;
@@ -178,7 +186,7 @@ describe.skipIf(!engine.ok)(`verify: the gold patch against its base, with real 
 
     t = Date.now();
     const log = createMemoryLogger();
-    const out = await verify({ rows }, { docker, store, registryPath, log }, { maxBenchmarks: 4, verifyMinutes: 10 });
+    const out = await verify({ rows }, { docker, store, registryPath, log }, { maxBenchmarks: 4, maxParamSets: 2, verifyMinutes: 10 });
     timings.verify = (Date.now() - t) / 1000;
     const bySha = new Map(out.results.map((r) => [r.sha, r]));
     const [f, n, s] = [faster, neutral, slower].map((sha) => bySha.get(sha) as VerifyResult);
@@ -209,6 +217,12 @@ describe.skipIf(!engine.ok)(`verify: the gold patch against its base, with real 
     expect(dupes).toMatchObject({ tier: 'names', change: 'faster', asv_mark: '-', significant: true });
     expect(dupes?.before.samples).toBeGreaterThan(4);
     expect(f?.changed_names).toEqual(['count_dupes']);
+    // A benchmark with 6 parameter sets runs only 2 of them, the first and the last (asv's own --bench selection).
+    expect(f?.benchmarks.filter((b) => b.name.startsWith('bench_core.TimeScaleSizes.')).map((b) => b.name)).toEqual([
+      'bench_core.TimeScaleSizes.time_scale_sizes(1, 10)',
+      'bench_core.TimeScaleSizes.time_scale_sizes(3, 100)',
+    ]);
+    expect(f?.selection).toContain('parameter sets capped at 2 for bench_core.TimeScaleSizes.time_scale_sizes (2 of 6)');
     // Only time benchmarks are measured, the touched one first.
     expect(f?.benchmarks.map((b) => b.name)).not.toContain('bench_core.track_dupes');
 

@@ -2,13 +2,16 @@ import { describe, expect, it } from 'vitest';
 import type { RegistryEntry } from '../synthesize/context';
 import { type SideResult, compareBenchmark, decideVerdict, halvesDisagree, isNoisy, isResultBetter } from './decide';
 import {
+  benchRegexFor,
   changeTargets,
   compiledModules,
   defName,
   enclosingDefs,
   moduleName,
+  paramSetNames,
   parsePatchFiles,
   selectBenchmarks,
+  spreadParamSets,
 } from './select';
 import {
   VERIFY_CODE_VERSION,
@@ -76,21 +79,40 @@ describe("asv compare's decision", () => {
 
 describe('a speed-up holds in each half of ABBA', () => {
   it('counts it only when pass 1 vs 2 and pass 4 vs 3 both pass the factor', () => {
-    expect(halvesDisagree([2.1, 1.9], 1.05)).toBe(false);
+    expect(halvesDisagree([2.1, 1.9], 1.05, 'faster')).toBe(false);
     // A burst of other work during one pass: the whole change comes from one half.
-    expect(halvesDisagree([1.9, 1.01], 1.05)).toBe(true);
-    expect(halvesDisagree([0.9, 2.5], 1.05)).toBe(true);
+    expect(halvesDisagree([1.9, 1.01], 1.05, 'faster')).toBe(true);
+    expect(halvesDisagree([0.9, 2.5], 1.05, 'faster')).toBe(true);
     // AB, or a side without samples: nothing to check.
-    expect(halvesDisagree(null, 1.05)).toBe(false);
-    expect(halvesDisagree([1.9], 1.05)).toBe(false);
+    expect(halvesDisagree(null, 1.05, 'faster')).toBe(false);
+    expect(halvesDisagree([1.9], 1.05, 'faster')).toBe(false);
+  });
+  it('holds a slow-down to the same rule, and leaves other changes alone', () => {
+    expect(halvesDisagree([0.5, 0.6], 1.05, 'slower')).toBe(false);
+    // lmfit #973 on a quiet machine: ×0.95 overall, one half ×0.99.
+    expect(halvesDisagree([0.9506, 0.9921], 1.05, 'slower')).toBe(true);
+    expect(halvesDisagree([0.9, 1.2], 1.05, 'same')).toBe(false);
+  });
+  it('does not call a task slower on a slow-down of one half', () => {
+    const slower = (noisy: boolean) => ({ name: 'b', change: 'slower' as const, speedup: 0.95, noisy });
+    const same = { name: 'c', change: 'same' as const, speedup: 1, noisy: false };
+    expect(decideVerdict([slower(halvesDisagree([0.95, 0.99], 1.05, 'slower')), same])).toMatchObject({
+      verified: false,
+      reason: 'no_significant_speedup',
+      slower: 0,
+    });
+    expect(decideVerdict([slower(halvesDisagree([0.9, 0.92], 1.05, 'slower')), same])).toMatchObject({
+      reason: 'slower',
+      slower: 1,
+    });
   });
   it('turns a speed-up of one half into flaky, not verified', () => {
     const faster = (noisy: boolean) => ({ name: 'b', change: 'faster' as const, speedup: 1.7, noisy });
-    expect(decideVerdict([faster(halvesDisagree([1.9, 1.0], 1.05))])).toMatchObject({
+    expect(decideVerdict([faster(halvesDisagree([1.9, 1.0], 1.05, 'faster'))])).toMatchObject({
       verified: false,
       reason: 'flaky',
     });
-    expect(decideVerdict([faster(halvesDisagree([1.8, 1.6], 1.05))])).toMatchObject({ verified: true });
+    expect(decideVerdict([faster(halvesDisagree([1.8, 1.6], 1.05, 'faster'))])).toMatchObject({ verified: true });
   });
 });
 
@@ -422,5 +444,41 @@ describe('probeSpread', () => {
     expect(probeSpread([])).toBeNull();
     expect(probeSpread([0.1])).toBeNull();
     expect(probeSpread([0.1, 0.2, 0.12])).toBe(2);
+  });
+});
+
+describe('parameter sets of a heavily parameterized benchmark', () => {
+  // datashader's ShadeCategorical as benchmarks.json lists it: 2 × 3 × 4 = 24 sets.
+  const params = [
+    ['300', '1000'],
+    ["'linear'", "'log'", "'eq_hist'"],
+    ['3', '10', '30', '100'],
+  ];
+  const name = 'shade.ShadeCategorical.time_shade_categorical';
+  it("names the sets as asv does (itertools.product order, reprs joined by ', ')", () => {
+    const sets = paramSetNames(name, params);
+    expect(sets).toHaveLength(24);
+    expect(sets[0]).toBe(`${name}(300, 'linear', 3)`);
+    expect(sets[1]).toBe(`${name}(300, 'linear', 10)`);
+    expect(sets[23]).toBe(`${name}(1000, 'eq_hist', 100)`);
+    expect(paramSetNames('a.time_x', [])).toEqual([]);
+  });
+  it('keeps at most the cap, spread over the grid, with the first and the last', () => {
+    const sets = paramSetNames(name, params);
+    const spread = spreadParamSets(sets, 4) ?? [];
+    expect(spread).toEqual([sets[0], sets[8], sets[15], sets[23]]);
+    expect(spreadParamSets(sets, 1)).toEqual([sets[23]]);
+    expect(spreadParamSets(sets, 24)).toBeNull();
+    expect(spreadParamSets([], 4)).toBeNull();
+  });
+  it('builds a --bench regex that matches exactly the chosen sets and every set of the others', () => {
+    const sets = paramSetNames(name, params);
+    const chosen = spreadParamSets(sets, 4) ?? [];
+    const regex = new RegExp(benchRegexFor([name, 'shade.Shade.time_shade', 'misc.time_plain'], new Map([[name, chosen]])));
+    expect(sets.filter((s) => regex.test(s))).toEqual(chosen);
+    expect(regex.test("shade.Shade.time_shade(300, 'log')")).toBe(true);
+    expect(regex.test('misc.time_plain')).toBe(true);
+    expect(regex.test('misc.time_plain_other')).toBe(false);
+    expect(regex.test('shade.ShadeCategorical.time_shade_categorical_x(300)')).toBe(false);
   });
 });

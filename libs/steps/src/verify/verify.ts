@@ -15,13 +15,20 @@ import type { SynthesizeInputRow, VerifyBenchmark, VerifyReason, VerifyResult, V
 import { acquireFileLock } from '@datasmith/tables';
 import type Docker from 'dockerode';
 import { z } from 'zod';
-import { exactBenchRegex, parsePythonJson } from '../synthesize/asv-results';
+import { parsePythonJson } from '../synthesize/asv-results';
 import type { RegistryEntry } from '../synthesize/context';
 import { readContextRegistry } from '../synthesize/registry';
 import { installModeOf as contextInstallMode } from '../synthesize/task';
 import { ASV_WORK, DERIVE_BENCH, IMPORT_SCAN, REPO_ROOT, asvConfigScript, quote } from '../synthesize/asv-container';
 import { compareBenchmark, decideVerdict, halvesDisagree, isNoisy } from './decide';
-import { changeTargets, parsePatchFiles, selectBenchmarks } from './select';
+import {
+  benchRegexFor,
+  changeTargets,
+  paramSetNames,
+  parsePatchFiles,
+  selectBenchmarks,
+  spreadParamSets,
+} from './select';
 
 /** A fixed pure-Python loop (~0.1 s on an idle core), timed in the measuring container. */
 const CPU_PROBE =
@@ -34,7 +41,7 @@ export function probeSpread(times: readonly number[]): number | null {
 }
 
 /** Bump when the same task would now measure or decide differently. */
-export const VERIFY_CODE_VERSION = 'verify-8';
+export const VERIFY_CODE_VERSION = 'verify-9';
 
 export interface VerifyOptions {
   /** asv's `--factor`: a change counts only beyond this ratio (default 1.05). */
@@ -45,6 +52,8 @@ export interface VerifyOptions {
   verifyMinutes?: number;
   /** At most this many benchmarks (parameter sets count once) per task (default 8). */
   maxBenchmarks?: number;
+  /** At most this many parameter sets of one parameterized benchmark, spread over its grid (default 4). */
+  maxParamSets?: number;
   /** 2 (default): before, after, after, before (ABBA, drift cancels); 1: before, after. */
   passes?: 1 | 2;
   /** Limit of the install script when the project is rebuilt after the patch, ms (default 1 200 000). */
@@ -103,7 +112,9 @@ for result in iter_results_for_machine_and_hash(d, machine, commit):
     for key in result.get_all_result_keys():
         v = result.get_result_value(key, result.get_result_params(key))
         values = v if isinstance(v, list) else [v]
-        if all(x is None for x in values):
+        # A parameter set --bench did not select is NaN (not run): failing means every set that ran failed.
+        ran = [x for x in values if not (isinstance(x, float) and x != x)]
+        if ran and all(x is None for x in ran):
             out.append(key)
 print(json.dumps(sorted(set(out))))
 `;
@@ -490,14 +501,24 @@ async function verifyTask(
     );
     const listing = await run('benchmarks.json', `cat ${VERIFY_WORK}/results-before/benchmarks.json`);
     let timeBenchmarks: string[] = [];
+    const paramSets = new Map<string, string[]>();
     try {
-      const doc = parsePythonJson(listing.stdout) as Record<string, { type?: string }>;
-      timeBenchmarks = Object.entries(doc)
-        .filter(([k, v]) => k !== 'version' && v && typeof v === 'object' && v.type === 'time')
-        .map(([k]) => k)
-        .sort();
+      const doc = parsePythonJson(listing.stdout) as Record<string, { type?: string; params?: unknown }>;
+      for (const [k, v] of Object.entries(doc)) {
+        if (k === 'version' || !v || typeof v !== 'object' || v.type !== 'time') continue;
+        timeBenchmarks.push(k);
+        const params = z.array(z.array(z.string())).safeParse(v.params);
+        if (params.success) paramSets.set(k, paramSetNames(k, params.data));
+      }
+      timeBenchmarks.sort();
     } catch {
       timeBenchmarks = [];
+    }
+    const maxParamSets = options.maxParamSets ?? 4;
+    const cappedSets = new Map<string, string[]>();
+    for (const [name, sets] of paramSets) {
+      const spread = spreadParamSets(sets, maxParamSets);
+      if (spread) cappedSets.set(name, spread);
     }
     if (disc.exitCode !== 0 || timeBenchmarks.length === 0) {
       return fail('no_benchmarks', `no time benchmark discovered:\n${tail()}`, changed);
@@ -520,7 +541,7 @@ async function verifyTask(
     if (candidates.length > 0) {
       await run(
         'asv quick at the base',
-        `python -m asv --config ${VERIFY_WORK}/asv-probe.conf.json run --quick --python=same --machine ${MACHINE} --set-commit-hash=${row.pr_base_sha} --show-stderr --bench ${quote(exactBenchRegex(candidates))}`,
+        `python -m asv --config ${VERIFY_WORK}/asv-probe.conf.json run --quick --python=same --machine ${MACHINE} --set-commit-hash=${row.pr_base_sha} --show-stderr --bench ${quote(benchRegexFor(candidates, cappedSets))}`,
         Math.max(60_000, Math.floor(budgetMs / 4)),
         asvDir,
       );
@@ -548,8 +569,15 @@ async function verifyTask(
       usable.dropped.length > 0
         ? `; ${usable.dropped.length} failing at the base left out (${usable.dropped.slice(0, 4).join(', ')}${usable.dropped.length > 4 ? ', …' : ''})`
         : '';
-    const selection = `${selected.length} of ${timeBenchmarks.length} time benchmarks (limit ${limit}): ${tiers.names} name a changed function or class, ${tiers.imports} import a changed module, ${tiers.rest} others${failingNote}${compiledNote}`;
-    const bench = quote(exactBenchRegex(selected.map((s) => s.name)));
+    const capped = selected.filter((s) => cappedSets.has(s.name));
+    const cappedNote =
+      capped.length > 0
+        ? `; parameter sets capped at ${maxParamSets} for ${capped.map((s) => `${s.name} (${cappedSets.get(s.name)?.length} of ${paramSets.get(s.name)?.length})`).join(', ')}`
+        : '';
+    const selection = `${selected.length} of ${timeBenchmarks.length} time benchmarks (limit ${limit}): ${tiers.names} name a changed function or class, ${tiers.imports} import a changed module, ${tiers.rest} others${failingNote}${cappedNote}${compiledNote}`;
+    const bench = quote(benchRegexFor(selected.map((s) => s.name), cappedSets));
+    // A capped benchmark's other parameter sets did not run (asv records NaN for them): not results.
+    const measuredSet = (name: string, base: string) => !cappedSets.has(base) || cappedSets.get(base)?.includes(name);
 
     // The same fixed loop before each pass and after the last: its spread says whether the pinned CPU was shared.
     const probeCpu = async () => {
@@ -664,8 +692,9 @@ async function verifyTask(
     const why = new Map(selected.map((s) => [s.name, s]));
     const benchmarks: VerifyBenchmark[] = rows
       .map((c) => {
-        const sel = why.get(c.name.replace(/\(.*\)$/, ''));
-        if (!sel) return null;
+        const baseName = c.name.replace(/\(.*\)$/, '');
+        const sel = why.get(baseName);
+        if (!sel || !measuredSet(c.name, baseName)) return null;
         const speedup =
           c.before.value !== null && c.after.value !== null && c.after.value > 0
             ? Math.round((c.before.value / c.after.value) * 10_000) / 10_000
@@ -683,7 +712,7 @@ async function verifyTask(
           change,
           asv_mark: c.asv_mark,
           halves,
-          noisy: isNoisy(c.before, c.after) || (change === 'faster' && halvesDisagree(halves, factor)),
+          noisy: isNoisy(c.before, c.after) || halvesDisagree(halves, factor, change),
         } satisfies VerifyBenchmark;
       })
       .filter((b): b is VerifyBenchmark => b !== null);
