@@ -22,6 +22,7 @@ const FLAGS = {
     maxParamSets: '--max-param-sets',
     verifyMinutes: '--verify-minutes',
     factor: '--factor',
+    maxForeignShare: '--max-foreign-share',
   },
 };
 

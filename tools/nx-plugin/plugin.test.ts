@@ -658,6 +658,7 @@ describe('createNodesV2', () => {
                     "outputs": [
                       "{workspaceRoot}/data/verify/numpy__numpy/{options.month}",
                     ],
+                    "parallelism": false,
                   },
                 },
               },
@@ -1011,9 +1012,17 @@ describe('config-flags.cjs', () => {
 
   it('turns the numbers of the verify section into flags', () => {
     workspace({
-      'datasmith.config.json': { store: 's', repos: [], verify: { passes: 1, maxBenchmarks: 3, maxParamSets: 2, factor: 1.1 } },
+      'datasmith.config.json': {
+        store: 's',
+        repos: [],
+        verify: { passes: 1, maxBenchmarks: 3, maxParamSets: 2, factor: 1.1, maxForeignShare: 0.5 },
+      },
     });
-    expect(flags('verify')).toEqual({ status: 0, stdout: '--passes 1 --max-benchmarks 3 --max-param-sets 2 --factor 1.1', stderr: '' });
+    expect(flags('verify')).toEqual({
+      status: 0,
+      stdout: '--passes 1 --max-benchmarks 3 --max-param-sets 2 --factor 1.1 --max-foreign-share 0.5',
+      stderr: '',
+    });
   });
 
   it('reads the config DATASMITH_CONFIG names', () => {

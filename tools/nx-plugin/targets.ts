@@ -152,6 +152,9 @@ export function repoTargets(
       cache: true,
       options: { command: commands[step] },
       ...(previous === null ? {} : { dependsOn: [{ target: targetNames[previous], params: 'forward' as const }] }),
+      // A measurement shares its CPUs with nothing the pipeline itself runs (verify's machine-wide
+      // lock keeps measurements one at a time; this keeps builds of other repositories away).
+      ...(stepDefinition(step).exclusive ? { parallelism: false } : {}),
       inputs,
       outputs: [`{workspaceRoot}/${out}/${step}/${slug}/{options.month}`],
       metadata: metadata(step, cli),

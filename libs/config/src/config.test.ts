@@ -34,6 +34,7 @@ describe('config', () => {
         "verify": {
           "factor": null,
           "maxBenchmarks": null,
+          "maxForeignShare": null,
           "maxParamSets": null,
           "passes": null,
           "verifyMinutes": null,

@@ -99,6 +99,15 @@ export const DatasmithConfigSchema = z
           .nullable()
           .default(null)
           .describe("asv's --factor: a change counts only beyond this ratio and when significant (default 1.05)"),
+        maxForeignShare: z
+          .number()
+          .min(0)
+          .max(1)
+          .nullable()
+          .default(null)
+          .describe(
+            "the most of the pinned CPUs' time other work may take during a pass before the task is machine_busy (default 0.1)",
+          ),
       })
       .prefault({}),
   })

@@ -22,6 +22,8 @@ export interface StepDefinition {
   env: readonly string[];
   /** The config section it reads at run time (turned into flags by tools/nx-plugin/config-flags.cjs). */
   configSection: string | null;
+  /** Runs alone: Nx starts no other task beside it (`parallelism: false`), as a measurement needs. */
+  exclusive: boolean;
 }
 
 const LLM_ENV = ['DSPY_MODEL_NAME', 'DSPY_TEMPERATURE', 'DSPY_MAX_TOKENS', 'OPENAI_MODEL'];
@@ -29,7 +31,7 @@ const LLM_ENV = ['DSPY_MODEL_NAME', 'DSPY_TEMPERATURE', 'DSPY_MAX_TOKENS', 'OPEN
 const partitioned = (
   name: PartitionedStep,
   description: string,
-  settings: { env?: readonly string[]; configSection?: string } = {},
+  settings: { env?: readonly string[]; configSection?: string; exclusive?: boolean } = {},
 ): StepDefinition => ({
   name,
   partition: 'repository-month',
@@ -37,10 +39,19 @@ const partitioned = (
   description,
   env: settings.env ?? [],
   configSection: settings.configSection ?? null,
+  exclusive: settings.exclusive ?? false,
 });
 
 const global = (name: GlobalStep, project: string, description: string, env: readonly string[] = []) =>
-  ({ name, partition: 'global', project, description, env, configSection: null }) satisfies StepDefinition;
+  ({
+    name,
+    partition: 'global',
+    project,
+    description,
+    env,
+    configSection: null,
+    exclusive: false,
+  }) satisfies StepDefinition;
 
 /**
  * The pipeline in order. The global steps before the first per-repository one run before the months
@@ -71,7 +82,7 @@ export const PIPELINE: readonly StepDefinition[] = [
   partitioned(
     'verify',
     "Measure each task's gold patch against its base with real asv in the validated image (step 4b): verify.jsonl, verified.parquet",
-    { env: ['DATASMITH_CONTEXTS'], configSection: 'verify' },
+    { env: ['DATASMITH_CONTEXTS'], configSection: 'verify', exclusive: true },
   ),
   partitioned('publish', 'Push the validated images of one month (step 5): images.parquet', {
     env: ['DOCKERHUB_NAMESPACE', 'DATASMITH_IMAGE_REGISTRY', 'DATASMITH_SKIP_EXISTING'],

@@ -18,6 +18,7 @@ export const VerifyReason = z.enum([
   'no_significant_speedup',
   'measurement_failed',
   'engine_unreachable',
+  'machine_busy',
 ]);
 export type VerifyReason = z.infer<typeof VerifyReason>;
 
@@ -100,6 +101,12 @@ export const VerifyResult = z.object({
     .nullable()
     .default(null)
     .describe('slowest ÷ fastest of cpu_probe_s: well above 1, other work shared the CPU during the measurement'),
+  foreign_cpu_share: z
+    .array(z.number().nullable())
+    .default([])
+    .describe(
+      "per asv pass: the share of the pinned CPUs' time that other processes (or the hypervisor's steal) used while the pass ran; null when the container cannot read its CPU time",
+    ),
   asv_version: z.string().nullable(),
   duration_s: z.number(),
   code_version: z.string(),

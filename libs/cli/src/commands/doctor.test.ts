@@ -219,7 +219,14 @@ describe('datasmith config print', () => {
       scrape: { minStars: 500, maxRepos: 150 },
       classify: { backend: 'llm', model: null, rulesModel: null },
       synthesize: { backend: 'rules', online: false, asvSource: null, releases: null },
-      verify: { passes: null, maxBenchmarks: null, maxParamSets: null, verifyMinutes: null, factor: null },
+      verify: {
+        passes: null,
+        maxBenchmarks: null,
+        maxParamSets: null,
+        verifyMinutes: null,
+        factor: null,
+        maxForeignShare: null,
+      },
     });
     expect(printed.repositories).toEqual({ source: 'inline', count: 1, names: ['acme/widgets'] });
     expect(printed.environment).toMatchObject({

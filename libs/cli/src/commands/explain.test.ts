@@ -121,6 +121,7 @@ function verifyRow(row: CommitRow): VerifyResult {
     cpuset: '1',
     cpu_probe_s: [0.1, 0.11, 0.1],
     cpu_probe_spread: 1.1,
+    foreign_cpu_share: [0.01, 0, 0.02],
     asv_version: '0.6.4',
     duration_s: 312.4,
     code_version: 'verify-4',
@@ -205,7 +206,9 @@ describe('datasmith explain', () => {
     const trace = await explainJson(`${REPO}#1`);
     const v = trace.stations.find((s) => s.step === 'verify');
     expect(v).toMatchObject({ status: 'dropped', reason: 'flaky', month: MONTH });
-    expect(v?.detail).toBe('not verified, speed-up ×1.31; 2 benchmarks measured, 1 faster; 312 s (verify-4)');
+    expect(v?.detail).toBe(
+      'not verified, speed-up ×1.31; 2 benchmarks measured, 1 faster; other work took up to 2 % of the pinned CPUs; 312 s (verify-4)',
+    );
     expect(v?.verify).toMatchObject({ verified: false, speedup: 1.31, reason: 'flaky' });
     expect(v?.verify?.benchmarks.map((b) => [b.name, b.change, b.speedup, b.noisy])).toEqual([
       ['bench.TimeSuite.time_total', 'faster', 1.31, true],

@@ -20,19 +20,18 @@ describe('datasmith verify (CLI, no engine)', () => {
     expect(help.stdout).toContain('--verify-minutes');
   });
 
-  it('refuses a bad --factor in one line', () => {
+  it.each([
+    [['--factor', '0.5'], 'Invalid --factor'],
+    [['--max-foreign-share', '1.5'], 'Invalid --max-foreign-share: "1.5"; expected a number from 0 to 1'],
+  ])('refuses %j in one line', (flag, message) => {
     const root = mkdtempSync(join(tmpdir(), 'ds-verify-cli-'));
-    const r = spawnSync(
-      process.execPath,
-      [CLI, 'verify', '--in', 'x', '--contexts', 'y', '--out-dir', 'o', '--factor', '0.5'],
-      {
-        cwd: root,
-        encoding: 'utf8',
-      },
-    );
+    const r = spawnSync(process.execPath, [CLI, 'verify', '--in', 'x', '--contexts', 'y', '--out-dir', 'o', ...flag], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toContain('Invalid --factor');
+    expect(r.stderr).toContain(message);
   });
 
   it('partition mode: a task without a validated image is a row, not verified, with its reason', async () => {

@@ -25,6 +25,7 @@ interface VerifyCommandOptions extends PartitionOptions {
   outDir?: string;
   store: string;
   factor: string;
+  maxForeignShare: string;
   cpusetCpus?: string;
   verifyMinutes: number;
   maxBenchmarks: number;
@@ -78,6 +79,11 @@ export const registerVerify: RegisterCommand = (program, context) => {
     .option('--out-root <dir>', 'partition mode: output root', 'data')
     .option('--factor <x>', "asv's --factor: a benchmark changed only beyond this ratio and when significant", '1.05')
     .option(
+      '--max-foreign-share <x>',
+      "the most of the pinned CPUs' time other work may take during a pass (0-1); above it the task is machine_busy and measured again next run",
+      '0.1',
+    )
+    .option(
       '--cpuset-cpus <list>',
       `CPUs the measuring container is pinned to (default: the last CPU, here ${defaultCpuset()})`,
     )
@@ -114,6 +120,12 @@ export const registerVerify: RegisterCommand = (program, context) => {
     .action(async (raw: VerifyCommandOptions): Promise<void> => {
       const ctx = context();
       const options = { ...raw, contexts: raw.contexts ?? raw.contextRegistry };
+      const maxForeignShare = Number(options.maxForeignShare);
+      if (!Number.isFinite(maxForeignShare) || maxForeignShare < 0 || maxForeignShare > 1) {
+        throw new InputError(
+          `Invalid --max-foreign-share: ${JSON.stringify(options.maxForeignShare)}; expected a number from 0 to 1`,
+        );
+      }
       const factor = Number(options.factor);
       if (!Number.isFinite(factor) || factor < 1) {
         throw new InputError(`Invalid --factor: ${JSON.stringify(options.factor)}; expected a number >= 1`);
@@ -158,6 +170,7 @@ export const registerVerify: RegisterCommand = (program, context) => {
         },
         {
           factor,
+          maxForeignShare,
           cpusetCpus: options.cpusetCpus,
           verifyMinutes: options.verifyMinutes,
           maxBenchmarks: options.maxBenchmarks,

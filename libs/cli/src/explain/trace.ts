@@ -63,6 +63,8 @@ export interface TracedVerify {
   selection: string;
   duration_s: number;
   code_version: string;
+  /** Per pass: the share of the pinned CPUs other work took. */
+  foreign_cpu_share: (number | null)[];
   benchmarks: Array<{
     name: string;
     tier: string;
@@ -207,12 +209,15 @@ function readVerify(file: string): VerifyResult[] {
 /** The verify station of a measured row: kept when verified; otherwise `dropped` with verify's reason (informational). */
 function verifyStation(file: string, month: string, r: VerifyResult): Station {
   const faster = r.benchmarks.filter((b) => b.change === 'faster').length;
+  const shares = r.foreign_cpu_share.filter((x): x is number => x !== null);
+  const busy =
+    shares.length > 0 ? `; other work took up to ${Math.round(Math.max(...shares) * 100)} % of the pinned CPUs` : '';
   return station('verify', month, file, {
     status: r.verified ? 'kept' : 'dropped',
     reason: r.verified ? null : r.reason,
     image: r.image_name,
     digest: r.image_id,
-    detail: `${r.verified ? 'verified' : 'not verified'}, speed-up ${r.speedup === null ? '-' : `×${r.speedup}`}; ${r.benchmarks.length} benchmarks measured, ${faster} faster; ${Math.round(r.duration_s)} s (${r.code_version})`,
+    detail: `${r.verified ? 'verified' : 'not verified'}, speed-up ${r.speedup === null ? '-' : `×${r.speedup}`}; ${r.benchmarks.length} benchmarks measured, ${faster} faster${busy}; ${Math.round(r.duration_s)} s (${r.code_version})`,
     verify: {
       verified: r.verified,
       speedup: r.speedup,
@@ -222,6 +227,7 @@ function verifyStation(file: string, month: string, r: VerifyResult): Station {
       selection: r.selection,
       duration_s: r.duration_s,
       code_version: r.code_version,
+      foreign_cpu_share: r.foreign_cpu_share,
       benchmarks: r.benchmarks.map((b) => ({
         name: b.name,
         tier: b.tier,

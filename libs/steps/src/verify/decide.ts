@@ -155,3 +155,16 @@ export function decideVerdict(measured: readonly MeasuredBenchmark[]): Verdict {
 function round(x: number): number {
   return Math.round(x * 10_000) / 10_000;
 }
+
+/**
+ * The pass (1-based) during which other work took the most of the pinned CPUs, above `limit`, or
+ * null: a pass whose CPU was shared measured the other work as much as the patch (shapely's tasks
+ * came out ×2 "slower" on a machine at load 6–9; the same patch measured alone changes nothing).
+ */
+export function busiestPass(shares: readonly (number | null)[], limit: number): { pass: number; share: number } | null {
+  let worst: { pass: number; share: number } | null = null;
+  shares.forEach((share, i) => {
+    if (share !== null && share > limit && (worst === null || share > worst.share)) worst = { pass: i + 1, share };
+  });
+  return worst;
+}

@@ -372,10 +372,7 @@ export function spreadParamSets(sets: readonly string[], cap: number): string[] 
  * a benchmark whose sets were capped, exactly the chosen `name(p1, p2)` sets (asv matches a
  * parameterized benchmark's regex against that form and runs only the matching sets).
  */
-export function benchRegexFor(
-  names: readonly string[],
-  cappedSets: ReadonlyMap<string, readonly string[]>,
-): string {
+export function benchRegexFor(names: readonly string[], cappedSets: ReadonlyMap<string, readonly string[]>): string {
   const whole = names.filter((n) => !cappedSets.has(n));
   const parts: string[] = whole.length > 0 ? [exactBenchRegex(whole)] : [];
   for (const n of names) {

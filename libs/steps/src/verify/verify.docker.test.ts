@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import type { SynthesizeInputRow, VerifyResult } from '@datasmith/tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthesize } from '../synthesize/synthesize';
 import { asvFixtureFiles } from '../synthesize/testing/asv-fixture';
-import { verify } from './verify';
+import { defaultCpuset, keepsPrevious, verify } from './verify';
 
 const engine = await dockerTestEngine();
 const docker = engine.docker;
@@ -186,7 +187,11 @@ describe.skipIf(!engine.ok)(`verify: the gold patch against its base, with real 
 
     t = Date.now();
     const log = createMemoryLogger();
-    const out = await verify({ rows }, { docker, store, registryPath, log }, { maxBenchmarks: 4, maxParamSets: 2, verifyMinutes: 10 });
+    const out = await verify(
+      { rows },
+      { docker, store, registryPath, log },
+      { maxBenchmarks: 4, maxParamSets: 2, verifyMinutes: 10, maxForeignShare: 0.5 },
+    );
     timings.verify = (Date.now() - t) / 1000;
     const bySha = new Map(out.results.map((r) => [r.sha, r]));
     const [f, n, s] = [faster, neutral, slower].map((sha) => bySha.get(sha) as VerifyResult);
@@ -212,6 +217,9 @@ describe.skipIf(!engine.ok)(`verify: the gold patch against its base, with real 
     // One CPU probe before each pass and one after the last (ABBA: 5; AB when the budget is short: 3).
     expect([3, 5], show(f)).toContain(f?.cpu_probe_s.length);
     expect(f?.cpu_probe_spread).toBeGreaterThanOrEqual(1);
+    // What other work took of the pinned CPU, per pass, read from /proc/stat and the container's cgroup.
+    expect(f?.foreign_cpu_share).toHaveLength((f?.cpu_probe_s.length ?? 1) - 1);
+    for (const share of f?.foreign_cpu_share ?? []) expect(share).toBeTypeOf('number');
     expect(f?.speedup).toBeGreaterThan(3);
     const dupes = f?.benchmarks.find((b) => b.name === 'bench_core.TimeDupes.time_count_dupes');
     expect(dupes).toMatchObject({ tier: 'names', change: 'faster', asv_mark: '-', significant: true });
@@ -222,7 +230,9 @@ describe.skipIf(!engine.ok)(`verify: the gold patch against its base, with real 
       'bench_core.TimeScaleSizes.time_scale_sizes(1, 10)',
       'bench_core.TimeScaleSizes.time_scale_sizes(3, 100)',
     ]);
-    expect(f?.selection).toContain('parameter sets capped at 2 for bench_core.TimeScaleSizes.time_scale_sizes (2 of 6)');
+    expect(f?.selection).toContain(
+      'parameter sets capped at 2 for bench_core.TimeScaleSizes.time_scale_sizes (2 of 6)',
+    );
     // Only time benchmarks are measured, the touched one first.
     expect(f?.benchmarks.map((b) => b.name)).not.toContain('bench_core.track_dupes');
 
@@ -250,6 +260,24 @@ describe.skipIf(!engine.ok)(`verify: the gold patch against its base, with real 
     const again = await verify({ rows }, { docker, store, registryPath, log }, { previous: out.results });
     expect(again.results).toEqual(out.results);
     expect(Date.now() - t).toBeLessThan(10_000);
+
+    // Another process spinning on the pinned CPU during the measurement: machine_busy, whatever the numbers.
+    const spinner = spawn('taskset', ['-c', defaultCpuset(), 'python3', '-c', 'while True: pass'], { stdio: 'ignore' });
+    try {
+      const busy = await verify(
+        { rows: [row(faster, 1)] },
+        { docker, store, registryPath, log },
+        { maxBenchmarks: 1, passes: 1, verifyMinutes: 5 },
+      );
+      const b = busy.results[0];
+      expect(b, show(b)).toMatchObject({ verified: false, reason: 'machine_busy' });
+      expect(Math.max(...(b?.foreign_cpu_share.map((x) => x ?? 0) ?? [0]))).toBeGreaterThan(0.3);
+      expect(b?.message).toMatch(/^other work took \d+ % of the pinned CPUs/);
+      // Not kept: the next run measures it again.
+      expect(keepsPrevious(b as VerifyResult, b?.image_id ?? null, {})).toBe(false);
+    } finally {
+      spinner.kill('SIGKILL');
+    }
   });
   it('rebuilds a compiled project after the patch and verifies the faster C code', async () => {
     expect(C_FAST).not.toBe(C_SLOW);

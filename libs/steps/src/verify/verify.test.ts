@@ -1,6 +1,16 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { RegistryEntry } from '../synthesize/context';
-import { type SideResult, compareBenchmark, decideVerdict, halvesDisagree, isNoisy, isResultBetter } from './decide';
+import { CPU_ACCOUNT, CpuReading, foreignShare, parseCpuset } from './cpu-account';
+import {
+  type SideResult,
+  busiestPass,
+  compareBenchmark,
+  decideVerdict,
+  halvesDisagree,
+  isNoisy,
+  isResultBetter,
+} from './decide';
 import {
   benchRegexFor,
   changeTargets,
@@ -474,11 +484,52 @@ describe('parameter sets of a heavily parameterized benchmark', () => {
   it('builds a --bench regex that matches exactly the chosen sets and every set of the others', () => {
     const sets = paramSetNames(name, params);
     const chosen = spreadParamSets(sets, 4) ?? [];
-    const regex = new RegExp(benchRegexFor([name, 'shade.Shade.time_shade', 'misc.time_plain'], new Map([[name, chosen]])));
+    const regex = new RegExp(
+      benchRegexFor([name, 'shade.Shade.time_shade', 'misc.time_plain'], new Map([[name, chosen]])),
+    );
     expect(sets.filter((s) => regex.test(s))).toEqual(chosen);
     expect(regex.test("shade.Shade.time_shade(300, 'log')")).toBe(true);
     expect(regex.test('misc.time_plain')).toBe(true);
     expect(regex.test('misc.time_plain_other')).toBe(false);
     expect(regex.test('shade.ShadeCategorical.time_shade_categorical_x(300)')).toBe(false);
+  });
+});
+
+describe('other work on the pinned CPUs during a pass', () => {
+  const reading = (t: number, cpus: Record<string, number>, usage: number | null): CpuReading => ({
+    t,
+    hz: 100,
+    cpus,
+    usage_s: usage,
+  });
+  it('reads Docker CPU sets', () => {
+    expect(parseCpuset('1')).toEqual(['1']);
+    expect(parseCpuset('0-2,5')).toEqual(['0', '1', '2', '5']);
+    expect(() => parseCpuset('a')).toThrow('invalid CPU set "a"');
+  });
+  it('is the busy time of the pinned CPUs the container did not use, per second of the pass', () => {
+    // 10 s on CPU 1: busy 1000 ticks (10 s), the container used 8 s → 20 % was other work.
+    expect(foreignShare(reading(0, { '0': 0, '1': 0 }, 1), reading(10, { '0': 500, '1': 1000 }, 9), ['1'])).toBe(0.2);
+    // Alone on the CPU: nothing foreign (never below 0 from tick rounding).
+    expect(foreignShare(reading(0, { '1': 0 }, 0), reading(10, { '1': 999 }, 10), ['1'])).toBe(0);
+    // Two pinned CPUs, one idle: 5 s foreign over 20 CPU-seconds.
+    expect(foreignShare(reading(0, { '0': 0, '1': 0 }, 0), reading(10, { '0': 500, '1': 1000 }, 10), ['0', '1'])).toBe(
+      0.25,
+    );
+    // No cgroup usage, or a CPU the reading lacks: unknown.
+    expect(foreignShare(reading(0, { '1': 0 }, null), reading(10, { '1': 10 }, null), ['1'])).toBeNull();
+    expect(foreignShare(reading(0, { '1': 0 }, 0), reading(10, { '1': 10 }, 1), ['3'])).toBeNull();
+  });
+  it('names the busiest pass above the limit', () => {
+    expect(busiestPass([0.01, 0.3, null, 0.5], 0.1)).toEqual({ pass: 4, share: 0.5 });
+    expect(busiestPass([0.01, 0.1, null], 0.1)).toBeNull();
+    expect(busiestPass([], 0.1)).toBeNull();
+  });
+  it('the script reads /proc/stat and a cgroup usage on this machine', () => {
+    const r = spawnSync('python3', ['-c', CPU_ACCOUNT], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const parsed = CpuReading.parse(JSON.parse(r.stdout));
+    expect(Object.keys(parsed.cpus).length).toBeGreaterThan(0);
+    expect(parsed.hz).toBeGreaterThan(0);
   });
 });

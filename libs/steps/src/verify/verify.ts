@@ -20,7 +20,8 @@ import type { RegistryEntry } from '../synthesize/context';
 import { readContextRegistry } from '../synthesize/registry';
 import { installModeOf as contextInstallMode } from '../synthesize/task';
 import { ASV_WORK, DERIVE_BENCH, IMPORT_SCAN, REPO_ROOT, asvConfigScript, quote } from '../synthesize/asv-container';
-import { compareBenchmark, decideVerdict, halvesDisagree, isNoisy } from './decide';
+import { CPU_ACCOUNT, CpuReading, foreignShare, parseCpuset } from './cpu-account';
+import { busiestPass, compareBenchmark, decideVerdict, halvesDisagree, isNoisy } from './decide';
 import {
   benchRegexFor,
   changeTargets,
@@ -54,6 +55,11 @@ export interface VerifyOptions {
   maxBenchmarks?: number;
   /** At most this many parameter sets of one parameterized benchmark, spread over its grid (default 4). */
   maxParamSets?: number;
+  /**
+   * The most of the pinned CPUs' time other work may take during a pass (0–1, default 0.1): above it
+   * the task is `machine_busy`, whatever the numbers say, and measured again on the next run.
+   */
+  maxForeignShare?: number;
   /** 2 (default): before, after, after, before (ABBA, drift cancels); 1: before, after. */
   passes?: 1 | 2;
   /** Limit of the install script when the project is rebuilt after the patch, ms (default 1 200 000). */
@@ -274,6 +280,7 @@ export function keepsPrevious(
     old.code_version === VERIFY_CODE_VERSION &&
     old.reason !== 'engine_unreachable' &&
     old.reason !== 'measurement_failed' &&
+    old.reason !== 'machine_busy' &&
     old.factor === (options.factor ?? 1.05) &&
     old.cpuset === (options.cpusetCpus ?? defaultCpuset())
   );
@@ -377,6 +384,7 @@ async function verifyTask(
     code_version: VERIFY_CODE_VERSION,
     cpu_probe_s: [],
     cpu_probe_spread: null,
+    foreign_cpu_share: [],
   };
   const probeTimes = base.cpu_probe_s;
   const done = (fields: Partial<VerifyResult>): VerifyResult => ({
@@ -575,7 +583,12 @@ async function verifyTask(
         ? `; parameter sets capped at ${maxParamSets} for ${capped.map((s) => `${s.name} (${cappedSets.get(s.name)?.length} of ${paramSets.get(s.name)?.length})`).join(', ')}`
         : '';
     const selection = `${selected.length} of ${timeBenchmarks.length} time benchmarks (limit ${limit}): ${tiers.names} name a changed function or class, ${tiers.imports} import a changed module, ${tiers.rest} others${failingNote}${cappedNote}${compiledNote}`;
-    const bench = quote(benchRegexFor(selected.map((s) => s.name), cappedSets));
+    const bench = quote(
+      benchRegexFor(
+        selected.map((s) => s.name),
+        cappedSets,
+      ),
+    );
     // A capped benchmark's other parameter sets did not run (asv records NaN for them): not results.
     const measuredSet = (name: string, base: string) => !cappedSets.has(base) || cappedSets.get(base)?.includes(name);
 
@@ -584,6 +597,16 @@ async function verifyTask(
       const r = await run('cpu probe', `python -c ${quote(CPU_PROBE)}`, 60_000, '/tmp');
       const seconds = Number(r.stdout.trim().split('\n').pop());
       if (r.exitCode === 0 && Number.isFinite(seconds) && seconds > 0) probeTimes.push(Math.round(seconds * 1e4) / 1e4);
+    };
+    // The kernel's and the container's CPU time around each pass: what other work took of the pinned CPUs.
+    const pinned = parseCpuset(cpuset);
+    const readCpu = async (): Promise<CpuReading | null> => {
+      const r = await run('cpu account', `python -c ${quote(CPU_ACCOUNT)}`, 60_000, '/tmp');
+      try {
+        return CpuReading.parse(JSON.parse(r.stdout.trim().split('\n').pop() ?? ''));
+      } catch {
+        return null;
+      }
     };
     // The patch goes in through the engine's archive API; the container has no network.
     await p.putFile(`${VERIFY_WORK}/gold.patch`, patch);
@@ -631,6 +654,7 @@ async function verifyTask(
       }
       await probeCpu();
       const share = runShareMs(budgetMs, Date.now() - started, rebuildMs, order.length - i);
+      const cpuBefore = await readCpu();
       const runStarted = Date.now();
       const r: CommandResult = await run(
         `asv run ${side} (pass ${i + 1}/${order.length})`,
@@ -639,6 +663,8 @@ async function verifyTask(
         asvDir,
       );
       ran.add(side);
+      const cpuAfter = await readCpu();
+      base.foreign_cpu_share.push(cpuBefore && cpuAfter ? foreignShare(cpuBefore, cpuAfter, pinned) : null);
       if (!r.timedOut && i === 1 && order.length === 4) {
         // The first half (before, after) as it stands, to check that a speed-up holds in each half.
         await run(
@@ -718,6 +744,21 @@ async function verifyTask(
       .filter((b): b is VerifyBenchmark => b !== null);
     const verdict = decideVerdict(benchmarks);
     const faster = benchmarks.filter((b) => b.change === 'faster').map((b) => `${b.name} ×${b.speedup}`);
+    const busy = busiestPass(base.foreign_cpu_share, options.maxForeignShare ?? 0.1);
+    if (busy) {
+      return fail(
+        'machine_busy',
+        `other work took ${Math.round(busy.share * 100)} % of the pinned CPUs (${cpuset}) during pass ${busy.pass} (limit ${Math.round((options.maxForeignShare ?? 0.1) * 100)} %): the numbers are not a measurement of the patch; without that the verdict would be ${verdict.verified ? 'verified' : verdict.reason}${planNote}`,
+        {
+          ...changed,
+          selection,
+          rebuilt: rebuild,
+          benchmarks,
+          speedup: verdict.speedup,
+          speedup_gmean: verdict.speedup_gmean,
+        },
+      );
+    }
     return done({
       ...changed,
       selection,
