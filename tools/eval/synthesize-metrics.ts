@@ -13,7 +13,7 @@ export const USAGE = `usage: npm run eval:synthesize -- --store DIR [--work DIR]
        [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--months N] [--asv-source DIR] [--max-build-minutes N]
        [--synthesize-repos a/b,c/d] [--skip-synthesize] [--retry-failed] [--reuse] [--json]
        [--verify [--verify-minutes N] [--max-benchmarks N] [--max-param-sets N] [--passes 1|2]
-                 [--controls N --control-repos a/b,c/d]]`;
+                 [--controls N --control-repos a/b,c/d] [--labelled N [--labels DIR]]]`;
 
 /** A bad command line: the script prints it with the usage and exits 2. */
 export class UsageError extends Error {}
@@ -51,7 +51,14 @@ export interface SynthEvalArgs {
   controls: number;
   /** The repositories controls run for (they build images: named, never implied). */
   controlRepos: string[];
+  /** Labelled performance PRs per repository (from --labels), synthesized and verified: known positives. */
+  labelled: number;
+  /** The folder of labelled sets, one `<owner>__<name>.csv` per repository. */
+  labels: string;
 }
+
+/** The labelled sets committed with the evals (tools/eval/labels). */
+export const DEFAULT_LABELS = resolve(import.meta.dirname, 'labels');
 
 /** The steering repository's vendored asv archives next to the checkout (`../shared/vendor`), as the demo and CI use. */
 export const DEFAULT_ASV_SOURCE = resolve(import.meta.dirname, '..', '..', '..', 'shared', 'vendor');
@@ -127,6 +134,8 @@ export function parseEvalArgs(
         passes: { type: 'string' },
         controls: { type: 'string' },
         'control-repos': { type: 'string' },
+        labelled: { type: 'string' },
+        labels: { type: 'string' },
         reuse: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
@@ -161,6 +170,8 @@ export function parseEvalArgs(
   if (passes !== null && passes > 2) throw new UsageError(`Invalid --passes: ${passes}; expected 1 or 2`);
   const controls = integer('--controls', str('controls'), 0) ?? 0;
   const controlRepos = repoList('--control-repos', str('control-repos'));
+  const labelled = integer('--labelled', str('labelled'), 1) ?? 0;
+  if (!verify && labelled > 0) throw new UsageError('--labelled needs --verify');
   const verifyOnly = [verifyMinutes, maxBenchmarks, maxParamSets, passes].some((x) => x !== null);
   if (!verify && (verifyOnly || controls > 0 || controlRepos))
     throw new UsageError('--verify-minutes, --max-benchmarks, --max-param-sets, --passes and --controls need --verify');
@@ -203,6 +214,8 @@ export function parseEvalArgs(
     maxParamSets,
     passes: passes as 1 | 2 | null,
     controls,
+    labelled,
+    labels: str('labels') ?? DEFAULT_LABELS,
     controlRepos: controlRepos ?? [],
   };
 }
@@ -691,6 +704,37 @@ export function chooseControls(
   for (const row of ordered) {
     if (out.length >= n) break;
     if (!row.is_perf_candidate || row.is_performance_commit || !row.pr_base_sha || bases.has(row.pr_base_sha)) continue;
+    bases.add(row.pr_base_sha);
+    out.push(row.sha);
+  }
+  return out;
+}
+
+/** A row of the classify output a labelled PR is looked up in. */
+export interface LabelledCandidate {
+  sha: string;
+  pr_base_sha: string | null;
+  pr_merged_at: string;
+}
+
+/**
+ * Up to `n` labelled performance PRs that reached classify in the eval's window (collect and prepare
+ * kept them: they are tasks the pipeline could build), newest first, one per base commit.
+ */
+export function chooseLabelled(
+  labels: readonly { landed_sha: string; label: string }[],
+  classified: readonly LabelledCandidate[],
+  n: number,
+): string[] {
+  const perf = new Set(labels.filter((l) => l.label === 'perf').map((l) => l.landed_sha));
+  const bases = new Set<string>();
+  const out: string[] = [];
+  const ordered = [...classified].sort((a, b) =>
+    a.pr_merged_at !== b.pr_merged_at ? (a.pr_merged_at < b.pr_merged_at ? 1 : -1) : a.sha < b.sha ? -1 : 1,
+  );
+  for (const row of ordered) {
+    if (out.length >= n) break;
+    if (!perf.has(row.sha) || !row.pr_base_sha || bases.has(row.pr_base_sha)) continue;
     bases.add(row.pr_base_sha);
     out.push(row.sha);
   }

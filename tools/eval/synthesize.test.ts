@@ -8,6 +8,7 @@ import {
   aggregate,
   aggregateVerify,
   chooseControls,
+  chooseLabelled,
   evalWindow,
   formatCounts,
   formatMinutes,
@@ -529,5 +530,38 @@ describe('eval:synthesize controls', () => {
     expect(chooseControls(rows, new Set([sha(103)]), 10)).toEqual([sha(5), sha(8), sha(1)]);
     // Deterministic whatever the input order.
     expect(chooseControls([...rows].reverse(), new Set([sha(103)]), 2)).toEqual([sha(5), sha(8)]);
+  });
+});
+
+describe('eval:synthesize labelled performance PRs', () => {
+  const row = (n: number, merged: string, base: number | null) => ({
+    sha: sha(n),
+    pr_base_sha: base === null ? null : sha(base),
+    pr_merged_at: merged,
+  });
+  const label = (n: number, l = 'perf') => ({ landed_sha: sha(n), label: l });
+
+  it('takes labelled performance PRs that reached classify, newest first, one per base', () => {
+    const classified = [
+      row(1, '2025-01-01', 100),
+      row(2, '2025-03-01', 101),
+      row(3, '2025-02-01', 101), // same base as 2
+      row(4, '2025-04-01', 102), // labelled not_perf
+      row(5, '2025-05-01', null), // no base
+      row(6, '2025-02-10', 103),
+    ];
+    const labels = [label(1), label(2), label(3), label(4, 'not_perf'), label(5), label(6), label(9)];
+    expect(chooseLabelled(labels, classified, 2)).toEqual([sha(2), sha(6)]);
+    expect(chooseLabelled(labels, classified, 10)).toEqual([sha(2), sha(6), sha(1)]);
+    expect(chooseLabelled(labels, [...classified].reverse(), 2)).toEqual([sha(2), sha(6)]);
+    expect(chooseLabelled([], classified, 2)).toEqual([]);
+  });
+
+  it('needs --verify, and reads the committed labels by default', () => {
+    expect(() => parseEvalArgs(['--store', 's', '--labelled', '2'], {}, none)).toThrow('--labelled needs --verify');
+    const a = parseEvalArgs(['--store', 's', '--verify', '--labelled', '2'], {}, none);
+    expect(a.labelled).toBe(2);
+    expect(a.labels).toMatch(/tools\/eval\/labels$/);
+    expect(parseEvalArgs(['--store', 's'], {}, none).labelled).toBe(0);
   });
 });

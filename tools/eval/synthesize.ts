@@ -20,9 +20,12 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { OfflineStore } from '@datasmith/store';
 import { queryRows, sqlLiteral } from '@datasmith/tables';
+import { type LabelRow, parseLabels } from './metrics';
 import {
   type ClassifiedFunnelRow,
   type ControlCandidate,
+  type LabelledCandidate,
+  chooseLabelled,
   type EvalResultRow,
   type EvalVerifyRow,
   type FunnelRow,
@@ -327,6 +330,52 @@ const inputs: RepoInput[] = [];
 const results: EvalResultRow[] = [];
 const verifyInputs: VerifyEvalInput[] = [];
 const controlInputs: VerifyEvalInput[] = [];
+const labelledInputs: VerifyEvalInput[] = [];
+/**
+ * Synthesizes and verifies a chosen group of one repository's PRs (`controls`, `labelled`) in its own
+ * folder <dir>/<group>, the same way as the perf rows; the choice is reused while its parameters and
+ * the classify output stay the same.
+ */
+async function measureGroup(
+  repo: string,
+  group: string,
+  dir: string,
+  label: (stage: string) => string,
+  upstreamRan: boolean,
+  params: Record<string, unknown>,
+  stageError: StageError,
+  choose: () => Promise<string[]>,
+): Promise<VerifyEvalInput> {
+  const groupDir = join(dir, group);
+  await mkdir(groupDir, { recursive: true });
+  const groupPerf = join(groupDir, 'perf.parquet');
+  const stamp = join(groupDir, 'choose.eval.json');
+  let chosen = false;
+  if (await reusable([groupPerf], stamp, params, upstreamRan)) progress(`${label(group)}: reused`);
+  else {
+    await rm(stamp, { force: true });
+    const shas = await choose();
+    const list = shas.length > 0 ? shas.map(sqlLiteral).join(', ') : 'NULL';
+    await rm(groupPerf, { force: true });
+    await queryRows(
+      `COPY (SELECT * FROM ${parquet(join(dir, 'classified.parquet'))} WHERE sha IN (${list}) ORDER BY sha) TO ${sqlLiteral(groupPerf)} (FORMAT parquet)`,
+    );
+    await writeFile(stamp, JSON.stringify(params));
+    chosen = true;
+  }
+  const synth = await synthesizeStage(label(`${group} synthesize`), groupPerf, groupDir, -1, chosen, stageError);
+  const validated = synth.rows ? synth.rows.filter((r) => r.ok).length : null;
+  const rows = await verifyStage(label(`${group} verify`), groupPerf, groupDir, synth.ran, stageError);
+  return { repo, validated, rows };
+}
+
+/** The labelled performance PRs of a repository (tools/eval/labels/<owner>__<name>.csv), or null without a file. */
+async function labelledPerfPrs(repo: string): Promise<LabelRow[] | null> {
+  const file = join(args.labels, `${repo.replace('/', '__')}.csv`);
+  if (!existsSync(file)) return null;
+  return parseLabels(await readFile(file, 'utf8'), file).filter((l) => l.label === 'perf');
+}
+
 let stageFailed = false;
 
 for (const [i, repo] of repos.entries()) {
@@ -437,52 +486,42 @@ for (const [i, repo] of repos.entries()) {
   const measured = await verifyStage(label('verify'), perf, dir, synth.ran, stageError);
   verifyInputs.push({ repo, validated, rows: measured });
 
+  if (args.labelled > 0) {
+    // Known performance PRs: the project's own release notes call them performance work.
+    const labels = await labelledPerfPrs(repo);
+    if (labels === null) progress(`${label('labelled')}: no label file for ${repo} in ${args.labels}`);
+    else
+      labelledInputs.push(
+        await measureGroup(repo, 'labelled', dir, label, ran, { labelled: args.labelled }, stageError, async () => {
+          const candidates = (await queryRows(
+            `SELECT sha, pr_base_sha, CAST(pr_merged_at AS VARCHAR) AS pr_merged_at FROM ${parquet(classified)}`,
+          )) as unknown as LabelledCandidate[];
+          const shas = chooseLabelled(labels, candidates, args.labelled);
+          progress(
+            `${label('labelled')}: ${labels.length} labelled performance PRs, ${shas.length} chosen in the window: ${shas.map((x) => x.slice(0, 10)).join(', ') || '-'}`,
+          );
+          return shas;
+        }),
+      );
+  }
+
   if (!args.controlRepos.includes(repo)) continue;
   // Negative controls: ordinary PRs of the same repository, synthesized and verified the same way.
-  const controlDir = join(dir, 'controls');
-  await mkdir(controlDir, { recursive: true });
-  const controlPerf = join(controlDir, 'perf.parquet');
-  const controlStamp = join(controlDir, 'choose.eval.json');
-  let controlRan = false;
-  if (await reusable([controlPerf], controlStamp, { controls: args.controls }, ran))
-    progress(`${label('controls')}: reused`);
-  else {
-    await rm(controlStamp, { force: true });
-    const candidates = (await queryRows(
-      `SELECT sha, pr_base_sha, CAST(pr_merged_at AS VARCHAR) AS pr_merged_at, is_perf_candidate, is_performance_commit FROM ${parquet(classified)}`,
-    )) as unknown as ControlCandidate[];
-    const bases = (
-      await queryRows(`SELECT DISTINCT pr_base_sha FROM ${parquet(perf)} WHERE pr_base_sha IS NOT NULL`)
-    ).map((r) => String(r.pr_base_sha));
-    const shas = chooseControls(candidates, new Set(bases), args.controls);
-    progress(
-      `${label('controls')}: ${shas.length} ordinary PRs chosen: ${shas.map((x) => x.slice(0, 10)).join(', ') || '-'}`,
-    );
-    const list = shas.length > 0 ? shas.map(sqlLiteral).join(', ') : 'NULL';
-    await rm(controlPerf, { force: true });
-    await queryRows(
-      `COPY (SELECT * FROM ${parquet(classified)} WHERE sha IN (${list}) ORDER BY sha) TO ${sqlLiteral(controlPerf)} (FORMAT parquet)`,
-    );
-    await writeFile(controlStamp, JSON.stringify({ controls: args.controls }));
-    controlRan = true;
-  }
-  const controlSynth = await synthesizeStage(
-    label('controls synthesize'),
-    controlPerf,
-    controlDir,
-    -1,
-    controlRan,
-    stageError,
+  controlInputs.push(
+    await measureGroup(repo, 'controls', dir, label, ran, { controls: args.controls }, stageError, async () => {
+      const candidates = (await queryRows(
+        `SELECT sha, pr_base_sha, CAST(pr_merged_at AS VARCHAR) AS pr_merged_at, is_perf_candidate, is_performance_commit FROM ${parquet(classified)}`,
+      )) as unknown as ControlCandidate[];
+      const bases = (
+        await queryRows(`SELECT DISTINCT pr_base_sha FROM ${parquet(perf)} WHERE pr_base_sha IS NOT NULL`)
+      ).map((r) => String(r.pr_base_sha));
+      const shas = chooseControls(candidates, new Set(bases), args.controls);
+      progress(
+        `${label('controls')}: ${shas.length} ordinary PRs chosen: ${shas.map((x) => x.slice(0, 10)).join(', ') || '-'}`,
+      );
+      return shas;
+    }),
   );
-  const controlValidated = controlSynth.rows ? controlSynth.rows.filter((r) => r.ok).length : null;
-  const controlRows = await verifyStage(
-    label('controls verify'),
-    controlPerf,
-    controlDir,
-    controlSynth.ran,
-    stageError,
-  );
-  controlInputs.push({ repo, validated: controlValidated, rows: controlRows });
 }
 
 const table = aggregate(inputs, results);
@@ -494,6 +533,10 @@ const caption =
   'tasks tried by synthesize (`-`: not run), validated, failures by `stage:reason`, median minutes per task.';
 const verifyTable = args.verify ? aggregateVerify(verifyInputs) : null;
 const controlTable = args.controls > 0 ? aggregateVerify(controlInputs) : null;
+const labelledTable = args.labelled > 0 ? aggregateVerify(labelledInputs) : null;
+const labelledCaption =
+  `Labelled: up to ${args.labelled} PR(s) per repository that the project's own release notes call performance work ` +
+  `(${args.labels}), synthesized and verified the same way: known positives, whatever classify said.`;
 const verifyOptions =
   `--verify-minutes ${args.verifyMinutes ?? 'default'}, --max-benchmarks ${args.maxBenchmarks ?? 'default'}, ` +
   `--max-param-sets ${args.maxParamSets ?? 'default'}, ` +
@@ -510,6 +553,7 @@ await writeFile(
   [
     formatMarkdown(table, caption),
     ...(verifyTable ? [formatVerifyMarkdown(verifyTable, verifyCaption)] : []),
+    ...(labelledTable ? [formatVerifyMarkdown(labelledTable, labelledCaption)] : []),
     ...(controlTable ? [formatVerifyMarkdown(controlTable, controlCaption)] : []),
   ].join('\n'),
 );
@@ -534,6 +578,7 @@ const report = {
       }
     : null,
   controls: controlTable ? { per_repo: args.controls, repos: args.controlRepos, ...controlTable } : null,
+  labelled: labelledTable ? { per_repo: args.labelled, labels: args.labels, ...labelledTable } : null,
   elapsed_s: Math.round((Date.now() - started) / 1000),
 };
 await writeFile(join(work, 'synthesize-eval.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -551,6 +596,10 @@ else {
   if (verifyTable) {
     out(`\nverify (${verifyOptions}):`);
     out(formatVerifyText(verifyTable));
+  }
+  if (labelledTable) {
+    out(`\nlabelled (up to ${args.labelled} PR(s) per repository the project's release notes call performance work):`);
+    out(formatVerifyText(labelledTable));
   }
   if (controlTable) {
     out(`\ncontrols (${args.controls} ordinary PR(s) per repository; verified controls are false positives):`);
