@@ -13,7 +13,7 @@ export const USAGE = `usage: npm run eval:synthesize -- --store DIR [--work DIR]
        [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--months N] [--asv-source DIR] [--max-build-minutes N]
        [--synthesize-repos a/b,c/d] [--skip-synthesize] [--retry-failed] [--reuse] [--json]
        [--verify [--verify-minutes N] [--max-benchmarks N] [--max-param-sets N] [--passes 1|2]
-                 [--controls N --control-repos a/b,c/d] [--labelled N [--labels DIR]]]`;
+                 [--controls N --control-repos a/b,c/d] [--labelled N [--labelled-only] [--labels DIR]]]`;
 
 /** A bad command line: the script prints it with the usage and exits 2. */
 export class UsageError extends Error {}
@@ -53,6 +53,8 @@ export interface SynthEvalArgs {
   controlRepos: string[];
   /** Labelled performance PRs per repository (from --labels), synthesized and verified: known positives. */
   labelled: number;
+  /** Only the labelled PRs (and controls) are synthesized and verified, not classify's perf rows. */
+  labelledOnly: boolean;
   /** The folder of labelled sets, one `<owner>__<name>.csv` per repository. */
   labels: string;
 }
@@ -135,6 +137,7 @@ export function parseEvalArgs(
         controls: { type: 'string' },
         'control-repos': { type: 'string' },
         labelled: { type: 'string' },
+        'labelled-only': { type: 'boolean', default: false },
         labels: { type: 'string' },
         reuse: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
@@ -172,6 +175,7 @@ export function parseEvalArgs(
   const controlRepos = repoList('--control-repos', str('control-repos'));
   const labelled = integer('--labelled', str('labelled'), 1) ?? 0;
   if (!verify && labelled > 0) throw new UsageError('--labelled needs --verify');
+  if (bool('labelled-only') && labelled === 0) throw new UsageError('--labelled-only needs --labelled N');
   const verifyOnly = [verifyMinutes, maxBenchmarks, maxParamSets, passes].some((x) => x !== null);
   if (!verify && (verifyOnly || controls > 0 || controlRepos))
     throw new UsageError('--verify-minutes, --max-benchmarks, --max-param-sets, --passes and --controls need --verify');
@@ -215,6 +219,7 @@ export function parseEvalArgs(
     passes: passes as 1 | 2 | null,
     controls,
     labelled,
+    labelledOnly: bool('labelled-only'),
     labels: str('labels') ?? DEFAULT_LABELS,
     controlRepos: controlRepos ?? [],
   };

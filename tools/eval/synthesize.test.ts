@@ -563,5 +563,11 @@ describe('eval:synthesize labelled performance PRs', () => {
     expect(a.labelled).toBe(2);
     expect(a.labels).toMatch(/tools\/eval\/labels$/);
     expect(parseEvalArgs(['--store', 's'], {}, none).labelled).toBe(0);
+    expect(
+      parseEvalArgs(['--store', 's', '--verify', '--labelled', '1', '--labelled-only'], {}, none).labelledOnly,
+    ).toBe(true);
+    expect(() => parseEvalArgs(['--store', 's', '--verify', '--labelled-only'], {}, none)).toThrow(
+      '--labelled-only needs --labelled N',
+    );
   });
 });

@@ -469,22 +469,26 @@ for (const [i, repo] of repos.entries()) {
   );
 
   if (!synthesizeFor.has(repo)) continue;
-  input.synthesized = true;
-  if (f.perfRows === 0) {
+  if (args.labelledOnly) progress(`${label('synthesize')}: perf rows left out (--labelled-only)`);
+  else if (f.perfRows === 0) {
+    input.synthesized = true;
     progress(`${label('synthesize')}: no perf row, nothing to build`);
-    continue;
+  } else {
+    input.synthesized = true;
+    const synth = await synthesizeStage(label('synthesize'), perf, dir, args.limitPerRepo, ran, stageError);
+    if (synth.rows) {
+      results.push(...synth.rows);
+      const ok = synth.rows.filter((r) => r.ok).length;
+      progress(`${label('synthesize')}: ${ok} of ${synth.rows.length} tasks validated`);
+    } else input.synthesized = false;
+    if (args.verify) {
+      const validated = synth.rows ? synth.rows.filter((r) => r.ok).length : null;
+      const measured = await verifyStage(label('verify'), perf, dir, synth.ran, stageError);
+      verifyInputs.push({ repo, validated, rows: measured });
+    }
   }
-  const synth = await synthesizeStage(label('synthesize'), perf, dir, args.limitPerRepo, ran, stageError);
-  if (synth.rows) {
-    results.push(...synth.rows);
-    const ok = synth.rows.filter((r) => r.ok).length;
-    progress(`${label('synthesize')}: ${ok} of ${synth.rows.length} tasks validated`);
-  } else input.synthesized = false;
 
   if (!args.verify) continue;
-  const validated = synth.rows ? synth.rows.filter((r) => r.ok).length : null;
-  const measured = await verifyStage(label('verify'), perf, dir, synth.ran, stageError);
-  verifyInputs.push({ repo, validated, rows: measured });
 
   if (args.labelled > 0) {
     // Known performance PRs: the project's own release notes call them performance work.
