@@ -16,6 +16,7 @@ export const VerifyReason = z.enum([
   'flaky',
   'slower',
   'no_significant_speedup',
+  'not_covered',
   'measurement_failed',
   'engine_unreachable',
   'machine_busy',

@@ -96,6 +96,8 @@ export interface MeasuredBenchmark {
   /** before / after (>1 is faster); null when either side has no value. */
   speedup: number | null;
   noisy: boolean;
+  /** Selected because it names or imports the changed code (tiers `names`, `imports`); absent: unknown. */
+  traced?: boolean;
 }
 
 export interface Verdict {
@@ -112,7 +114,9 @@ export interface Verdict {
 
 /**
  * The task's verdict: verified when at least one benchmark is significantly faster by the factor
- * (and not noisy) and no benchmark that ran before the change fails after it.
+ * (and not noisy) and no benchmark that ran before the change fails after it. Without a change, a
+ * task none of whose benchmarks names or imports the changed code is `not_covered` (pvlib #2498
+ * changes `bishop88`, which no benchmark of its suite calls), not `no_significant_speedup`.
  */
 export function decideVerdict(measured: readonly MeasuredBenchmark[]): Verdict {
   const withRatio = measured.filter(
@@ -143,6 +147,8 @@ export function decideVerdict(measured: readonly MeasuredBenchmark[]): Verdict {
   else if (withRatio.length === 0) reason = 'no_benchmark_result';
   else if (trusted.length === 0 && faster.length > 0) reason = 'flaky';
   else if (trusted.length === 0 && slower.length > 0) reason = 'slower';
+  // No change found, and no measured benchmark reaches the changed code: the suite cannot tell.
+  else if (trusted.length === 0 && measured.every((m) => m.traced === false)) reason = 'not_covered';
   else if (trusted.length === 0) reason = 'no_significant_speedup';
   return {
     verified: reason === null,

@@ -153,6 +153,22 @@ describe('the task verdict', () => {
     expect(decideVerdict([m('slower', 0.25), m('same', 1)])).toMatchObject({ verified: false, reason: 'slower' });
     expect(decideVerdict([m('faster', 2, true)])).toMatchObject({ verified: false, reason: 'flaky' });
     expect(decideVerdict([m('failed_both', null)])).toMatchObject({ verified: false, reason: 'no_benchmark_result' });
+    // Nothing changed, and no benchmark reaches the changed code: the suite cannot tell.
+    const untraced = (change: 'same' | 'faster' | 'slower', speedup: number) => ({
+      ...m(change, speedup),
+      traced: false,
+    });
+    expect(decideVerdict([untraced('same', 1.01), untraced('same', 0.99)])).toMatchObject({
+      verified: false,
+      reason: 'not_covered',
+    });
+    // One benchmark that reaches it: a measured no.
+    expect(decideVerdict([untraced('same', 1.01), { ...m('same', 1), traced: true }])).toMatchObject({
+      reason: 'no_significant_speedup',
+    });
+    // A change on an untraced benchmark still counts, either way.
+    expect(decideVerdict([untraced('faster', 1.8)])).toMatchObject({ verified: true });
+    expect(decideVerdict([untraced('slower', 0.5)])).toMatchObject({ reason: 'slower' });
     expect(decideVerdict([])).toMatchObject({ verified: false, reason: 'no_benchmarks' });
   });
 });

@@ -42,7 +42,7 @@ export function probeSpread(times: readonly number[]): number | null {
 }
 
 /** Bump when the same task would now measure or decide differently. */
-export const VERIFY_CODE_VERSION = 'verify-9';
+export const VERIFY_CODE_VERSION = 'verify-10';
 
 export interface VerifyOptions {
   /** asv's `--factor`: a change counts only beyond this ratio (default 1.05). */
@@ -742,7 +742,7 @@ async function verifyTask(
         } satisfies VerifyBenchmark;
       })
       .filter((b): b is VerifyBenchmark => b !== null);
-    const verdict = decideVerdict(benchmarks);
+    const verdict = decideVerdict(benchmarks.map((b) => ({ ...b, traced: b.tier !== 'rest' })));
     const faster = benchmarks.filter((b) => b.change === 'faster').map((b) => `${b.name} ×${b.speedup}`);
     const busy = busiestPass(base.foreign_cpu_share, options.maxForeignShare ?? 0.1);
     if (busy) {
