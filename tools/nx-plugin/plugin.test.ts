@@ -1015,12 +1015,20 @@ describe('config-flags.cjs', () => {
       'datasmith.config.json': {
         store: 's',
         repos: [],
-        verify: { passes: 1, maxBenchmarks: 3, maxParamSets: 2, factor: 1.1, maxForeignShare: 0.5 },
+        verify: {
+          passes: 1,
+          maxBenchmarks: 3,
+          maxParamSets: 2,
+          factor: 1.1,
+          maxForeignShare: 0.5,
+          untracedFactor: 1.3,
+        },
       },
     });
     expect(flags('verify')).toEqual({
       status: 0,
-      stdout: '--passes 1 --max-benchmarks 3 --max-param-sets 2 --factor 1.1 --max-foreign-share 0.5',
+      stdout:
+        '--passes 1 --max-benchmarks 3 --max-param-sets 2 --factor 1.1 --max-foreign-share 0.5 --untraced-factor 1.3',
       stderr: '',
     });
   });

@@ -26,6 +26,7 @@ interface VerifyCommandOptions extends PartitionOptions {
   store: string;
   factor: string;
   maxForeignShare: string;
+  untracedFactor: string;
   cpusetCpus?: string;
   verifyMinutes: number;
   maxBenchmarks: number;
@@ -79,6 +80,11 @@ export const registerVerify: RegisterCommand = (program, context) => {
     .option('--out-root <dir>', 'partition mode: output root', 'data')
     .option('--factor <x>', "asv's --factor: a benchmark changed only beyond this ratio and when significant", '1.05')
     .option(
+      '--untraced-factor <x>',
+      'a benchmark that neither names nor imports the changed code counts only beyond this ratio',
+      '1.2',
+    )
+    .option(
       '--max-foreign-share <x>',
       "the most of the pinned CPUs' time other work may take during a pass (0-1); above it the task is machine_busy and measured again next run",
       '0.1',
@@ -126,6 +132,12 @@ export const registerVerify: RegisterCommand = (program, context) => {
           `Invalid --max-foreign-share: ${JSON.stringify(options.maxForeignShare)}; expected a number from 0 to 1`,
         );
       }
+      const untracedFactor = Number(options.untracedFactor);
+      if (!Number.isFinite(untracedFactor) || untracedFactor < 1) {
+        throw new InputError(
+          `Invalid --untraced-factor: ${JSON.stringify(options.untracedFactor)}; expected a number >= 1`,
+        );
+      }
       const factor = Number(options.factor);
       if (!Number.isFinite(factor) || factor < 1) {
         throw new InputError(`Invalid --factor: ${JSON.stringify(options.factor)}; expected a number >= 1`);
@@ -171,6 +183,7 @@ export const registerVerify: RegisterCommand = (program, context) => {
         {
           factor,
           maxForeignShare,
+          untracedFactor,
           cpusetCpus: options.cpusetCpus,
           verifyMinutes: options.verifyMinutes,
           maxBenchmarks: options.maxBenchmarks,
