@@ -104,10 +104,12 @@ function importClosure(step: PipelineStep, command: string): Closure {
       }
     }
     if (!first) return;
+    // `import('x')` and a package loaded on first use with `require('x')` (from createRequire).
     const visit = (node: ts.Node): void => {
       if (
         ts.isCallExpression(node) &&
-        node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+        (node.expression.kind === ts.SyntaxKind.ImportKeyword ||
+          (ts.isIdentifier(node.expression) && node.expression.text === 'require')) &&
         node.arguments[0] &&
         ts.isStringLiteral(node.arguments[0])
       ) {
