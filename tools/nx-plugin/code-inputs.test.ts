@@ -327,7 +327,7 @@ describe('test code stays out of production', () => {
       const manifest = JSON.parse(readFileSync(join(MAIN_ROOT, 'libs', lib, 'package.json'), 'utf8')) as {
         exports: Record<string, string>;
       };
-      expect(manifest.exports, lib).toEqual({ '.': './src/index.ts', './testing': './src/testing/index.ts' });
+      expect(manifest.exports, lib).toMatchObject({ '.': './src/index.ts', './testing': './src/testing/index.ts' });
     }
   });
 });

@@ -926,6 +926,20 @@ describe('code inputs from the import graph', () => {
     expect(code('collect').packages).toEqual(['commander', 'simple-git', 'tsx']);
   });
 
+  it('resolves a subpath pattern of the exports map (@datasmith/steps/* → src/*.ts) to the module itself', () => {
+    workspace({
+      'libs/steps/package.json': {
+        name: '@datasmith/steps',
+        exports: { '.': './src/index.ts', './testing': './src/testing/index.ts', './*': './src/*.ts' },
+      },
+      'libs/cli/src/commands/collect.ts':
+        "import { collect } from '@datasmith/steps/collect/collect';\nexport const register = (p: unknown) => [p, collect];\n",
+    });
+    expect(code('collect').files).toContain('libs/steps/src/collect/collect.ts');
+    expect(code('collect').files).not.toContain('libs/steps/src/index.ts');
+    expect(code('classify').files).toContain('libs/steps/src/index.ts');
+  });
+
   it('fails naming the importer when an import does not resolve', () => {
     workspace({
       'libs/steps/src/collect/collect.ts': "import { gone } from './gone';\nexport const collect = gone;\n",
