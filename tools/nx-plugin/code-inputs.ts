@@ -33,8 +33,9 @@ export interface ModuleFacts {
 }
 
 /**
- * The CLI's command registry: it imports every command module to register it, but a step runs only
- * its own command's action, so from this file the walk follows only the step's command module.
+ * The CLI's command registry: it can import every command module (for the full help), but a step
+ * loads and runs only its own command, so from this file the walk follows only the step's command
+ * module (a static or an `import()`).
  */
 export const COMMAND_REGISTRY = 'libs/cli/src/commands/index.ts';
 
