@@ -1,7 +1,9 @@
 import { DatasmithError, InputError } from '@datasmith/errors';
 import { parseWindow } from '@datasmith/paths';
 import { summarizeRows } from '@datasmith/progress';
-import { ABSENT_FAILURE_CODE, collect, collectFromGitHub, readRepoList, topByStars } from '@datasmith/steps';
+import { collect } from '@datasmith/steps/collect/collect';
+import { ABSENT_FAILURE_CODE, collectFromGitHub } from '@datasmith/steps/collect/collect-github';
+import { readRepoList, topByStars } from '@datasmith/steps/common/repo-list';
 import { OfflineStore } from '@datasmith/store';
 import { CommitRow, TABLE_KEYS, writeTable } from '@datasmith/tables';
 import {

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InputError } from '@datasmith/errors';
 import { dataLayout } from '@datasmith/paths';
-import { buildMaster, findPartitionFiles, mergeMasterFiles } from '@datasmith/steps';
+import { buildMaster, mergeMasterFiles } from '@datasmith/steps/merge/merge';
+import { findPartitionFiles } from '@datasmith/steps/merge/partitions';
 import { MasterRow, PUBLISH_TABLE_KEYS, writeTable } from '@datasmith/tables';
 import type { RegisterCommand } from './index';
 

@@ -14,16 +14,15 @@ import {
   resolveCredentials,
   DOCKER_HUB,
 } from '@datasmith/registry';
+import { publish, type PublishTarget } from '@datasmith/steps/publish/publish';
 import {
   type ContextInfo,
-  type PublishTarget,
   type PublishTask,
-  publish,
   readPublishContexts,
   readSynthesisResults,
   tasksFromCommits,
   tasksFromResults,
-} from '@datasmith/steps';
+} from '@datasmith/steps/publish/tasks';
 import { ImageRow, PUBLISH_TABLE_KEYS, queryRows, sqlLiteral, writeTable } from '@datasmith/tables';
 import type { RegisterCommand } from './index';
 import { type PartitionOptions, intOption, openMemo, reportSummary, resolvePartition, writeFailures } from './shared';

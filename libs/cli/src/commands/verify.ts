@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import { DockerError, InputError } from '@datasmith/errors';
 import { createDockerClient } from '@datasmith/docker';
 import { dataLayout } from '@datasmith/paths';
-import { defaultCpuset, readContextRegistry, verify } from '@datasmith/steps';
+import { readContextRegistry } from '@datasmith/steps/synthesize/registry';
+import { defaultCpuset, verify } from '@datasmith/steps/verify/verify';
 import { OfflineStore } from '@datasmith/store';
 import {
   SynthesizeInputRow,
