@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InputError } from '@datasmith/errors';
-import { dataLayout } from '@datasmith/paths';
 import { buildMaster, findPartitionFiles, mergeMasterFiles } from '@datasmith/steps';
-import { MasterRow, PUBLISH_TABLE_KEYS, writeTable } from '@datasmith/tables';
+import { MASTER_TABLE } from '@datasmith/tables';
 import type { RegisterCommand } from './index';
+import { resolveStepIO, runStep } from './step-runner';
 
 interface MergeOptions {
   new?: string;
@@ -88,22 +88,30 @@ export const registerMerge: RegisterCommand = (program, context) => {
         );
       }
       const root = options.outRoot ?? 'data';
-      const layout = dataLayout(root);
-      const out = options.out ?? layout.masterTable;
+      const io = resolveStepIO('merge', options, {
+        reads: {},
+        writes: { master: { table: MASTER_TABLE, file: options.out } },
+      });
       const legacyDefault = defaultLegacyMaster(root);
       const legacyMaster = options.legacyMaster ?? (existsSync(legacyDefault) ? legacyDefault : null);
       const partitions = findPartitionFiles(root, 'classify', 'perf');
       const verifyPartitions = findPartitionFiles(root, 'verify', 'verified');
-      const result = await buildMaster({ partitions, legacyMaster, verifyPartitions }, { log: ctx.log });
-      await writeTable(out, MasterRow, result.rows, PUBLISH_TABLE_KEYS.master);
-      const { stats } = result;
-      const duplicates = stats.rowsRead - stats.rows;
-      if (options.json) ctx.print(JSON.stringify({ step: 'merge', ...stats, partitions: partitions.length, out }));
-      else {
-        ctx.print(`merge: kept ${stats.rows}, dropped ${duplicates}${duplicates ? ` (duplicate: ${duplicates})` : ''}`);
-        ctx.log.info(
-          `merge: ${partitions.length} perf partitions${legacyMaster ? ` + legacy ${legacyMaster}` : ''}, ${stats.rowsRead} rows read, ${stats.replaced} replaced by later rows (${stats.legacyReplaced} legacy); wrote ${out}`,
-        );
-      }
+      await runStep(ctx, io, options, async () => {
+        const { rows, stats } = await buildMaster({ partitions, legacyMaster, verifyPartitions }, { log: ctx.log });
+        const duplicates = stats.rowsRead - stats.rows;
+        const out = io.writes.master.path;
+        return {
+          tables: { master: rows },
+          summary: {
+            kept: stats.rows,
+            dropped: duplicates,
+            reasons: duplicates ? { duplicate: duplicates } : ({} as Record<string, number>),
+          },
+          extra: { ...stats, partitions: partitions.length, out },
+          detail: [
+            `merge: ${partitions.length} perf partitions${legacyMaster ? ` + legacy ${legacyMaster}` : ''}, ${stats.rowsRead} rows read, ${stats.replaced} replaced by later rows (${stats.legacyReplaced} legacy); wrote ${out}`,
+          ],
+        };
+      });
     });
 };
