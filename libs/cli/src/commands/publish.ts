@@ -24,9 +24,10 @@ import {
   tasksFromCommits,
   tasksFromResults,
 } from '@datasmith/steps';
-import { ImageRow, PUBLISH_TABLE_KEYS, queryRows, sqlLiteral, writeTable } from '@datasmith/tables';
+import { IMAGES_TABLE, queryRows, sqlLiteral } from '@datasmith/tables';
 import type { RegisterCommand } from './index';
-import { type PartitionOptions, intOption, openMemo, reportSummary, resolvePartition, writeFailures } from './shared';
+import { type PartitionOptions, intOption, openMemo } from './shared';
+import { resolveStepIO, runStep } from './step-runner';
 
 interface PublishOptions extends PartitionOptions {
   in?: string;
@@ -164,23 +165,32 @@ export const registerPublish: RegisterCommand = (program, context) => {
         // `datasmith update --skip-existing` reaches the Nx target through the environment.
         skipExisting: raw.skipExisting ?? ctx.env.DATASMITH_SKIP_EXISTING === '1',
       };
-      const partition = resolvePartition('publish', options);
+      const missingIn = 'Missing --in: give results.jsonl of synthesize (or --repo with --month)';
+      const io = resolveStepIO('publish', options, {
+        reads: {},
+        writes: {
+          images: {
+            table: IMAGES_TABLE,
+            override: options.out,
+            file: options.in && join(dirname(options.in), 'images.parquet'),
+            missing: missingIn,
+          },
+        },
+      });
+      const { partition } = io;
       let inPath: string;
       let contextsPath: string | undefined;
-      let out: string;
       if (partition) {
         const layout = dataLayout(partition.outRoot);
         inPath = layout.synthesizeResults(partition.repo, partition.month.key);
         const contextsTable = partition.input('synthesize', 'contexts');
         contextsPath = options.contexts ?? (existsSync(contextsTable) ? contextsTable : undefined);
-        out = options.out ?? partition.output('publish', 'images');
       } else {
-        if (!options.in)
-          throw new InputError('Missing --in: give results.jsonl of synthesize (or --repo with --month)');
+        if (!options.in) throw new InputError(missingIn);
         inPath = options.in;
         contextsPath = options.contexts;
-        out = options.out ?? join(dirname(options.in), 'images.parquet');
       }
+      const out = io.writes.images.path;
       const contexts = contextsPath ? await readPublishContexts(contextsPath) : null;
       const tasks = await readInputTasks(inPath, contexts);
       const { target, credentials } = resolveTarget(options, ctx.env);
@@ -197,37 +207,40 @@ export const registerPublish: RegisterCommand = (program, context) => {
         );
       }
       const started = Date.now();
-      const result = await publish(
-        { tasks, target, skipExisting: Boolean(options.skipExisting) },
-        {
-          engine: () => dockerImageEngine(createDockerClient({ env: ctx.env })),
-          distribution: target ? new DistributionClient({ registry: target.registry, credentials, policy }) : null,
-          memo: openMemo(ctx, partition?.outRoot ?? 'data'),
-          log: ctx.log,
-          policy,
-          concurrency,
-        },
-      );
-      await writeTable(out, ImageRow, result.rows, PUBLISH_TABLE_KEYS.images);
-      await writeFailures(out, result.failures);
-      const summary = {
-        ...summarizeRows(result.rows),
-        failed: result.failures.length,
-        failures: countBy(result.failures.map((f) => f.code)),
-      };
-      reportSummary(ctx, 'publish', summary, Boolean(options.json), { ...result.stats, out });
-      if (!options.json) {
+      await runStep(ctx, io, options, async () => {
+        const result = await publish(
+          { tasks, target, skipExisting: Boolean(options.skipExisting) },
+          {
+            engine: () => dockerImageEngine(createDockerClient({ env: ctx.env })),
+            distribution: target ? new DistributionClient({ registry: target.registry, credentials, policy }) : null,
+            memo: openMemo(ctx, partition?.outRoot ?? 'data'),
+            log: ctx.log,
+            policy,
+            concurrency,
+          },
+        );
         const s = result.stats;
-        ctx.log.info(
-          `publish: pushed ${s.pushed}, skipped ${s.skipped} already in the registry, ${s.local} local only, ${s.layersPushed} layers uploaded in ${((Date.now() - started) / 1000).toFixed(2)} s; wrote ${out}`,
-        );
-      }
-      if (result.failures.length > 0) {
-        throw new DatasmithError(
-          'E_REMOTE',
-          `${result.failures.length} of ${tasks.length} images failed to publish (${result.failures[0]?.message}); see ${out.replace(/\.parquet$/, '')}.failures.jsonl`,
-        );
-      }
+        return {
+          tables: { images: result.rows },
+          failures: { beside: 'images', rows: result.failures },
+          summary: {
+            ...summarizeRows(result.rows),
+            failed: result.failures.length,
+            failures: countBy(result.failures.map((f) => f.code)),
+          },
+          extra: { ...s, out },
+          detail: [
+            `publish: pushed ${s.pushed}, skipped ${s.skipped} already in the registry, ${s.local} local only, ${s.layersPushed} layers uploaded in ${((Date.now() - started) / 1000).toFixed(2)} s; wrote ${out}`,
+          ],
+          error:
+            result.failures.length > 0
+              ? new DatasmithError(
+                  'E_REMOTE',
+                  `${result.failures.length} of ${tasks.length} images failed to publish (${result.failures[0]?.message}); see ${out.replace(/\.parquet$/, '')}.failures.jsonl`,
+                )
+              : undefined,
+        };
+      });
     });
 };
 
