@@ -25,7 +25,7 @@ import {
   writeTable,
 } from '@datasmith/tables';
 import type { RegisterCommand } from './index';
-import { intOption } from './shared';
+import { intOption, reportSummary } from './shared';
 
 interface DatasetOptions {
   in?: string;
@@ -223,14 +223,12 @@ export const registerDataset: RegisterCommand = (program, context) => {
         );
       }
       const reasons = Object.fromEntries(Object.entries(dropped).filter(([, v]) => v > 0));
-      const summary = { kept: rows.length, dropped: droppedTotal, reasons };
-      if (options.json) ctx.print(JSON.stringify({ step: 'dataset', ...summary, ...extra }));
-      else {
-        const text = Object.entries(reasons)
-          .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-          .map(([k, v]) => `${k}: ${v}`)
-          .join(', ');
-        ctx.print(`dataset: kept ${rows.length}, dropped ${droppedTotal}${text ? ` (${text})` : ''}`);
-      }
+      reportSummary(
+        ctx,
+        'dataset',
+        { kept: rows.length, dropped: droppedTotal, reasons },
+        Boolean(options.json),
+        extra,
+      );
     });
 };
