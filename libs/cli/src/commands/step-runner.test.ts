@@ -105,6 +105,43 @@ describe('the step runner', () => {
     ).toThrow(expect.objectContaining({ name: 'InputError', message: expect.stringContaining(message) }));
   });
 
+  it('resolves other files like tables: override, partition, flag; missing ones after the inputs, before the outputs', () => {
+    const bindings = (flags: { in?: string; registry?: string; outDir?: string }) => ({
+      reads: { items: { table: ITEMS, file: flags.in, missing: 'Missing --in' } },
+      files: {
+        registry: {
+          override: flags.registry,
+          partition: () => 'from-the-partition.json',
+          file: undefined,
+          missing: 'Missing --contexts',
+        },
+      },
+      writes: {
+        verdicts: {
+          table: VERDICTS,
+          file: flags.outDir && join(flags.outDir, 'v.parquet'),
+          missing: 'Missing --out-dir',
+        },
+      },
+    });
+    const message = (flags: Parameters<typeof bindings>[0]) => {
+      try {
+        resolveStepIO('prepare', {}, bindings(flags));
+        return null;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    expect(message({ in: 'a' })).toBe('Missing --contexts');
+    expect(message({ in: 'a', registry: 'r.json' })).toBe('Missing --out-dir');
+    expect(resolveStepIO('prepare', { repo: 'o/r', month: '2024-05' }, bindings({})).files).toEqual({
+      registry: 'from-the-partition.json',
+    });
+    expect(
+      resolveStepIO('prepare', { repo: 'o/r', month: '2024-05' }, bindings({ registry: 'mine.json' })).files,
+    ).toEqual({ registry: 'mine.json' });
+  });
+
   it('a bad input row is a one-line SchemaError naming file, row and field (exit 2), and nothing is written', async () => {
     const bad = join(dir, 'bad.parquet');
     await writeTable(bad, Item.extend({ id: z.string() }), [{ id: 'seven', title: 'x' }], ['id']);

@@ -25,17 +25,30 @@ export interface TableBinding<T extends TableSpec = TableSpec> {
 /** Bindings by a name the command chooses (`commits`, `perf`). */
 export type TableBindings = Readonly<Record<string, TableBinding>>;
 
+/**
+ * A file of a step that is not a table (a JSON registry, a JSONL sidecar such as results.jsonl),
+ * resolved like a table: `override`, else `partition` in partition mode, else `file`, else `missing`.
+ */
+export interface FileBinding {
+  readonly partition?: (partition: Partition) => string;
+  readonly file?: string | undefined;
+  readonly override?: string | undefined;
+  readonly missing?: string;
+}
+
 /** The validated rows of one bound table. */
 export type RowsOf<B extends TableBinding> = Array<z.infer<B['table']['schema']>>;
 
-/** Where each bound table of a run is, once partition mode or the flags decided. */
-export interface StepIO<R extends TableBindings, W extends TableBindings> {
+/** Where each bound table and file of a run is, once partition mode or the flags decided (`F`: the file names). */
+export interface StepIO<R extends TableBindings, W extends TableBindings, F extends string = never> {
   readonly step: PipelineStep;
   /** Partition mode (`--repo` with `--month`), or null in file or global mode. */
   readonly partition: Partition | null;
   /** The data root: the partition's, else `--out-root`, else `data` (the memo lives under it). */
   readonly outRoot: string;
   readonly reads: { readonly [K in keyof R]: R[K] & { readonly path: string } };
+  /** The paths of the step's other files, by the names of its file bindings. */
+  readonly files: Readonly<Record<F, string>>;
   readonly writes: { readonly [K in keyof W]: W[K] & { readonly path: string } };
 }
 
@@ -61,6 +74,11 @@ function layoutPath(table: TableSpec, outRoot: string, partition: Partition | nu
   const { location } = table;
   if (location.kind === 'global') return layout[location.layout];
   return partition ? layout.tablePath(location.step, partition.repo, partition.month.key, location.table) : null;
+}
+
+function missingPath(step: PipelineStep, name: string, missing: string | undefined): never {
+  if (missing === undefined) throw new InternalError(`${step}: ${name} has no path and no missing message`);
+  throw new InputError(missing);
 }
 
 function bind<B extends TableBindings>(
@@ -89,21 +107,28 @@ function bind<B extends TableBindings>(
 /**
  * Decides where a step's tables are: partition mode (`--repo owner/name --month YYYY-MM [--out-root]`)
  * puts every table at its layout path; file mode takes each from its flag, throwing the binding's
- * `missing` line when a required one is absent. Inputs are resolved before outputs, in declaration
- * order, so the first missing flag is the one reported.
+ * `missing` line when a required one is absent. Inputs are resolved first, then other files, then
+ * outputs, each in declaration order, so the first missing flag is the one reported.
  */
-export function resolveStepIO<R extends TableBindings, W extends TableBindings>(
+export function resolveStepIO<R extends TableBindings, W extends TableBindings, F extends string = never>(
   step: PipelineStep,
   options: PartitionOptions,
-  bindings: { reads: R; writes: W },
-): StepIO<R, W> {
+  bindings: { reads: R; files?: Readonly<Record<F, FileBinding>>; writes: W },
+): StepIO<R, W, F> {
   const partition = resolvePartition(step, options);
   const outRoot = partition?.outRoot ?? options.outRoot ?? 'data';
+  const reads = bind(step, bindings.reads, outRoot, partition);
+  const files: Record<string, string> = {};
+  for (const [name, binding] of Object.entries<FileBinding>(bindings.files ?? {})) {
+    const path = binding.override ?? (partition ? binding.partition?.(partition) : binding.file);
+    files[name] = path ?? missingPath(step, name, binding.missing);
+  }
   return {
     step,
     partition,
     outRoot,
-    reads: bind(step, bindings.reads, outRoot, partition),
+    reads,
+    files: files as Record<F, string>,
     writes: bind(step, bindings.writes, outRoot, partition),
   };
 }
@@ -115,9 +140,9 @@ export function resolveStepIO<R extends TableBindings, W extends TableBindings>(
  * file. Then it writes the failures file, prints `<step>: kept N, dropped M (reason: n, …)` (or the
  * JSON form), logs the detail lines and throws the outcome's error, if any.
  */
-export async function runStep<R extends TableBindings, W extends TableBindings>(
+export async function runStep<R extends TableBindings, W extends TableBindings, F extends string>(
   ctx: CommandContext,
-  io: StepIO<R, W>,
+  io: StepIO<R, W, F>,
   options: { json?: boolean },
   compute: (inputs: { [K in keyof R]: RowsOf<R[K]> }) => Promise<StepOutcome<W>>,
 ): Promise<void> {
