@@ -26,6 +26,7 @@ import {
 } from '@datasmith/tables';
 import type { RegisterCommand } from './index';
 import { intOption, reportSummary } from './shared';
+import { withFlagNames } from './step-runner';
 
 interface DatasetOptions {
   in?: string;
@@ -163,8 +164,13 @@ export const registerDataset: RegisterCommand = (program, context) => {
         ? options.images
         : findPartitionFiles(options.outRoot, 'publish', 'images').map((p) => p.path);
       const images = await readImages(imagePaths);
-      const verified = verifiedPath ? await readTaskKeyList(verifiedPath, '--verified') : null;
-      const filterBy = options.filterBy ? await readTaskKeyList(options.filterBy, '--filter-by') : null;
+      const { filterBy: filterPath } = options;
+      const verified = verifiedPath
+        ? await withFlagNames({ '--verified': verifiedPath }, () => readTaskKeyList(verifiedPath))
+        : null;
+      const filterBy = filterPath
+        ? await withFlagNames({ '--filter-by': filterPath }, () => readTaskKeyList(filterPath))
+        : null;
       const built = buildDataset({
         master,
         images,

@@ -4,7 +4,7 @@ import { InputError } from '@datasmith/errors';
 import { buildMaster, findPartitionFiles, mergeMasterFiles } from '@datasmith/steps';
 import { MASTER_TABLE } from '@datasmith/tables';
 import type { RegisterCommand } from './index';
-import { resolveStepIO, runStep } from './step-runner';
+import { resolveStepIO, runStep, withFlagNames } from './step-runner';
 
 interface MergeOptions {
   new?: string;
@@ -66,12 +66,9 @@ export const registerMerge: RegisterCommand = (program, context) => {
           .map((c) => c.trim())
           .filter(Boolean);
         if (dedupe.length === 0) throw new InputError('Invalid --dedupe-columns: give at least one column');
-        const result = await mergeMasterFiles({
-          newFile,
-          masterFile: master,
-          dedupeColumns: dedupe,
-          dryRun: options.dryRun,
-        });
+        const result = await withFlagNames({ '--new': newFile }, () =>
+          mergeMasterFiles({ newFile, masterFile: master, dedupeColumns: dedupe, dryRun: options.dryRun }),
+        );
         const dropped = result.masterRows + result.newRows - result.rows;
         if (options.json) ctx.print(JSON.stringify({ step: 'merge', ...result, dropped, master }));
         else {

@@ -27,7 +27,7 @@ import {
 import { IMAGES_TABLE, queryRows, sqlLiteral } from '@datasmith/tables';
 import type { RegisterCommand } from './index';
 import { type PartitionOptions, intOption, openMemo } from './shared';
-import { resolveStepIO, runStep } from './step-runner';
+import { resolveStepIO, runStep, withFlagNames } from './step-runner';
 
 interface PublishOptions extends PartitionOptions {
   in?: string;
@@ -191,7 +191,9 @@ export const registerPublish: RegisterCommand = (program, context) => {
         contextsPath = options.contexts;
       }
       const out = io.writes.images.path;
-      const contexts = contextsPath ? await readPublishContexts(contextsPath) : null;
+      const contexts = contextsPath
+        ? await withFlagNames({ '--contexts': contextsPath }, () => readPublishContexts(contextsPath))
+        : null;
       const tasks = await readInputTasks(inPath, contexts);
       const { target, credentials } = resolveTarget(options, ctx.env);
       const policy = normalizeRegistryRetryPolicy({}, ctx.env);

@@ -8,7 +8,7 @@ import { partitionTable, readTable, writeTable } from '@datasmith/tables';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { CommandContext } from '../context';
-import { type StepOutcome, resolveStepIO, runStep } from './step-runner';
+import { type StepOutcome, resolveStepIO, runStep, withFlagNames } from './step-runner';
 
 const Item = z.object({ id: z.number().int(), title: z.string() });
 const Verdict = Item.extend({ kept: z.boolean(), drop_reason: z.string().nullable() });
@@ -231,5 +231,54 @@ describe('the step runner', () => {
       failures: { beside: 'verdicts', rows: [] },
     }));
     expect((await readdir(dir)).sort()).toEqual(['in.parquet', 'out.parquet']);
+  });
+});
+
+describe('withFlagNames', () => {
+  const fail = (error: Error) => () => Promise.reject(error);
+  const flags = { '--contexts': 'c.json', '--verified': 'v.csv' };
+
+  it.each([
+    [
+      'a missing file',
+      new InputError('Missing input: c.json does not exist', { file: 'c.json' }),
+      'Missing input: --contexts c.json does not exist',
+    ],
+    [
+      'an invalid file',
+      new InputError('Invalid v.csv: expected a CSV header', { file: 'v.csv' }),
+      'Invalid --verified v.csv: expected a CSV header',
+    ],
+    [
+      'a bad row of the file',
+      new SchemaError('Invalid row: c.json row 2, sha: bad', { file: 'c.json' }),
+      'Invalid row: c.json row 2, sha: bad',
+    ],
+    [
+      'a file no flag gave',
+      new InputError('Missing input: other.json does not exist', { file: 'other.json' }),
+      'Missing input: other.json does not exist',
+    ],
+    [
+      'an error without a file',
+      new RemoteError('Missing input: c.json does not exist'),
+      'Missing input: c.json does not exist',
+    ],
+  ])('%s', async (_, error, message) => {
+    const thrown = await withFlagNames(flags, fail(error)).catch((e: unknown) => e as Error);
+    expect(thrown.message).toBe(message);
+    expect(thrown.name).toBe(error.name);
+    expect((thrown as InputError).code).toBe((error as InputError).code);
+  });
+
+  it('keeps the class and code of a schema error it renames', async () => {
+    const error = new SchemaError('Invalid v.csv: entry 0 is not a pair', { file: 'v.csv' });
+    const thrown = await withFlagNames(flags, fail(error)).catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(SchemaError);
+    expect(thrown).toMatchObject({ code: 'E_INPUT_SCHEMA', exitCode: 2, file: 'v.csv', cause: error });
+  });
+
+  it('returns what the work returns', async () => {
+    expect(await withFlagNames(flags, async () => 7)).toBe(7);
   });
 });

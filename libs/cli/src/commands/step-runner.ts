@@ -1,4 +1,4 @@
-import { type DatasmithError, InputError, InternalError } from '@datasmith/errors';
+import { type DatasmithError, type ErrorCode, InputError, InternalError } from '@datasmith/errors';
 import { type PipelineStep, dataLayout } from '@datasmith/paths';
 import type { StepSummary } from '@datasmith/progress';
 import { type FailureRow, type StagedFile, type TableSpec, readTable, stageFile, stageTable } from '@datasmith/tables';
@@ -167,4 +167,30 @@ export async function runStep<R extends TableBindings, W extends TableBindings, 
   reportSummary(ctx, io.step, outcome.summary, Boolean(options.json), outcome.extra);
   if (!options.json) for (const line of outcome.detail ?? []) ctx.log.info(line);
   if (outcome.error) throw outcome.error;
+}
+
+/**
+ * Runs `work` and names the flag a file came from in an error about that file itself: steps know
+ * paths, not flags, so `Missing input: x.json does not exist` thrown for `--contexts x.json` reaches
+ * the user as `Missing input: --contexts x.json does not exist`, and `Invalid v.csv: …` as
+ * `Invalid --verified v.csv: …`. Errors about a row or column of the file, and others, pass as they are.
+ */
+export async function withFlagNames<T>(
+  flags: Readonly<Record<string, string | undefined>>,
+  work: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!(error instanceof InputError) || error.file === undefined) throw error;
+    const file = error.file;
+    const flag = Object.entries(flags).find(([, path]) => path === file)?.[0];
+    const aboutTheFile = [`Missing input: ${file} `, `Invalid ${file}: `].some((p) => error.message.startsWith(p));
+    if (flag === undefined || !aboutTheFile) throw error;
+    const Rebuilt = error.constructor as new (
+      message: string,
+      options: { file?: string; code?: ErrorCode; cause?: unknown },
+    ) => InputError;
+    throw new Rebuilt(error.message.replace(file, `${flag} ${file}`), { file, code: error.code, cause: error });
+  }
 }
