@@ -19,7 +19,7 @@ import { OfflineStore } from '@datasmith/store';
 import { CLASSIFIED_TABLE, PERF_TABLE, PREPARED_TABLE } from '@datasmith/tables';
 import type { RegisterCommand } from './index';
 import { type PartitionOptions, intOption, openMemo } from './shared';
-import { resolveStepIO, runStep } from './step-runner';
+import { type StepTables, resolveStepIO, runStep } from './step-runner';
 
 interface ClassifyCliOptions extends PartitionOptions {
   in?: string;
@@ -42,6 +42,12 @@ interface ClassifyCliOptions extends PartitionOptions {
 
 const BACKENDS = ['rules', 'llm'];
 const RESPONSE_FORMATS = ['json_schema', 'json_object', 'none'];
+
+/** What classify reads and writes (its PIPELINE entry's tables, with their schemas). */
+export const CLASSIFY_TABLES = {
+  reads: { prepared: PREPARED_TABLE },
+  writes: { classified: CLASSIFIED_TABLE, perf: PERF_TABLE },
+} as const satisfies StepTables;
 
 /** `datasmith classify`: performance or not, category, difficulty, problem statement (step 3). */
 export const registerClassify: RegisterCommand = (program, context) => {
@@ -107,18 +113,22 @@ export const registerClassify: RegisterCommand = (program, context) => {
       const io = resolveStepIO('classify', options, {
         reads: {
           prepared: {
-            table: PREPARED_TABLE,
+            table: CLASSIFY_TABLES.reads.prepared,
             file: options.in ?? options.commits,
             missing: 'Missing --in: give the prepared table (or --repo with --month)',
           },
         },
         writes: {
           classified: {
-            table: CLASSIFIED_TABLE,
+            table: CLASSIFY_TABLES.writes.classified,
             file: options.outRaw ?? (prefix && `${prefix}.raw.parquet`),
             missing: missingOut,
           },
-          perf: { table: PERF_TABLE, file: options.out ?? (prefix && `${prefix}.parquet`), missing: missingOut },
+          perf: {
+            table: CLASSIFY_TABLES.writes.perf,
+            file: options.out ?? (prefix && `${prefix}.parquet`),
+            missing: missingOut,
+          },
         },
       });
       const out = io.writes.perf.path;

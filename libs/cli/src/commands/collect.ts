@@ -13,7 +13,7 @@ import {
 } from './github-source';
 import type { RegisterCommand } from './index';
 import { type PartitionOptions, intOption, openMemo } from './shared';
-import { resolveStepIO, runStep } from './step-runner';
+import { type StepTables, resolveStepIO, runStep } from './step-runner';
 
 interface CollectOptions extends PartitionOptions, SourceOptions {
   store?: string;
@@ -25,6 +25,9 @@ interface CollectOptions extends PartitionOptions, SourceOptions {
   maxRepos: number;
   json?: boolean;
 }
+
+/** What collect writes (its PIPELINE entry's tables, with their schemas); it reads the store. */
+export const COLLECT_TABLES = { reads: {}, writes: { commits: COMMITS_TABLE } } as const satisfies StepTables;
 
 /** `datasmith collect`: merged PRs of each repository in a window (step 1). */
 export const registerCollect: RegisterCommand = (program, context) => {
@@ -63,7 +66,7 @@ export const registerCollect: RegisterCommand = (program, context) => {
         reads: {},
         writes: {
           commits: {
-            table: COMMITS_TABLE,
+            table: COLLECT_TABLES.writes.commits,
             file: options.out,
             missing: 'Missing --out: where to write the commits table',
           },

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { InputError } from '@datasmith/errors';
-import { buildMaster, findPartitionFiles, mergeMasterFiles } from '@datasmith/steps';
-import { MASTER_TABLE } from '@datasmith/tables';
+import { InputError, InternalError } from '@datasmith/errors';
+import { type PartitionFile, buildMaster, findPartitionFiles, mergeMasterFiles } from '@datasmith/steps';
+import { MASTER_TABLE, PERF_TABLE, type TableSpec, VERIFIED_TABLE } from '@datasmith/tables';
 import type { RegisterCommand } from './index';
-import { resolveStepIO, runStep, withFlagNames } from './step-runner';
+import { type StepTables, resolveStepIO, runStep, withFlagNames } from './step-runner';
 
 interface MergeOptions {
   new?: string;
@@ -22,6 +22,12 @@ interface MergeOptions {
 export function defaultLegacyMaster(outRoot: string): string {
   return join(outRoot, 'config', 'perfonly_commits_master.parquet');
 }
+
+/** What merge reads (every partition of each) and writes: its PIPELINE entry's tables, with their schemas. */
+export const MERGE_TABLES = {
+  reads: { perf: PERF_TABLE, verified: VERIFIED_TABLE },
+  writes: { master: MASTER_TABLE },
+} as const satisfies StepTables;
 
 /** `datasmith merge`: the master table (step 6). */
 export const registerMerge: RegisterCommand = (program, context) => {
@@ -87,12 +93,12 @@ export const registerMerge: RegisterCommand = (program, context) => {
       const root = options.outRoot ?? 'data';
       const io = resolveStepIO('merge', options, {
         reads: {},
-        writes: { master: { table: MASTER_TABLE, file: options.out } },
+        writes: { master: { table: MERGE_TABLES.writes.master, file: options.out } },
       });
       const legacyDefault = defaultLegacyMaster(root);
       const legacyMaster = options.legacyMaster ?? (existsSync(legacyDefault) ? legacyDefault : null);
-      const partitions = findPartitionFiles(root, 'classify', 'perf');
-      const verifyPartitions = findPartitionFiles(root, 'verify', 'verified');
+      const partitions = everyPartitionOf(root, MERGE_TABLES.reads.perf);
+      const verifyPartitions = everyPartitionOf(root, MERGE_TABLES.reads.verified);
       await runStep(ctx, io, options, async () => {
         const { rows, stats } = await buildMaster({ partitions, legacyMaster, verifyPartitions }, { log: ctx.log });
         const duplicates = stats.rowsRead - stats.rows;
@@ -112,3 +118,9 @@ export const registerMerge: RegisterCommand = (program, context) => {
       });
     });
 };
+
+/** Every partition file of a partitioned table under the data root (a global step's fan-in). */
+function everyPartitionOf(root: string, table: TableSpec): PartitionFile[] {
+  if (table.location.kind !== 'partition') throw new InternalError(`${table.name} is not a partitioned table`);
+  return findPartitionFiles(root, table.location.step, table.location.table);
+}

@@ -3,7 +3,7 @@ import { DEFAULT_PREPARE_OPTIONS, GATE_MODES, type GateMode, prepare } from '@da
 import { COMMITS_TABLE, PREPARED_TABLE } from '@datasmith/tables';
 import type { RegisterCommand } from './index';
 import { type PartitionOptions, intOption } from './shared';
-import { resolveStepIO, runStep } from './step-runner';
+import { type StepTables, resolveStepIO, runStep } from './step-runner';
 
 interface PrepareCliOptions extends PartitionOptions {
   in?: string;
@@ -21,6 +21,12 @@ interface PrepareCliOptions extends PartitionOptions {
   tokenEncoding: string;
   json?: boolean;
 }
+
+/** What prepare reads and writes (its PIPELINE entry's tables, with their schemas). */
+export const PREPARE_TABLES = {
+  reads: { commits: COMMITS_TABLE },
+  writes: { prepared: PREPARED_TABLE },
+} as const satisfies StepTables;
 
 /** `datasmith prepare`: token counts, sizes, the cheap performance gate, container names (step 2). */
 export const registerPrepare: RegisterCommand = (program, context) => {
@@ -95,14 +101,14 @@ export const registerPrepare: RegisterCommand = (program, context) => {
       const io = resolveStepIO('prepare', options, {
         reads: {
           commits: {
-            table: COMMITS_TABLE,
+            table: PREPARE_TABLES.reads.commits,
             file: options.in ?? options.input,
             missing: 'Missing --in: give the commits table (or --repo with --month)',
           },
         },
         writes: {
           prepared: {
-            table: PREPARED_TABLE,
+            table: PREPARE_TABLES.writes.prepared,
             file: options.out ?? options.output,
             missing: 'Missing --out: where to write the prepared table',
           },

@@ -24,10 +24,10 @@ import {
   tasksFromCommits,
   tasksFromResults,
 } from '@datasmith/steps';
-import { IMAGES_TABLE, queryRows, sqlLiteral } from '@datasmith/tables';
+import { CONTEXTS_TABLE, IMAGES_TABLE, queryRows, sqlLiteral } from '@datasmith/tables';
 import type { RegisterCommand } from './index';
 import { type PartitionOptions, intOption, openMemo } from './shared';
-import { resolveStepIO, runStep, withFlagNames } from './step-runner';
+import { type StepTables, partitionTablePath, resolveStepIO, runStep, withFlagNames } from './step-runner';
 
 interface PublishOptions extends PartitionOptions {
   in?: string;
@@ -118,6 +118,12 @@ async function readInputTasks(path: string, contexts: ContextInfo[] | null): Pro
   );
 }
 
+/** What publish reads and writes (its PIPELINE entry's tables, with their schemas), besides synthesize's results.jsonl. */
+export const PUBLISH_TABLES = {
+  reads: { contexts: CONTEXTS_TABLE },
+  writes: { images: IMAGES_TABLE },
+} as const satisfies StepTables;
+
 /** `datasmith publish`: tag and push validated images, record digests in `images` (step 5). */
 export const registerPublish: RegisterCommand = (program, context) => {
   program
@@ -170,7 +176,7 @@ export const registerPublish: RegisterCommand = (program, context) => {
         reads: {},
         writes: {
           images: {
-            table: IMAGES_TABLE,
+            table: PUBLISH_TABLES.writes.images,
             override: options.out,
             file: options.in && join(dirname(options.in), 'images.parquet'),
             missing: missingIn,
@@ -183,7 +189,7 @@ export const registerPublish: RegisterCommand = (program, context) => {
       if (partition) {
         const layout = dataLayout(partition.outRoot);
         inPath = layout.synthesizeResults(partition.repo, partition.month.key);
-        const contextsTable = partition.input('synthesize', 'contexts');
+        const contextsTable = partitionTablePath(PUBLISH_TABLES.reads.contexts, partition);
         contextsPath = options.contexts ?? (existsSync(contextsTable) ? contextsTable : undefined);
       } else {
         if (!options.in) throw new InputError(missingIn);

@@ -14,7 +14,7 @@ import {
 } from './github-source';
 import type { RegisterCommand } from './index';
 import { intOption, openMemo } from './shared';
-import { resolveStepIO, runStep } from './step-runner';
+import { type StepTables, resolveStepIO, runStep } from './step-runner';
 
 interface ScrapeOptions extends SourceOptions {
   store?: string;
@@ -24,6 +24,9 @@ interface ScrapeOptions extends SourceOptions {
   maxRepos: number;
   json?: boolean;
 }
+
+/** What scrape-repos writes (its PIPELINE entry's table, with its schema), besides repos.csv; it reads the store. */
+export const SCRAPE_REPOS_TABLES = { reads: {}, writes: { repos: REPOS_TABLE } } as const satisfies StepTables;
 
 /** `datasmith scrape-repos`: the repository table (step 0). */
 export const registerScrapeRepos: RegisterCommand = (program, context) => {
@@ -53,7 +56,7 @@ export const registerScrapeRepos: RegisterCommand = (program, context) => {
       const io = resolveStepIO(
         'scrape-repos',
         {},
-        { reads: {}, writes: { repos: { table: REPOS_TABLE, file: options.out } } },
+        { reads: {}, writes: { repos: { table: SCRAPE_REPOS_TABLES.writes.repos, file: options.out } } },
       );
       const github = source.kind === 'github' ? openGitHubClient(ctx, source, openMemo(ctx)) : null;
       const csv = join(dirname(options.out), 'repos.csv');

@@ -22,6 +22,16 @@ export interface TableBinding<T extends TableSpec = TableSpec> {
   readonly missing?: string;
 }
 
+/**
+ * The tables a step's command reads and writes, declared once at the top of the command module:
+ * the same tables as the step's `reads` and `writes` in PIPELINE (checked by step-tables.test.ts),
+ * here with their zod schemas, which the light PIPELINE module must not load.
+ */
+export interface StepTables {
+  readonly reads: Readonly<Record<string, TableSpec>>;
+  readonly writes: Readonly<Record<string, TableSpec>>;
+}
+
 /** Bindings by a name the command chooses (`commits`, `perf`). */
 export type TableBindings = Readonly<Record<string, TableBinding>>;
 
@@ -67,6 +77,13 @@ export interface StepOutcome<W extends TableBindings> {
   detail?: readonly string[];
   /** Thrown once everything is written and summarised: partial results stay, the exit is non-zero. */
   error?: DatasmithError;
+}
+
+/** The path of a partitioned table in one partition (another step's table a command reads itself). */
+export function partitionTablePath(table: TableSpec, partition: Partition): string {
+  const path = layoutPath(table, partition.outRoot, partition);
+  if (path === null) throw new InternalError(`table ${table.name} has no place in a partition`);
+  return path;
 }
 
 function layoutPath(table: TableSpec, outRoot: string, partition: Partition | null): string | null {

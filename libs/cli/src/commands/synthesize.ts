@@ -16,7 +16,7 @@ import { OfflineStore } from '@datasmith/store';
 import { CONTEXTS_TABLE, PERF_TABLE, SynthesisResult, SynthesizeInputRow } from '@datasmith/tables';
 import type { RegisterCommand } from './index';
 import { type PartitionOptions, intOption, openMemo } from './shared';
-import { resolveStepIO, runStep } from './step-runner';
+import { type StepTables, resolveStepIO, runStep } from './step-runner';
 
 interface SynthesizeOptions extends PartitionOptions {
   in?: string;
@@ -45,6 +45,12 @@ interface SynthesizeOptions extends PartitionOptions {
   cache: boolean;
   json?: boolean;
 }
+
+/** What synthesize reads and writes (its PIPELINE entry's tables, with their schemas), besides results.jsonl. */
+export const SYNTHESIZE_TABLES = {
+  reads: { perf: PERF_TABLE },
+  writes: { contexts: CONTEXTS_TABLE },
+} as const satisfies StepTables;
 
 /** `datasmith synthesize`: build and strictly validate one Docker image per task (step 4). */
 export const registerSynthesize: RegisterCommand = (program, context) => {
@@ -149,7 +155,7 @@ export const registerSynthesize: RegisterCommand = (program, context) => {
           // Any table with the task columns will do in file mode, hence the narrower schema.
           reads: {
             perf: {
-              table: { ...PERF_TABLE, schema: SynthesizeInputRow },
+              table: { ...SYNTHESIZE_TABLES.reads.perf, schema: SynthesizeInputRow },
               file: options.in,
               missing: 'Missing --in: give the perf table (or --repo with --month)',
             },
@@ -175,7 +181,7 @@ export const registerSynthesize: RegisterCommand = (program, context) => {
           },
           writes: {
             contexts: {
-              table: CONTEXTS_TABLE,
+              table: SYNTHESIZE_TABLES.writes.contexts,
               file: outDir && join(outDir, 'contexts.parquet'),
               missing: missingOutDir,
             },
