@@ -9,6 +9,7 @@ import { PUBLISH_TABLES } from './publish';
 import { SCRAPE_REPOS_TABLES } from './scrape-repos';
 import type { StepTables } from './step-runner';
 import { SYNTHESIZE_TABLES } from './synthesize';
+import { VERIFY_TABLES } from './verify';
 
 /** The commands on the step runner, by step: each declares its tables with their schemas. */
 const DECLARED: Partial<Record<PipelineStep, StepTables>> = {
@@ -17,6 +18,7 @@ const DECLARED: Partial<Record<PipelineStep, StepTables>> = {
   prepare: PREPARE_TABLES,
   classify: CLASSIFY_TABLES,
   synthesize: SYNTHESIZE_TABLES,
+  verify: VERIFY_TABLES,
   publish: PUBLISH_TABLES,
   merge: MERGE_TABLES,
 };
