@@ -1,6 +1,5 @@
 import { DatasmithError, InputError } from '@datasmith/errors';
 import { parseWindow } from '@datasmith/paths';
-import { summarizeRows } from '@datasmith/progress';
 import { ABSENT_FAILURE_CODE, collect, collectFromGitHub, readRepoList, topByStars } from '@datasmith/steps';
 import { OfflineStore } from '@datasmith/store';
 import { COMMITS_TABLE } from '@datasmith/tables';
@@ -13,7 +12,7 @@ import {
 } from './github-source';
 import type { RegisterCommand } from './index';
 import { type PartitionOptions, intOption, openMemo } from './shared';
-import { type StepTables, resolveStepIO, runStep } from './step-runner';
+import { type StepTables, resolveStepIO, runStep, summarizeWithFailures } from './step-runner';
 
 interface CollectOptions extends PartitionOptions, SourceOptions {
   store?: string;
@@ -117,11 +116,7 @@ export const registerCollect: RegisterCommand = (program, context) => {
         return {
           tables: { commits: result.rows },
           failures: { beside: 'commits', rows: result.failures },
-          summary: {
-            ...summarizeRows(result.rows),
-            failed: result.failures.length,
-            failures: countBy(result.failures.map((f) => f.code)),
-          },
+          summary: summarizeWithFailures(result.rows, result.failures),
           extra: {
             repos: repos.length,
             memo_hits: result.memoHits,
@@ -150,9 +145,3 @@ export const registerCollect: RegisterCommand = (program, context) => {
       });
     });
 };
-
-function countBy(values: string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const v of values) out[v] = (out[v] ?? 0) + 1;
-  return out;
-}

@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DatasmithError, InputError } from '@datasmith/errors';
 import { dataLayout } from '@datasmith/paths';
-import { summarizeRows } from '@datasmith/progress';
 import {
   DistributionClient,
   type RegistryEndpoint,
@@ -27,7 +26,14 @@ import {
 import { CONTEXTS_TABLE, IMAGES_TABLE, queryRows, sqlLiteral } from '@datasmith/tables';
 import type { RegisterCommand } from './index';
 import { type PartitionOptions, intOption, openMemo } from './shared';
-import { type StepTables, partitionTablePath, resolveStepIO, runStep, withFlagNames } from './step-runner';
+import {
+  type StepTables,
+  partitionTablePath,
+  resolveStepIO,
+  runStep,
+  summarizeWithFailures,
+  withFlagNames,
+} from './step-runner';
 
 interface PublishOptions extends PartitionOptions {
   in?: string;
@@ -231,11 +237,7 @@ export const registerPublish: RegisterCommand = (program, context) => {
         return {
           tables: { images: result.rows },
           failures: { beside: 'images', rows: result.failures },
-          summary: {
-            ...summarizeRows(result.rows),
-            failed: result.failures.length,
-            failures: countBy(result.failures.map((f) => f.code)),
-          },
+          summary: summarizeWithFailures(result.rows, result.failures),
           extra: { ...s, out },
           detail: [
             `publish: pushed ${s.pushed}, skipped ${s.skipped} already in the registry, ${s.local} local only, ${s.layersPushed} layers uploaded in ${((Date.now() - started) / 1000).toFixed(2)} s; wrote ${out}`,
@@ -251,9 +253,3 @@ export const registerPublish: RegisterCommand = (program, context) => {
       });
     });
 };
-
-function countBy(values: string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const v of values) out[v] = (out[v] ?? 0) + 1;
-  return out;
-}

@@ -8,7 +8,7 @@ import { partitionTable, readTable, writeTable } from '@datasmith/tables';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { CommandContext } from '../context';
-import { type StepOutcome, resolveStepIO, runStep, withFlagNames } from './step-runner';
+import { type StepOutcome, resolveStepIO, runStep, summarizeWithFailures, withFlagNames } from './step-runner';
 
 const Item = z.object({ id: z.number().int(), title: z.string() });
 const Verdict = Item.extend({ kept: z.boolean(), drop_reason: z.string().nullable() });
@@ -216,15 +216,19 @@ describe('the step runner', () => {
     const ctx = testContext();
     const failure = { step: 'prepare', item: 'o/r#3', code: 'E_REMOTE', message: 'timed out' };
     await expect(
-      runStep(ctx, io, {}, async (inputs) => ({
-        ...(await judge(inputs.items)),
-        failures: { beside: 'verdicts', rows: [failure] },
-        error: new InputError('1 of 3 items failed'),
-      })),
+      runStep(ctx, io, {}, async (inputs) => {
+        const judged = await judge(inputs.items);
+        return {
+          ...judged,
+          summary: summarizeWithFailures(judged.tables.verdicts, [failure]),
+          failures: { beside: 'verdicts', rows: [failure] },
+          error: new InputError('1 of 3 items failed'),
+        };
+      }),
     ).rejects.toThrow('1 of 3 items failed');
     expect(await readTable(out, Verdict)).toHaveLength(2);
     expect(JSON.parse(await readFile(join(dir, 'out.failures.jsonl'), 'utf8'))).toEqual(failure);
-    expect(ctx.printed).toEqual(['prepare: kept 1, dropped 1 (short: 1)']);
+    expect(ctx.printed).toEqual(['prepare: kept 1, dropped 1 (short: 1), failed 1 (E_REMOTE: 1)']);
     // A later run without failures removes the stale file.
     await runStep(ctx, io, {}, async (inputs) => ({
       ...(await judge(inputs.items)),

@@ -1,6 +1,6 @@
 import { type DatasmithError, type ErrorCode, InputError, InternalError } from '@datasmith/errors';
 import { type PipelineStep, dataLayout } from '@datasmith/paths';
-import type { StepSummary } from '@datasmith/progress';
+import { type StepSummary, summarizeRows } from '@datasmith/progress';
 import { type FailureRow, type StagedFile, type TableSpec, readTable, stageFile, stageTable } from '@datasmith/tables';
 import type { z } from 'zod';
 import type { CommandContext } from '../context';
@@ -91,6 +91,16 @@ function layoutPath(table: TableSpec, outRoot: string, partition: Partition | nu
   const { location } = table;
   if (location.kind === 'global') return layout[location.layout];
   return partition ? layout.tablePath(location.step, partition.repo, partition.month.key, location.table) : null;
+}
+
+/** `kept N, dropped M (reason: n)` of rows with `kept` and `drop_reason`, plus the failures by code. */
+export function summarizeWithFailures(
+  rows: ReadonlyArray<{ kept: boolean; drop_reason: string | null }>,
+  failures: readonly FailureRow[],
+): StepSummary {
+  const byCode: Record<string, number> = {};
+  for (const failure of failures) byCode[failure.code] = (byCode[failure.code] ?? 0) + 1;
+  return { ...summarizeRows(rows), failed: failures.length, failures: byCode };
 }
 
 function missingPath(step: PipelineStep, name: string, missing: string | undefined): never {
