@@ -121,12 +121,7 @@ function bind<B extends TableBindings>(
       (partition
         ? layoutPath(binding.table, outRoot, partition)
         : (binding.file ?? layoutPath(binding.table, outRoot, null)));
-    if (path === null) {
-      if (binding.missing === undefined)
-        throw new InternalError(`${step}: table ${name} has no path and no missing message`);
-      throw new InputError(binding.missing);
-    }
-    out[name] = { ...binding, path };
+    out[name] = { ...binding, path: path ?? missingPath(step, name, binding.missing) };
   }
   return out as { [K in keyof B]: B[K] & { path: string } };
 }
