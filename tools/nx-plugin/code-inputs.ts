@@ -33,8 +33,9 @@ export interface ModuleFacts {
 }
 
 /**
- * The CLI's command registry: it imports every command module to register it, but a step runs only
- * its own command's action, so from this file the walk follows only the step's command module.
+ * The CLI's command registry: it can import every command module (for the full help), but a step
+ * loads and runs only its own command, so from this file the walk follows only the step's command
+ * module (a static or an `import()`).
  */
 export const COMMAND_REGISTRY = 'libs/cli/src/commands/index.ts';
 
@@ -213,6 +214,26 @@ function exportTarget(entry: unknown): string | null {
   return null;
 }
 
+/**
+ * The file a package's `exports` map gives a subpath (`.` or `./x/y`): its own key, else the `*`
+ * pattern with the longest prefix that matches, the `*` of the target replaced as Node does.
+ */
+function exportedFile(exports: Record<string, unknown>, key: string): string | null {
+  if (key in exports) return exportTarget(exports[key]);
+  let best: { prefix: string; target: string | null; match: string } | null = null;
+  for (const [pattern, entry] of Object.entries(exports)) {
+    const star = pattern.indexOf('*');
+    if (star < 0) continue;
+    const prefix = pattern.slice(0, star);
+    const suffix = pattern.slice(star + 1);
+    const fits = key.length >= pattern.length && key.startsWith(prefix) && key.endsWith(suffix);
+    if (fits && (best === null || prefix.length > best.prefix.length)) {
+      best = { prefix, target: exportTarget(entry), match: key.slice(prefix.length, key.length - suffix.length) };
+    }
+  }
+  return best?.target?.replaceAll('*', best.match) ?? null;
+}
+
 const BUILTINS = new Set(builtinModules);
 
 /** The cache of parsed facts in Nx's workspace data folder, keyed by the hash of a file's text. */
@@ -333,7 +354,7 @@ export class CodeGraph {
       const key = sub ? `./${sub}` : '.';
       const exported =
         pkg.exports && typeof pkg.exports === 'object' && !Array.isArray(pkg.exports)
-          ? exportTarget((pkg.exports as Record<string, unknown>)[key] ?? null)
+          ? exportedFile(pkg.exports as Record<string, unknown>, key)
           : key === '.'
             ? exportTarget(pkg.exports ?? null)
             : null;

@@ -23,6 +23,7 @@ const FLAGS = {
     verifyMinutes: '--verify-minutes',
     factor: '--factor',
     maxForeignShare: '--max-foreign-share',
+    untracedFactor: '--untraced-factor',
   },
 };
 

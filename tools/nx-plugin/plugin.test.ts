@@ -908,6 +908,38 @@ describe('code inputs from the import graph', () => {
     expect(code('collect').packages).not.toContain('simple-git');
   });
 
+  it('follows a command registry that imports each command on demand: a step still hashes only its own command', () => {
+    workspace({
+      'libs/cli/src/commands/index.ts': `const COMMANDS = [${FIXTURE_STEPS.map((s) => `() => import('./${s}')`).join(', ')}];\nexport const registerCommands = async (p: unknown) => { for (const load of COMMANDS) (await load()).register(p); };\n`,
+    });
+    expect(code('collect').files).toContain('libs/cli/src/commands/collect.ts');
+    expect(code('collect').files).toContain('libs/steps/src/collect/collect.ts');
+    expect(code('collect').files.filter((f) => /classify/.test(f))).toEqual([]);
+    expect(code('classify').packages).toEqual(['commander', 'openai', 'tsx']);
+  });
+
+  it('hashes a package loaded on first use with require (createRequire), not only static imports', () => {
+    workspace({
+      'libs/steps/src/collect/collect.ts':
+        "import { createRequire } from 'node:module';\nimport { isDocs } from './rules';\nconst require = createRequire(import.meta.url);\nexport const collect = () => [require('simple-git'), isDocs];\n",
+    });
+    expect(code('collect').packages).toEqual(['commander', 'simple-git', 'tsx']);
+  });
+
+  it('resolves a subpath pattern of the exports map (@datasmith/steps/* → src/*.ts) to the module itself', () => {
+    workspace({
+      'libs/steps/package.json': {
+        name: '@datasmith/steps',
+        exports: { '.': './src/index.ts', './testing': './src/testing/index.ts', './*': './src/*.ts' },
+      },
+      'libs/cli/src/commands/collect.ts':
+        "import { collect } from '@datasmith/steps/collect/collect';\nexport const register = (p: unknown) => [p, collect];\n",
+    });
+    expect(code('collect').files).toContain('libs/steps/src/collect/collect.ts');
+    expect(code('collect').files).not.toContain('libs/steps/src/index.ts');
+    expect(code('classify').files).toContain('libs/steps/src/index.ts');
+  });
+
   it('fails naming the importer when an import does not resolve', () => {
     workspace({
       'libs/steps/src/collect/collect.ts': "import { gone } from './gone';\nexport const collect = gone;\n",
@@ -1015,12 +1047,20 @@ describe('config-flags.cjs', () => {
       'datasmith.config.json': {
         store: 's',
         repos: [],
-        verify: { passes: 1, maxBenchmarks: 3, maxParamSets: 2, factor: 1.1, maxForeignShare: 0.5 },
+        verify: {
+          passes: 1,
+          maxBenchmarks: 3,
+          maxParamSets: 2,
+          factor: 1.1,
+          maxForeignShare: 0.5,
+          untracedFactor: 1.3,
+        },
       },
     });
     expect(flags('verify')).toEqual({
       status: 0,
-      stdout: '--passes 1 --max-benchmarks 3 --max-param-sets 2 --factor 1.1 --max-foreign-share 0.5',
+      stdout:
+        '--passes 1 --max-benchmarks 3 --max-param-sets 2 --factor 1.1 --max-foreign-share 0.5 --untraced-factor 1.3',
       stderr: '',
     });
   });

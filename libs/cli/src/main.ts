@@ -1,23 +1,50 @@
 import { Command, CommanderError } from 'commander';
 import { isDatasmithError, redactSecrets } from '@datasmith/errors';
-import { registerCommands } from './commands/index';
+import { COMMAND_NAMES, registerCommands } from './commands/index';
 import { type GlobalOptions, createContext } from './context';
 
-/** Builds the `datasmith` program; each command module adds itself. */
-export function buildProgram(): Command {
+/**
+ * Builds the `datasmith` program; each command module adds itself. Given the arguments, only the
+ * command they run is loaded (see {@link commandsToLoad}).
+ */
+export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   const program = new Command('datasmith')
     .description('Turn the history of Python projects with ASV benchmarks into performance-optimization tasks.')
     .option('--verbose', 'print debug lines and stack traces')
     .option('--tokens-env <file>', 'environment file with tokens (original names)', 'tokens.env')
     .showHelpAfterError()
     .exitOverride();
-  registerCommands(program, () => createContext(program.opts<GlobalOptions>()));
+  const names = argv === undefined ? COMMAND_NAMES : commandsToLoad(program, argv);
+  await registerCommands(program, () => createContext(program.opts<GlobalOptions>()), names);
   return program;
+}
+
+/**
+ * The commands to register for `argv`: only the one it runs when its first word after the global
+ * options names a command, else all of them, so that the full help, `help <command>` and
+ * commander's errors and suggestions for an unknown command or option are unchanged.
+ */
+export function commandsToLoad(program: Command, argv: readonly string[]): readonly string[] {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('-')) return COMMAND_NAMES.includes(arg) ? [arg] : COMMAND_NAMES;
+    const [flag, inlineValue] = arg.startsWith('--') && arg.includes('=') ? arg.split('=', 2) : [arg, undefined];
+    const option = program.options.find((o) => o.long === flag || o.short === flag);
+    if (!option) return COMMAND_NAMES;
+    // A global option's value is the next word (commander takes an optional one unless it looks like a flag).
+    const next = argv[i + 1];
+    if (
+      inlineValue === undefined &&
+      (option.required || (option.optional && next !== undefined && !next.startsWith('-')))
+    )
+      i++;
+  }
+  return COMMAND_NAMES;
 }
 
 /** Runs the CLI and returns the exit code. The only place that decides exit codes. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

@@ -37,6 +37,7 @@ describe('config', () => {
           "maxForeignShare": null,
           "maxParamSets": null,
           "passes": null,
+          "untracedFactor": null,
           "verifyMinutes": null,
         },
       }

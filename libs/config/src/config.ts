@@ -99,6 +99,12 @@ export const DatasmithConfigSchema = z
           .nullable()
           .default(null)
           .describe("asv's --factor: a change counts only beyond this ratio and when significant (default 1.05)"),
+        untracedFactor: z
+          .number()
+          .min(1)
+          .nullable()
+          .default(null)
+          .describe('a benchmark that does not reach the changed code counts only beyond this ratio (default 1.2)'),
         maxForeignShare: z
           .number()
           .min(0)

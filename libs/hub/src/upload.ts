@@ -1,5 +1,5 @@
 import { ConfigError, RemoteError, redactSecrets } from '@datasmith/errors';
-import { type CommitOperation, HubApiError, commit, createRepo, listFiles, repoExists } from '@huggingface/hub';
+import type { CommitOperation, HubApiError } from '@huggingface/hub';
 import { type HubFile, gitBlobSha1, isStaleCandidate, sha256Hex } from './files';
 
 /** The public Hub. Tests and mirrors pass their own `hubUrl`. */
@@ -37,8 +37,8 @@ export interface HubUploadResult {
   unchanged: string[];
 }
 
-function remoteError(error: unknown, what: string, token: string): Error {
-  if (error instanceof HubApiError) {
+function remoteError(error: unknown, what: string, token: string, hubApiError: typeof HubApiError): Error {
+  if (error instanceof hubApiError) {
     return new RemoteError(
       `Hugging Face Hub: ${what} failed with ${error.statusCode}: ${redactSecrets(error.message.split('\n')[0] ?? '', [token])}`,
       { status: error.statusCode, url: error.url, cause: error },
@@ -72,6 +72,8 @@ export async function uploadDatasetFiles(
   const branch = options.branch ?? 'main';
   const stale = options.stale ?? isStaleCandidate;
   const token = options.accessToken;
+  // The Hub client (with its WebAssembly hashers, about 0.1 s) loads here, not with the package.
+  const { HubApiError, commit, createRepo, listFiles, repoExists } = await import('@huggingface/hub');
 
   let created = false;
   try {
@@ -80,7 +82,7 @@ export async function uploadDatasetFiles(
       created = true;
     }
   } catch (error) {
-    throw remoteError(error, `creating dataset ${options.repo}`, token);
+    throw remoteError(error, `creating dataset ${options.repo}`, token, HubApiError);
   }
 
   const remote = new Map<string, { oid?: string; lfsOid?: string }>();
@@ -89,7 +91,7 @@ export async function uploadDatasetFiles(
       if (entry.type === 'file') remote.set(entry.path, { oid: entry.oid, lfsOid: entry.lfs?.oid });
     }
   } catch (error) {
-    throw remoteError(error, `listing ${options.repo}`, token);
+    throw remoteError(error, `listing ${options.repo}`, token, HubApiError);
   }
 
   const wanted = new Set(files.map((f) => f.path));
@@ -126,7 +128,7 @@ export async function uploadDatasetFiles(
     result.commitUrl = output?.commit.url ?? null;
     result.commitOid = output?.commit.oid ?? null;
   } catch (error) {
-    throw remoteError(error, `committing to ${options.repo}`, token);
+    throw remoteError(error, `committing to ${options.repo}`, token, HubApiError);
   }
   return result;
 }

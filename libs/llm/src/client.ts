@@ -1,7 +1,8 @@
+import { createRequire } from 'node:module';
 import { DatasmithError, RemoteError, redactSecrets, redactUrl } from '@datasmith/errors';
 import { type MemoStore, memoKey } from '@datasmith/memo';
 import { type Logger, silentLogger } from '@datasmith/progress';
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import pLimit from 'p-limit';
 import { z } from 'zod';
 import type { LlmSettings } from './config';
@@ -140,16 +141,29 @@ interface FailureInfo {
   retryAfter?: number;
 }
 
+const require = createRequire(import.meta.url);
+let sdk: typeof OpenAI | undefined;
+
+/**
+ * The `openai` SDK, loaded with the first client (about 0.1 s) rather than by every command that
+ * imports this package. Its CommonJS build keeps {@link createLlmClient} synchronous.
+ */
+function openaiSdk(): typeof OpenAI {
+  sdk ??= (require('openai') as { default: typeof OpenAI }).default;
+  return sdk;
+}
+
 function describeFailure(error: unknown, policy: RetryPolicy, nowMs: number): FailureInfo {
-  if (error instanceof OpenAI.APIConnectionTimeoutError) {
+  const { APIConnectionTimeoutError, APIConnectionError, APIError } = openaiSdk();
+  if (error instanceof APIConnectionTimeoutError) {
     return { retryable: true, status: 0, what: `timeout after ${policy.timeoutMs} ms` };
   }
-  if (error instanceof OpenAI.APIConnectionError) {
+  if (error instanceof APIConnectionError) {
     const cause = (error.cause as { cause?: { code?: string; message?: string }; message?: string } | undefined) ?? {};
     const detail = cause.cause?.code ?? cause.cause?.message ?? cause.message ?? error.message;
     return { retryable: true, status: 0, what: `connection failed (${detail})` };
   }
-  if (error instanceof OpenAI.APIError && typeof error.status === 'number') {
+  if (error instanceof APIError && typeof error.status === 'number') {
     return {
       retryable: isRetryableStatus(policy, error.status),
       status: error.status,
@@ -198,7 +212,8 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
   const maxCalls = options.maxCalls ?? Number.POSITIVE_INFINITY;
   const shownUrl = redactUrl(settings.baseURL);
   const secrets = [settings.apiKey, ...credentialsOf(settings.baseURL)];
-  const openai = new OpenAI({
+  const OpenAIClient = openaiSdk();
+  const openai = new OpenAIClient({
     baseURL: settings.baseURL,
     apiKey: settings.apiKey,
     maxRetries: 0,

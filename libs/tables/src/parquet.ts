@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBInstance } from '@duckdb/node-api';
 import { InputError, SchemaError } from '@datasmith/errors';
 import type { z } from 'zod';
 
@@ -148,10 +148,19 @@ export async function writeFileAtomic(path: string, content: string | Uint8Array
   await (await stageFile(path, content)).commit();
 }
 
+/**
+ * A new in-memory DuckDB on one thread. The native library is loaded on first use (about 0.15 s),
+ * not when this module is imported: commands that read no table (help, config, doctor) skip it.
+ */
+async function createDuckDB(): Promise<DuckDBInstance> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  return DuckDBInstance.create(':memory:', { threads: '1' });
+}
+
 let instancePromise: Promise<DuckDBInstance> | undefined;
 function duck(): Promise<DuckDBInstance> {
   // One in-memory database per process; tables live in files, so there is no lock to share.
-  instancePromise ??= DuckDBInstance.create(':memory:', { threads: '1' });
+  instancePromise ??= createDuckDB();
   return instancePromise;
 }
 
@@ -292,7 +301,7 @@ export interface QuerySession {
  * for read-only analysis over table files such as the report's.
  */
 export async function openQuerySession(): Promise<QuerySession> {
-  const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+  const instance = await createDuckDB();
   const connection = await instance.connect();
   return {
     async run(sql) {

@@ -85,6 +85,10 @@ export const VerifyResult = z.object({
   reason: VerifyReason.nullable(),
   message: z.string(),
   factor: z.number(),
+  untraced_factor: z
+    .number()
+    .default(1.2)
+    .describe('a benchmark that does not reach the changed code counted only beyond this ratio'),
   install_mode: z.string().nullable(),
   rebuilt: z.boolean().describe('the install script ran again after the patch (compiled or non-editable install)'),
   changed_files: z.array(z.string()),

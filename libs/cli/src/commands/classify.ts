@@ -6,15 +6,9 @@ import {
   createLlmClient,
   llmSettingsFromEnv,
 } from '@datasmith/llm';
-import {
-  DEFAULT_RULES_MODEL,
-  type DiscussionSource,
-  RULES_MODELS,
-  type RulesModel,
-  classify,
-  emptyDiscussionSource,
-  storeDiscussionSource,
-} from '@datasmith/steps';
+import { classify } from '@datasmith/steps/classify/classify';
+import { DEFAULT_RULES_MODEL, RULES_MODELS, type RulesModel } from '@datasmith/steps/classify/rules';
+import { type DiscussionSource, emptyDiscussionSource, storeDiscussionSource } from '@datasmith/steps/classify/sources';
 import { OfflineStore } from '@datasmith/store';
 import { CLASSIFIED_TABLE, PERF_TABLE, PREPARED_TABLE } from '@datasmith/tables';
 import type { RegisterCommand } from './index';

@@ -1,6 +1,8 @@
 import { DatasmithError, InputError } from '@datasmith/errors';
 import { parseWindow } from '@datasmith/paths';
-import { ABSENT_FAILURE_CODE, collect, collectFromGitHub, readRepoList, topByStars } from '@datasmith/steps';
+import { collect } from '@datasmith/steps/collect/collect';
+import { ABSENT_FAILURE_CODE, collectFromGitHub } from '@datasmith/steps/collect/collect-github';
+import { readRepoList, topByStars } from '@datasmith/steps/common/repo-list';
 import { OfflineStore } from '@datasmith/store';
 import { COMMITS_TABLE } from '@datasmith/tables';
 import {

@@ -1,14 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InputError, SchemaError } from '@datasmith/errors';
-import {
-  changeContextRegistry,
-  exportRegistryV2,
-  importRegistryV2,
-  mergeLegacy,
-  readContextRegistry,
-  sortedJson,
-} from '@datasmith/steps';
+import { changeContextRegistry, mergeLegacy, readContextRegistry } from '@datasmith/steps/synthesize/registry';
+import { exportRegistryV2, importRegistryV2, sortedJson } from '@datasmith/steps/synthesize/registry-v2';
 import { writeFileAtomic } from '@datasmith/tables';
 import type { RegisterCommand } from './index';
 

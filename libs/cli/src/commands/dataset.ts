@@ -10,10 +10,10 @@ import {
   chooseVerified,
   datasetConfigs,
   datasetHubFiles,
-  findPartitionFiles,
-  importMasterLike,
-  readTaskKeyList,
-} from '@datasmith/steps';
+} from '@datasmith/steps/dataset/dataset';
+import { readTaskKeyList } from '@datasmith/steps/dataset/verified';
+import { importMasterLike } from '@datasmith/steps/merge/legacy';
+import { findPartitionFiles } from '@datasmith/steps/merge/partitions';
 import {
   DatasetRow,
   ImageRow,

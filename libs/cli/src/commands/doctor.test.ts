@@ -226,6 +226,7 @@ describe('datasmith config print', () => {
         verifyMinutes: null,
         factor: null,
         maxForeignShare: null,
+        untracedFactor: null,
       },
     });
     expect(printed.repositories).toEqual({ source: 'inline', count: 1, names: ['acme/widgets'] });

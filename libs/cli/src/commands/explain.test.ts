@@ -122,6 +122,7 @@ function verifyRow(row: CommitRow): VerifyResult {
     cpu_probe_s: [0.1, 0.11, 0.1],
     cpu_probe_spread: 1.1,
     foreign_cpu_share: [0.01, 0, 0.02],
+    untraced_factor: 1.2,
     asv_version: '0.6.4',
     duration_s: 312.4,
     code_version: 'verify-4',

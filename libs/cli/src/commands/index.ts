@@ -1,45 +1,44 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context';
-import { registerCollect } from './collect';
-import { registerScrapeRepos } from './scrape-repos';
-import { registerUpdate } from './update';
-import { registerPrepare } from './prepare';
-import { registerClassify } from './classify';
-import { registerSynthesize } from './synthesize';
-import { registerPublish } from './publish';
-import { registerVerify } from './verify';
-import { registerMerge } from './merge';
-import { registerDataset } from './dataset';
-import { registerReport } from './report';
-import { registerExplain } from './explain';
-import { registerDoctor } from './doctor';
-import { registerConfig } from './config';
-import { registerGc } from './gc';
-import { registerContexts } from './contexts';
 
 /** A command module: declares its name, flags and help, and calls one step function. */
 export type RegisterCommand = (program: Command, context: () => CommandContext) => void;
 
-const COMMANDS: RegisterCommand[] = [
-  registerScrapeRepos,
-  registerCollect,
-  registerPrepare,
-  registerClassify,
-  registerSynthesize,
-  registerVerify,
-  registerPublish,
-  registerMerge,
-  registerDataset,
-  registerReport,
-  registerUpdate,
-  registerExplain,
-  registerDoctor,
-  registerConfig,
-  registerGc,
-  registerContexts,
-];
+/**
+ * Every command, in help order, and how to load the module that registers it. A module is imported
+ * only when its command runs (or for the full help): each one imports its step's libraries, and Nx
+ * starts one CLI per target, so loading every step's code on each start multiplied.
+ */
+const COMMANDS: Record<string, () => Promise<RegisterCommand>> = {
+  'scrape-repos': async () => (await import('./scrape-repos')).registerScrapeRepos,
+  collect: async () => (await import('./collect')).registerCollect,
+  prepare: async () => (await import('./prepare')).registerPrepare,
+  classify: async () => (await import('./classify')).registerClassify,
+  synthesize: async () => (await import('./synthesize')).registerSynthesize,
+  verify: async () => (await import('./verify')).registerVerify,
+  publish: async () => (await import('./publish')).registerPublish,
+  merge: async () => (await import('./merge')).registerMerge,
+  dataset: async () => (await import('./dataset')).registerDataset,
+  report: async () => (await import('./report')).registerReport,
+  update: async () => (await import('./update')).registerUpdate,
+  explain: async () => (await import('./explain')).registerExplain,
+  doctor: async () => (await import('./doctor')).registerDoctor,
+  config: async () => (await import('./config')).registerConfig,
+  gc: async () => (await import('./gc')).registerGc,
+  contexts: async () => (await import('./contexts')).registerContexts,
+};
 
-/** Adds every command to the program. */
-export function registerCommands(program: Command, context: () => CommandContext): void {
-  for (const register of COMMANDS) register(program, context);
+/** The top-level command names, in help order. */
+export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
+
+/** Adds the named commands (default: every command) to the program, in help order. */
+export async function registerCommands(
+  program: Command,
+  context: () => CommandContext,
+  names: readonly string[] = COMMAND_NAMES,
+): Promise<void> {
+  const registers = await Promise.all(
+    COMMAND_NAMES.filter((name) => names.includes(name)).map((name) => COMMANDS[name]!()),
+  );
+  for (const register of registers) register(program, context);
 }

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InputError, InternalError } from '@datasmith/errors';
-import { type PartitionFile, buildMaster, findPartitionFiles, mergeMasterFiles } from '@datasmith/steps';
+import { buildMaster, mergeMasterFiles } from '@datasmith/steps/merge/merge';
+import { type PartitionFile, findPartitionFiles } from '@datasmith/steps/merge/partitions';
 import { MASTER_TABLE, PERF_TABLE, type TableSpec, VERIFIED_TABLE } from '@datasmith/tables';
 import type { RegisterCommand } from './index';
 import { type StepTables, resolveStepIO, runStep, withFlagNames } from './step-runner';

@@ -1,5 +1,6 @@
 import { InputError } from '@datasmith/errors';
-import { DEFAULT_PREPARE_OPTIONS, GATE_MODES, type GateMode, prepare } from '@datasmith/steps';
+import { GATE_MODES, type GateMode } from '@datasmith/steps/prepare/gate';
+import { DEFAULT_PREPARE_OPTIONS, prepare } from '@datasmith/steps/prepare/prepare';
 import { COMMITS_TABLE, PREPARED_TABLE } from '@datasmith/tables';
 import type { RegisterCommand } from './index';
 import { type PartitionOptions, intOption } from './shared';

@@ -13,16 +13,15 @@ import {
   resolveCredentials,
   DOCKER_HUB,
 } from '@datasmith/registry';
+import { publish, type PublishTarget } from '@datasmith/steps/publish/publish';
 import {
   type ContextInfo,
-  type PublishTarget,
   type PublishTask,
-  publish,
   readPublishContexts,
   readSynthesisResults,
   tasksFromCommits,
   tasksFromResults,
-} from '@datasmith/steps';
+} from '@datasmith/steps/publish/tasks';
 import { CONTEXTS_TABLE, IMAGES_TABLE, queryRows, sqlLiteral } from '@datasmith/tables';
 import type { RegisterCommand } from './index';
 import { type PartitionOptions, intOption, openMemo } from './shared';

@@ -1,5 +1,5 @@
 import { dataLayout } from '@datasmith/paths';
-import { buildReportPage } from '@datasmith/steps';
+import { buildReportPage } from '@datasmith/steps/report/report';
 import { writeFileAtomic } from '@datasmith/tables';
 import type { RegisterCommand } from './index';
 import { reportSummary } from './shared';

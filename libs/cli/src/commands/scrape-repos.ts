@@ -2,7 +2,8 @@ import { dirname, join } from 'node:path';
 import { DatasmithError } from '@datasmith/errors';
 import { DEFAULT_CODE_QUERY } from '@datasmith/github';
 import { summarizeRows } from '@datasmith/progress';
-import { scrapeRepos, scrapeReposFromGitHub } from '@datasmith/steps';
+import { scrapeRepos } from '@datasmith/steps/scrape-repos/scrape-repos';
+import { scrapeReposFromGitHub } from '@datasmith/steps/scrape-repos/scrape-repos-github';
 import { OfflineStore } from '@datasmith/store';
 import { type FailureRow, REPOS_TABLE, type RepoRow } from '@datasmith/tables';
 import {

@@ -11,7 +11,8 @@ import {
 } from '@datasmith/docker';
 import { createLlmClient, llmSettingsFromEnv } from '@datasmith/llm';
 import { dataLayout } from '@datasmith/paths';
-import { type BaseImageChoice, readContextRegistry, synthesize } from '@datasmith/steps';
+import { readContextRegistry } from '@datasmith/steps/synthesize/registry';
+import { type BaseImageChoice, synthesize } from '@datasmith/steps/synthesize/synthesize';
 import { OfflineStore } from '@datasmith/store';
 import { CONTEXTS_TABLE, PERF_TABLE, SynthesisResult, SynthesizeInputRow } from '@datasmith/tables';
 import type { RegisterCommand } from './index';

@@ -23,6 +23,7 @@ describe('datasmith verify (CLI, no engine)', () => {
   it.each([
     [['--factor', '0.5'], 'Invalid --factor'],
     [['--max-foreign-share', '1.5'], 'Invalid --max-foreign-share: "1.5"; expected a number from 0 to 1'],
+    [['--untraced-factor', '0.9'], 'Invalid --untraced-factor: "0.9"; expected a number >= 1'],
   ])('refuses %j in one line', (flag, message) => {
     const root = mkdtempSync(join(tmpdir(), 'ds-verify-cli-'));
     const r = spawnSync(process.execPath, [CLI, 'verify', '--in', 'x', '--contexts', 'y', '--out-dir', 'o', ...flag], {

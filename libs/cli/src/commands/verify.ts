@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import { DockerError, InputError } from '@datasmith/errors';
 import { createDockerClient } from '@datasmith/docker';
 import { dataLayout } from '@datasmith/paths';
-import { defaultCpuset, readContextRegistry, verify } from '@datasmith/steps';
+import { readContextRegistry } from '@datasmith/steps/synthesize/registry';
+import { defaultCpuset, verify } from '@datasmith/steps/verify/verify';
 import { OfflineStore } from '@datasmith/store';
 import {
   PERF_TABLE,
@@ -25,6 +26,7 @@ interface VerifyCommandOptions extends PartitionOptions {
   store: string;
   factor: string;
   maxForeignShare: string;
+  untracedFactor: string;
   cpusetCpus?: string;
   verifyMinutes: number;
   maxBenchmarks: number;
@@ -84,6 +86,11 @@ export const registerVerify: RegisterCommand = (program, context) => {
     .option('--out-root <dir>', 'partition mode: output root', 'data')
     .option('--factor <x>', "asv's --factor: a benchmark changed only beyond this ratio and when significant", '1.05')
     .option(
+      '--untraced-factor <x>',
+      'a benchmark that neither names nor imports the changed code counts only beyond this ratio',
+      '1.2',
+    )
+    .option(
       '--max-foreign-share <x>',
       "the most of the pinned CPUs' time other work may take during a pass (0-1); above it the task is machine_busy and measured again next run",
       '0.1',
@@ -129,6 +136,12 @@ export const registerVerify: RegisterCommand = (program, context) => {
       if (!Number.isFinite(maxForeignShare) || maxForeignShare < 0 || maxForeignShare > 1) {
         throw new InputError(
           `Invalid --max-foreign-share: ${JSON.stringify(options.maxForeignShare)}; expected a number from 0 to 1`,
+        );
+      }
+      const untracedFactor = Number(options.untracedFactor);
+      if (!Number.isFinite(untracedFactor) || untracedFactor < 1) {
+        throw new InputError(
+          `Invalid --untraced-factor: ${JSON.stringify(options.untracedFactor)}; expected a number >= 1`,
         );
       }
       const factor = Number(options.factor);
@@ -194,6 +207,7 @@ export const registerVerify: RegisterCommand = (program, context) => {
           {
             factor,
             maxForeignShare,
+            untracedFactor,
             cpusetCpus: options.cpusetCpus,
             verifyMinutes: options.verifyMinutes,
             maxBenchmarks: options.maxBenchmarks,

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '@datasmith/errors';
 import { PARTITIONED_STEPS, type PartitionedStep, dataLayout, parseRepoName, repoSlug } from '@datasmith/paths';
-import { synthesisDropReason } from '@datasmith/steps';
+import { synthesisDropReason } from '@datasmith/steps/publish/tasks';
 import { SynthesisResult, type VerifyResult, parseVerifyJsonl, queryRows, sqlLiteral } from '@datasmith/tables';
 
 /** The steps a PR is traced through: the per-month partitions, then the global tables. */

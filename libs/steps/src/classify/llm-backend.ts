@@ -1,7 +1,7 @@
 import type { JsonRequest } from '@datasmith/llm';
 import { type Difficulty, OptimizationCategory, type PreparedRow } from '@datasmith/tables';
-import { decode, encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { z } from 'zod';
+import { o200k } from '../common/o200k';
 import type { RowFeatures } from '../prepare/features';
 import { type ClassifyPrompts, renderTemplate } from './prompts/prompts';
 import { type PrReport, renderReport } from './report';
@@ -68,6 +68,7 @@ export function fileChangeSummary(f: RowFeatures): string {
 
 /** The patch cut to `maxTokens` o200k_base tokens, with a marker when cut. */
 export function truncatePatch(patch: string, maxTokens: number): string {
+  const { encode, decode } = o200k();
   const tokens = encode(patch, { disallowedSpecial: new Set() });
   if (tokens.length <= maxTokens) return patch;
   return `${decode(tokens.slice(0, maxTokens))}\n... [patch truncated at ${maxTokens} tokens]`;

@@ -1,7 +1,7 @@
 import type { Logger } from '@datasmith/progress';
 import { type StepSummary, summarizeRows } from '@datasmith/progress';
 import type { CommitRow, DropReason, PreparedRow } from '@datasmith/tables';
-import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { o200k } from '../common/o200k';
 import { parsePatch, rowFeatures } from './features';
 import { DEFAULT_MIN_GATE_SCORE, type GateMode, learnedGate, perfGate, runtimeCodePath } from './gate';
 import { shippedLearnedModel } from './learned';
@@ -85,7 +85,7 @@ export function containerName(repoName: string, prBaseSha: string | null): strin
 
 /** o200k_base token count; special-token text such as `<|endoftext|>` counts as plain text. */
 export function countPatchTokens(patch: string): number {
-  return countTokens(patch, { disallowedSpecial: new Set() });
+  return o200k().countTokens(patch, { disallowedSpecial: new Set() });
 }
 
 /** Tokens of the added and removed lines only (diff headers and context excluded). */

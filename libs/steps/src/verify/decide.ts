@@ -174,3 +174,22 @@ export function busiestPass(shares: readonly (number | null)[], limit: number): 
   });
   return worst;
 }
+
+/**
+ * Is a change of a benchmark that does not reach the changed code (tier `rest`) too small to count?
+ * On a quiet machine such benchmarks move by up to ×1.14 / ×0.89 between sides with both ABBA halves
+ * agreeing (datashader #1383, shapely #2442: code layout and caches, not the patch), and pvlib #2498
+ * verified at ×1.05 on a benchmark it does not touch; so an untraced change counts only beyond
+ * `untracedFactor` (default 1.2), a traced one beyond the factor.
+ */
+export function untracedTooSmall(
+  tier: 'names' | 'imports' | 'rest',
+  change: BenchmarkChange,
+  speedup: number | null,
+  untracedFactor: number,
+): boolean {
+  if (tier !== 'rest' || speedup === null) return false;
+  if (change === 'faster') return speedup < untracedFactor;
+  if (change === 'slower') return speedup > 1 / untracedFactor;
+  return false;
+}

@@ -6,6 +6,7 @@ import {
   type SideResult,
   busiestPass,
   compareBenchmark,
+  untracedTooSmall,
   decideVerdict,
   halvesDisagree,
   isNoisy,
@@ -547,5 +548,20 @@ describe('other work on the pinned CPUs during a pass', () => {
     const parsed = CpuReading.parse(JSON.parse(r.stdout));
     expect(Object.keys(parsed.cpus).length).toBeGreaterThan(0);
     expect(parsed.hz).toBeGreaterThan(0);
+  });
+});
+
+describe('a benchmark that does not reach the changed code', () => {
+  it('counts as faster or slower only beyond the untraced factor', () => {
+    // pvlib #2498 changes bishop88; detect_clearsky(1), which never calls it, came out ×1.053.
+    expect(untracedTooSmall('rest', 'faster', 1.053, 1.2)).toBe(true);
+    expect(untracedTooSmall('rest', 'faster', 1.5, 1.2)).toBe(false);
+    // shapely #2442 changes Polygon.from_bounds; time_box (shapely.box) came out ×0.89.
+    expect(untracedTooSmall('rest', 'slower', 0.89, 1.2)).toBe(true);
+    expect(untracedTooSmall('rest', 'slower', 0.5, 1.2)).toBe(false);
+    // A traced benchmark answers to the factor alone (datashader #1437: colorize, ×1.115 through an import).
+    expect(untracedTooSmall('imports', 'faster', 1.115, 1.2)).toBe(false);
+    expect(untracedTooSmall('names', 'slower', 0.95, 1.2)).toBe(false);
+    expect(untracedTooSmall('rest', 'same', 1.1, 1.2)).toBe(false);
   });
 });

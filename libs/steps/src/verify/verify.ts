@@ -21,7 +21,7 @@ import { readContextRegistry } from '../synthesize/registry';
 import { installModeOf as contextInstallMode } from '../synthesize/task';
 import { ASV_WORK, DERIVE_BENCH, IMPORT_SCAN, REPO_ROOT, asvConfigScript, quote } from '../synthesize/asv-container';
 import { CPU_ACCOUNT, CpuReading, foreignShare, parseCpuset } from './cpu-account';
-import { busiestPass, compareBenchmark, decideVerdict, halvesDisagree, isNoisy } from './decide';
+import { busiestPass, compareBenchmark, decideVerdict, halvesDisagree, isNoisy, untracedTooSmall } from './decide';
 import {
   benchRegexFor,
   changeTargets,
@@ -42,7 +42,7 @@ export function probeSpread(times: readonly number[]): number | null {
 }
 
 /** Bump when the same task would now measure or decide differently. */
-export const VERIFY_CODE_VERSION = 'verify-10';
+export const VERIFY_CODE_VERSION = 'verify-11';
 
 export interface VerifyOptions {
   /** asv's `--factor`: a change counts only beyond this ratio (default 1.05). */
@@ -53,6 +53,11 @@ export interface VerifyOptions {
   verifyMinutes?: number;
   /** At most this many benchmarks (parameter sets count once) per task (default 8). */
   maxBenchmarks?: number;
+  /**
+   * A benchmark that neither names nor imports the changed code counts as faster (slower) only beyond
+   * this ratio (default 1.2; traced benchmarks: `factor`).
+   */
+  untracedFactor?: number;
   /** At most this many parameter sets of one parameterized benchmark, spread over its grid (default 4). */
   maxParamSets?: number;
   /**
@@ -270,9 +275,10 @@ export function planPasses(planned: number, firstMs: number, elapsedMs: number, 
  * another rule), and did not end on the engine or the measurement itself.
  */
 export function keepsPrevious(
-  old: Pick<VerifyResult, 'image_id' | 'code_version' | 'reason' | 'factor' | 'cpuset'>,
+  old: Pick<VerifyResult, 'image_id' | 'code_version' | 'reason' | 'factor' | 'cpuset'> &
+    Partial<Pick<VerifyResult, 'untraced_factor'>>,
   imageId: string | null,
-  options: Pick<VerifyOptions, 'factor' | 'cpusetCpus'>,
+  options: Pick<VerifyOptions, 'factor' | 'cpusetCpus' | 'untracedFactor'>,
 ): boolean {
   return (
     imageId !== null &&
@@ -282,6 +288,7 @@ export function keepsPrevious(
     old.reason !== 'measurement_failed' &&
     old.reason !== 'machine_busy' &&
     old.factor === (options.factor ?? 1.05) &&
+    (old.untraced_factor ?? 1.2) === (options.untracedFactor ?? 1.2) &&
     old.cpuset === (options.cpusetCpus ?? defaultCpuset())
   );
 }
@@ -372,6 +379,7 @@ async function verifyTask(
     reason: null,
     message: '',
     factor,
+    untraced_factor: options.untracedFactor ?? 1.2,
     install_mode: entry ? installModeOf(entry) : null,
     rebuilt: false,
     changed_files: [],
@@ -738,7 +746,10 @@ async function verifyTask(
           change,
           asv_mark: c.asv_mark,
           halves,
-          noisy: isNoisy(c.before, c.after) || halvesDisagree(halves, factor, change),
+          noisy:
+            isNoisy(c.before, c.after) ||
+            halvesDisagree(halves, factor, change) ||
+            untracedTooSmall(sel.tier, change, speedup, options.untracedFactor ?? 1.2),
         } satisfies VerifyBenchmark;
       })
       .filter((b): b is VerifyBenchmark => b !== null);
