@@ -11,5 +11,5 @@ export {
   dataLayout,
   storeLayout,
 } from './layout';
-export type { GlobalStep, PipelineStep, StepDefinition } from './pipeline';
+export type { GlobalStep, PipelineStep, StepDefinition, TableRef } from './pipeline';
 export { GLOBAL_STEPS, PIPELINE, pipelineStages, stepDefinition } from './pipeline';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { partitionTable } from './table-spec';
 import { CommitRow } from './schemas';
 
 /** Where a row's `patch` came from: the mirror (`git diff pr_base_sha sha`) or the GitHub diff API. */
@@ -80,3 +81,10 @@ export const CLASSIFY_TABLE_KEYS = {
   classified: ['repo_name', 'pr_merged_at', 'pr_number'],
   perf: ['repo_name', 'pr_merged_at', 'pr_number'],
 } as const;
+
+/** `prepare/<repo>/<month>/prepared.parquet`. */
+export const PREPARED_TABLE = partitionTable('prepare', 'prepared', PreparedRow, CLASSIFY_TABLE_KEYS.prepared);
+/** `classify/<repo>/<month>/classified.parquet`: every row with its decision. */
+export const CLASSIFIED_TABLE = partitionTable('classify', 'classified', ClassifiedRow, CLASSIFY_TABLE_KEYS.classified);
+/** `classify/<repo>/<month>/perf.parquet`: the performance rows only. */
+export const PERF_TABLE = partitionTable('classify', 'perf', ClassifiedRow, CLASSIFY_TABLE_KEYS.perf);

@@ -2,7 +2,18 @@ export { acquireFileLock, isProcessAlive } from './lock';
 export type { FileLockOptions, LockHolder } from './lock';
 export { parseCsv } from './csv';
 export type { CsvRecord } from './csv';
-export { COLLECT_DROP_REASONS, DropReason, RepoRow, CommitRow, FailureRow, TABLE_KEYS } from './schemas';
+export {
+  COLLECT_DROP_REASONS,
+  DropReason,
+  RepoRow,
+  CommitRow,
+  FailureRow,
+  TABLE_KEYS,
+  REPOS_TABLE,
+  COMMITS_TABLE,
+} from './schemas';
+export { partitionTable, globalTable } from './table-spec';
+export type { TableSpec, TableLocation } from './table-spec';
 export {
   writeTable,
   readTable,
@@ -12,10 +23,12 @@ export {
   tableColumns,
   duckTypeOf,
   writeFileAtomic,
+  stageTable,
+  stageFile,
   sqlLiteral,
   openQuerySession,
 } from './parquet';
-export type { QuerySession } from './parquet';
+export type { QuerySession, StagedFile } from './parquet';
 export {
   PatchSource,
   PreparedRow,
@@ -24,6 +37,9 @@ export {
   ClassifierBackend,
   ClassifiedRow,
   CLASSIFY_TABLE_KEYS,
+  PREPARED_TABLE,
+  CLASSIFIED_TABLE,
+  PERF_TABLE,
 } from './classify-schemas';
 export {
   SynthesizeInputRow,
@@ -34,8 +50,16 @@ export {
   SynthesisResult,
   ContextRow,
   SYNTHESIZE_TABLE_KEYS,
+  CONTEXTS_TABLE,
 } from './synthesize-schemas';
-export { ImageRow, MasterRow, DatasetRow, PUBLISH_TABLE_KEYS } from './publish-schemas';
+export {
+  ImageRow,
+  MasterRow,
+  DatasetRow,
+  PUBLISH_TABLE_KEYS,
+  IMAGES_TABLE,
+  MASTER_TABLE,
+} from './publish-schemas';
 export {
   VerifyReason,
   VerifySide,
@@ -43,5 +67,6 @@ export {
   VerifyResult,
   VerifiedRow,
   VERIFY_TABLE_KEYS,
+  VERIFIED_TABLE,
   parseVerifyJsonl,
 } from './verify-schemas';

@@ -104,17 +104,48 @@ function tempSibling(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
-/** Writes a file atomically: temp file in the same folder, then rename. */
-export async function writeFileAtomic(path: string, content: string | Uint8Array): Promise<void> {
+/**
+ * A file written next to its destination under a temporary name, not yet visible: `commit` renames it
+ * into place (atomic on one file system), `discard` removes it. Staging every output of a step before
+ * committing any means a step that fails half-way leaves the previous files, never a mix.
+ */
+export interface StagedFile {
+  readonly path: string;
+  commit(): Promise<void>;
+  discard(): Promise<void>;
+}
+
+function stagedAt(path: string, tmp: string): StagedFile {
+  return {
+    path,
+    commit: async () => {
+      try {
+        await rename(tmp, path);
+      } catch (error) {
+        await rm(tmp, { force: true });
+        throw error;
+      }
+    },
+    discard: () => rm(tmp, { force: true }),
+  };
+}
+
+/** Writes `content` to a temporary sibling of `path` (creating its folder); see {@link StagedFile}. */
+export async function stageFile(path: string, content: string | Uint8Array): Promise<StagedFile> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = tempSibling(path);
   try {
     await writeFile(tmp, content);
-    await rename(tmp, path);
   } catch (error) {
     await rm(tmp, { force: true });
     throw error;
   }
+  return stagedAt(path, tmp);
+}
+
+/** Writes a file atomically: temp file in the same folder, then rename. */
+export async function writeFileAtomic(path: string, content: string | Uint8Array): Promise<void> {
+  await (await stageFile(path, content)).commit();
 }
 
 /**
@@ -134,15 +165,15 @@ function duck(): Promise<DuckDBInstance> {
 }
 
 /**
- * Validates, sorts and writes rows to a Parquet file atomically (temp file + rename): a reader never
- * sees a half-written table, and a killed writer leaves the previous file in place.
+ * Validates, sorts and writes rows to a temporary Parquet sibling of `path`; nothing is visible at
+ * `path` until `commit` (see {@link StagedFile}). A row that fails the schema throws before any file.
  */
-export async function writeTable<S extends AnyObjectSchema>(
+export async function stageTable<S extends AnyObjectSchema>(
   path: string,
   schema: S,
   rows: readonly unknown[],
   keys: readonly string[],
-): Promise<void> {
+): Promise<StagedFile> {
   const valid = validateRows(schema, rows, path);
   const sorted = sortRows(valid as Array<Record<string, unknown>>, keys);
   const columns = tableColumns(schema);
@@ -161,11 +192,26 @@ export async function writeTable<S extends AnyObjectSchema>(
     } finally {
       connection.closeSync();
     }
-    await rename(tmpParquet, path);
+  } catch (error) {
+    await rm(tmpParquet, { force: true });
+    throw error;
   } finally {
     await rm(jsonl, { force: true });
-    await rm(tmpParquet, { force: true });
   }
+  return stagedAt(path, tmpParquet);
+}
+
+/**
+ * Validates, sorts and writes rows to a Parquet file atomically (temp file + rename): a reader never
+ * sees a half-written table, and a killed writer leaves the previous file in place.
+ */
+export async function writeTable<S extends AnyObjectSchema>(
+  path: string,
+  schema: S,
+  rows: readonly unknown[],
+  keys: readonly string[],
+): Promise<void> {
+  await (await stageTable(path, schema, rows, keys)).commit();
 }
 
 function normalizeValue(value: unknown): unknown {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { globalTable, partitionTable } from './table-spec';
 import { ClassifiedRow, Difficulty, OptimizationCategory } from './classify-schemas';
 import { DropReason } from './schemas';
 
@@ -108,3 +109,8 @@ export const PUBLISH_TABLE_KEYS = {
   master: ['repo_name', 'pr_merged_at', 'pr_number', 'pr_merge_commit_sha', 'pr_base_sha'],
   dataset: ['pr_merged_at', 'repo_name', 'pr_number', 'task_id', 'pr_merge_commit_sha'],
 } as const;
+
+/** `publish/<repo>/<month>/images.parquet`. */
+export const IMAGES_TABLE = partitionTable('publish', 'images', ImageRow, PUBLISH_TABLE_KEYS.images);
+/** `data/master/master.parquet`, written by merge. */
+export const MASTER_TABLE = globalTable('master', 'masterTable', MasterRow, PUBLISH_TABLE_KEYS.master);

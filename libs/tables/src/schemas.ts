@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { globalTable, partitionTable } from './table-spec';
 
 /** The reasons collect drops a row for. */
 export const COLLECT_DROP_REASONS = [
@@ -131,3 +132,8 @@ export const TABLE_KEYS = {
   commits: ['repo_name', 'pr_merged_at', 'pr_number'],
   failures: ['step', 'item'],
 } as const;
+
+/** `data/repos/repos.parquet`, written by scrape-repos. */
+export const REPOS_TABLE = globalTable('repos', 'reposTable', RepoRow, TABLE_KEYS.repos);
+/** `collect/<repo>/<month>/commits.parquet`. */
+export const COMMITS_TABLE = partitionTable('collect', 'commits', CommitRow, TABLE_KEYS.commits);

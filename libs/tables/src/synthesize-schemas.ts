@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { partitionTable } from './table-spec';
 
 const sha = z.string().regex(/^[0-9a-f]{40}$/, 'expected a 40-hex commit sha');
 
@@ -180,3 +181,6 @@ export type ContextRow = z.infer<typeof ContextRow>;
 
 /** Sort keys of the synthesize tables. */
 export const SYNTHESIZE_TABLE_KEYS = { contexts: ['repo_name', 'sha'] } as const;
+
+/** `synthesize/<repo>/<month>/contexts.parquet`. */
+export const CONTEXTS_TABLE = partitionTable('synthesize', 'contexts', ContextRow, SYNTHESIZE_TABLE_KEYS.contexts);

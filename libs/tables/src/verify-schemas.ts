@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { partitionTable } from './table-spec';
 
 const sha = z.string().regex(/^[0-9a-f]{40}$/, 'expected a 40-hex commit sha');
 
@@ -154,3 +155,6 @@ export function parseVerifyJsonl(text: string): VerifyResult[] {
   }
   return out;
 }
+
+/** `verify/<repo>/<month>/verified.parquet`. */
+export const VERIFIED_TABLE = partitionTable('verify', 'verified', VerifiedRow, VERIFY_TABLE_KEYS.verified);

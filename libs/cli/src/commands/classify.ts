@@ -10,9 +10,10 @@ import { classify } from '@datasmith/steps/classify/classify';
 import { DEFAULT_RULES_MODEL, RULES_MODELS, type RulesModel } from '@datasmith/steps/classify/rules';
 import { type DiscussionSource, emptyDiscussionSource, storeDiscussionSource } from '@datasmith/steps/classify/sources';
 import { OfflineStore } from '@datasmith/store';
-import { CLASSIFY_TABLE_KEYS, ClassifiedRow, PreparedRow, readTable, writeTable } from '@datasmith/tables';
+import { CLASSIFIED_TABLE, PERF_TABLE, PREPARED_TABLE } from '@datasmith/tables';
 import type { RegisterCommand } from './index';
-import { type PartitionOptions, intOption, openMemo, reportSummary, resolvePartition, writeFailures } from './shared';
+import { type PartitionOptions, intOption, openMemo } from './shared';
+import { type StepTables, resolveStepIO, runStep } from './step-runner';
 
 interface ClassifyCliOptions extends PartitionOptions {
   in?: string;
@@ -35,6 +36,12 @@ interface ClassifyCliOptions extends PartitionOptions {
 
 const BACKENDS = ['rules', 'llm'];
 const RESPONSE_FORMATS = ['json_schema', 'json_object', 'none'];
+
+/** What classify reads and writes (its PIPELINE entry's tables, with their schemas). */
+export const CLASSIFY_TABLES = {
+  reads: { prepared: PREPARED_TABLE },
+  writes: { classified: CLASSIFIED_TABLE, perf: PERF_TABLE },
+} as const satisfies StepTables;
 
 /** `datasmith classify`: performance or not, category, difficulty, problem statement (step 3). */
 export const registerClassify: RegisterCommand = (program, context) => {
@@ -95,22 +102,37 @@ export const registerClassify: RegisterCommand = (program, context) => {
           `Invalid --response-format: ${JSON.stringify(options.responseFormat)}; expected ${RESPONSE_FORMATS.join(', ')}`,
         );
       }
-      const partition = resolvePartition('classify', options);
-      const input = partition ? partition.input('prepare', 'prepared') : (options.in ?? options.commits);
       const prefix = options.outfile?.replace(/\.parquet$/, '');
-      const out = partition ? partition.output('classify', 'perf') : (options.out ?? (prefix && `${prefix}.parquet`));
-      const outRaw = partition
-        ? partition.output('classify', 'classified')
-        : (options.outRaw ?? (prefix && `${prefix}.raw.parquet`));
-      if (!input) throw new InputError('Missing --in: give the prepared table (or --repo with --month)');
-      if (!out || !outRaw)
-        throw new InputError('Missing --out/--out-raw: where to write the perf and classified tables');
+      const missingOut = 'Missing --out/--out-raw: where to write the perf and classified tables';
+      const io = resolveStepIO('classify', options, {
+        reads: {
+          prepared: {
+            table: CLASSIFY_TABLES.reads.prepared,
+            file: options.in ?? options.commits,
+            missing: 'Missing --in: give the prepared table (or --repo with --month)',
+          },
+        },
+        writes: {
+          classified: {
+            table: CLASSIFY_TABLES.writes.classified,
+            file: options.outRaw ?? (prefix && `${prefix}.raw.parquet`),
+            missing: missingOut,
+          },
+          perf: {
+            table: CLASSIFY_TABLES.writes.perf,
+            file: options.out ?? (prefix && `${prefix}.parquet`),
+            missing: missingOut,
+          },
+        },
+      });
+      const out = io.writes.perf.path;
+      const outRaw = io.writes.classified.path;
 
       const backend = options.backend as 'rules' | 'llm';
       let llm: LlmClient | undefined;
       if (backend === 'llm') {
         const settings = llmSettingsFromEnv(ctx.env, { model: options.model ?? options.modelName });
-        const memo = openMemo(ctx, partition?.outRoot ?? 'data');
+        const memo = openMemo(ctx, io.partition?.outRoot ?? 'data');
         llm = createLlmClient({
           settings,
           concurrency: options.maxWorkers,
@@ -126,62 +148,62 @@ export const registerClassify: RegisterCommand = (program, context) => {
         : emptyDiscussionSource;
       if (!options.store) ctx.log.debug('classify: no --store; reports hold the PR text only');
 
-      const rows = await readTable(input, PreparedRow);
-      const result = await classify(
-        {
-          rows,
-          options: {
-            backend,
-            sampleSize: options.sampleSize,
-            concurrency: options.maxWorkers,
-            rulesModel: options.rulesModel as RulesModel,
+      await runStep(ctx, io, options, async ({ prepared }) => {
+        const result = await classify(
+          {
+            rows: prepared,
+            options: {
+              backend,
+              sampleSize: options.sampleSize,
+              concurrency: options.maxWorkers,
+              rulesModel: options.rulesModel as RulesModel,
+            },
           },
-        },
-        { log: ctx.log, discussions, llm, tty: process.stderr },
-      );
-      await writeTable(outRaw, ClassifiedRow, result.rows, CLASSIFY_TABLE_KEYS.classified);
-      await writeTable(out, ClassifiedRow, result.perf, CLASSIFY_TABLE_KEYS.perf);
-      await writeFailures(
-        outRaw,
-        result.failures.map((f) => ({ step: 'classify', item: f.item, code: f.code, message: f.message })),
-      );
-      const usage = result.llm;
-      const extra = {
-        backend,
-        model: llm?.settings.model ?? null,
-        gated: result.counts.gated,
-        classified: result.counts.classified,
-        perf: result.counts.perf,
-        with_linked_issue: result.counts.withLinkedIssue,
-        llm_calls: usage?.calls ?? 0,
-        llm_requests: usage?.requests ?? 0,
-        memo_hits: usage?.memoHits ?? 0,
-        prompt_tokens: usage?.promptTokens ?? 0,
-        completion_tokens: usage?.completionTokens ?? 0,
-        out,
-        out_raw: outRaw,
-      };
-      const summary = {
-        ...result.summary,
-        ...(result.failures.length
-          ? { failed: result.failures.length, failures: { classifier_error: result.failures.length } }
-          : {}),
-      };
-      reportSummary(ctx, 'classify', summary, Boolean(options.json), extra);
-      if (!options.json) {
+          { log: ctx.log, discussions, llm, tty: process.stderr },
+        );
+        const usage = result.llm;
         const tokens = usage
           ? `; llm ${usage.calls} calls (${usage.memoHits} from memo), tokens ${usage.promptTokens} prompt + ${usage.completionTokens} completion`
           : '';
-        ctx.log.info(
-          `classify (${backend}): ${result.counts.perf} performance of ${result.counts.classified} classified${tokens}; wrote ${out} and ${outRaw}`,
-        );
-      }
-      if (result.failures.length > 0) {
-        throw new DatasmithError(
-          'E_REMOTE',
-          `${result.failures.length} of ${result.counts.classified} rows failed (classifier_error, e.g. ${result.failures[0]?.item}: ${result.failures[0]?.message}); tables written, re-run to retry them`,
-        );
-      }
+        return {
+          tables: { classified: result.rows, perf: result.perf },
+          failures: {
+            beside: 'classified',
+            rows: result.failures.map((f) => ({ step: 'classify', item: f.item, code: f.code, message: f.message })),
+          },
+          summary: {
+            ...result.summary,
+            ...(result.failures.length
+              ? { failed: result.failures.length, failures: { classifier_error: result.failures.length } }
+              : {}),
+          },
+          extra: {
+            backend,
+            model: llm?.settings.model ?? null,
+            gated: result.counts.gated,
+            classified: result.counts.classified,
+            perf: result.counts.perf,
+            with_linked_issue: result.counts.withLinkedIssue,
+            llm_calls: usage?.calls ?? 0,
+            llm_requests: usage?.requests ?? 0,
+            memo_hits: usage?.memoHits ?? 0,
+            prompt_tokens: usage?.promptTokens ?? 0,
+            completion_tokens: usage?.completionTokens ?? 0,
+            out,
+            out_raw: outRaw,
+          },
+          detail: [
+            `classify (${backend}): ${result.counts.perf} performance of ${result.counts.classified} classified${tokens}; wrote ${out} and ${outRaw}`,
+          ],
+          error:
+            result.failures.length > 0
+              ? new DatasmithError(
+                  'E_REMOTE',
+                  `${result.failures.length} of ${result.counts.classified} rows failed (classifier_error, e.g. ${result.failures[0]?.item}: ${result.failures[0]?.message}); tables written, re-run to retry them`,
+                )
+              : undefined,
+        };
+      });
     });
 };
 

@@ -1,11 +1,10 @@
 import { DatasmithError, InputError } from '@datasmith/errors';
 import { parseWindow } from '@datasmith/paths';
-import { summarizeRows } from '@datasmith/progress';
 import { collect } from '@datasmith/steps/collect/collect';
 import { ABSENT_FAILURE_CODE, collectFromGitHub } from '@datasmith/steps/collect/collect-github';
 import { readRepoList, topByStars } from '@datasmith/steps/common/repo-list';
 import { OfflineStore } from '@datasmith/store';
-import { CommitRow, TABLE_KEYS, writeTable } from '@datasmith/tables';
+import { COMMITS_TABLE } from '@datasmith/tables';
 import {
   type SourceOptions,
   addSourceOptions,
@@ -14,7 +13,8 @@ import {
   resolveSource,
 } from './github-source';
 import type { RegisterCommand } from './index';
-import { type PartitionOptions, intOption, openMemo, reportSummary, resolvePartition, writeFailures } from './shared';
+import { type PartitionOptions, intOption, openMemo } from './shared';
+import { type StepTables, resolveStepIO, runStep, summarizeWithFailures } from './step-runner';
 
 interface CollectOptions extends PartitionOptions, SourceOptions {
   store?: string;
@@ -26,6 +26,9 @@ interface CollectOptions extends PartitionOptions, SourceOptions {
   maxRepos: number;
   json?: boolean;
 }
+
+/** What collect writes (its PIPELINE entry's tables, with their schemas); it reads the store. */
+export const COLLECT_TABLES = { reads: {}, writes: { commits: COMMITS_TABLE } } as const satisfies StepTables;
 
 /** `datasmith collect`: merged PRs of each repository in a window (step 1). */
 export const registerCollect: RegisterCommand = (program, context) => {
@@ -60,84 +63,87 @@ export const registerCollect: RegisterCommand = (program, context) => {
         repos: raw.repos ?? raw.filteredBenchmarksPth,
         out: raw.out ?? raw.outputPth,
       };
-      const partition = resolvePartition('collect', options);
-      const source = resolveSource(options, ctx, partition?.outRoot ?? options.outRoot ?? 'data');
+      const io = resolveStepIO('collect', options, {
+        reads: {},
+        writes: {
+          commits: {
+            table: COLLECT_TABLES.writes.commits,
+            file: options.out,
+            missing: 'Missing --out: where to write the commits table',
+          },
+        },
+      });
+      const { partition } = io;
+      const source = resolveSource(options, ctx, io.outRoot);
       let repos: string[];
       let window: { start: Date; end: Date };
-      let out: string;
       if (partition) {
         repos = [partition.repo];
         window = partition.month;
-        out = partition.output('collect');
       } else {
         if (!options.repos) throw new InputError('Missing --repos: give a repository list (or --repo with --month)');
         if (!options.since || !options.until) throw new InputError('Missing --since/--until: collect needs a window');
-        if (!options.out) throw new InputError('Missing --out: where to write the commits table');
         window = parseWindow(options.since, options.until);
         repos = topByStars(await readRepoList(options.repos), options.maxRepos).map((r) => r.repo_name);
-        out = options.out;
       }
+      const out = io.writes.commits.path;
       const store = new OfflineStore(source.store);
       const memo = openMemo(ctx, partition?.outRoot ?? 'data');
       const deps = { store, memo, log: ctx.log, concurrency: options.threads, tty: process.stderr };
       const github = source.kind === 'github' ? openGitHubClient(ctx, source, memo) : null;
-      const online = github
-        ? await collectFromGitHub({ repos, window }, { ...deps, github, gitUrlTemplate: source.gitUrlTemplate })
-        : null;
-      const result = online ?? (await collect({ repos, window }, deps));
-      // Renames come from the syncs: a memoised listing knows them without asking GitHub again.
-      const renamed: Record<string, string> = {};
-      for (const sync of online?.syncs ?? [])
-        if (sync.status === 'synced' && sync.renamedTo) renamed[sync.repo] = sync.renamedTo;
-      // A repository GitHub reports gone (404/410/451) is recorded, not fatal.
-      const fatal = result.failures.filter((f) => f.code !== ABSENT_FAILURE_CODE);
-      for (const absent of result.failures.filter((f) => f.code === ABSENT_FAILURE_CODE))
-        ctx.log.warn(`collect ${absent.item}: ${absent.message}`);
-      if (partition && fatal.length > 0) {
-        throw new DatasmithError(
-          fatal[0]?.code === 'E_INPUT_SCHEMA'
-            ? 'E_INPUT_SCHEMA'
-            : fatal[0]?.code === 'E_REMOTE'
-              ? 'E_REMOTE'
-              : 'E_INPUT',
-          fatal[0]?.message ?? 'collect failed',
-        );
-      }
-      await writeTable(out, CommitRow, result.rows, TABLE_KEYS.commits);
-      await writeFailures(out, result.failures);
-      const summary = {
-        ...summarizeRows(result.rows),
-        failed: result.failures.length,
-        failures: countBy(result.failures.map((f) => f.code)),
-      };
-      reportSummary(ctx, 'collect', summary, Boolean(options.json), {
-        repos: repos.length,
-        memo_hits: result.memoHits,
-        out,
-        source: source.kind,
-        ...(github
-          ? {
-              github_requests: github.stats.requests,
-              github_not_modified: github.stats.notModified,
-              renamed,
-            }
-          : {}),
+      await runStep(ctx, io, options, async () => {
+        const online = github
+          ? await collectFromGitHub({ repos, window }, { ...deps, github, gitUrlTemplate: source.gitUrlTemplate })
+          : null;
+        const result = online ?? (await collect({ repos, window }, deps));
+        // Renames come from the syncs: a memoised listing knows them without asking GitHub again.
+        const renamed: Record<string, string> = {};
+        for (const sync of online?.syncs ?? [])
+          if (sync.status === 'synced' && sync.renamedTo) renamed[sync.repo] = sync.renamedTo;
+        // A repository GitHub reports gone (404/410/451) is recorded, not fatal.
+        const fatal = result.failures.filter((f) => f.code !== ABSENT_FAILURE_CODE);
+        for (const absent of result.failures.filter((f) => f.code === ABSENT_FAILURE_CODE))
+          ctx.log.warn(`collect ${absent.item}: ${absent.message}`);
+        // A partition is all or nothing: Nx must not cache a month with a repository missing.
+        if (partition && fatal.length > 0) {
+          throw new DatasmithError(
+            fatal[0]?.code === 'E_INPUT_SCHEMA'
+              ? 'E_INPUT_SCHEMA'
+              : fatal[0]?.code === 'E_REMOTE'
+                ? 'E_REMOTE'
+                : 'E_INPUT',
+            fatal[0]?.message ?? 'collect failed',
+          );
+        }
+        return {
+          tables: { commits: result.rows },
+          failures: { beside: 'commits', rows: result.failures },
+          summary: summarizeWithFailures(result.rows, result.failures),
+          extra: {
+            repos: repos.length,
+            memo_hits: result.memoHits,
+            out,
+            source: source.kind,
+            ...(github
+              ? {
+                  github_requests: github.stats.requests,
+                  github_not_modified: github.stats.notModified,
+                  renamed,
+                }
+              : {}),
+          },
+          detail: [
+            `collect: ${repos.length} repositories (${result.memoHits} from memo), wrote ${out}`,
+            ...(github ? [describeGitHubUsage(github, renamed)] : []),
+          ],
+          error:
+            fatal.length > 0
+              ? new DatasmithError(
+                  fatal.every((f) => f.code === 'E_REMOTE') ? 'E_REMOTE' : 'E_INPUT',
+                  `${fatal.length} of ${repos.length} repositories failed (see ${out.replace(/\.parquet$/, '')}.failures.jsonl)`,
+                )
+              : undefined,
+        };
       });
-      if (!options.json) {
-        ctx.log.info(`collect: ${repos.length} repositories (${result.memoHits} from memo), wrote ${out}`);
-        if (github) ctx.log.info(describeGitHubUsage(github, renamed));
-      }
-      if (fatal.length > 0) {
-        throw new DatasmithError(
-          fatal.every((f) => f.code === 'E_REMOTE') ? 'E_REMOTE' : 'E_INPUT',
-          `${fatal.length} of ${repos.length} repositories failed (see ${out.replace(/\.parquet$/, '')}.failures.jsonl)`,
-        );
-      }
     });
 };
-
-function countBy(values: string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const v of values) out[v] = (out[v] ?? 0) + 1;
-  return out;
-}

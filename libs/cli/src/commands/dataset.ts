@@ -25,7 +25,8 @@ import {
   writeTable,
 } from '@datasmith/tables';
 import type { RegisterCommand } from './index';
-import { intOption } from './shared';
+import { intOption, reportSummary } from './shared';
+import { withFlagNames } from './step-runner';
 
 interface DatasetOptions {
   in?: string;
@@ -163,8 +164,13 @@ export const registerDataset: RegisterCommand = (program, context) => {
         ? options.images
         : findPartitionFiles(options.outRoot, 'publish', 'images').map((p) => p.path);
       const images = await readImages(imagePaths);
-      const verified = verifiedPath ? await readTaskKeyList(verifiedPath, '--verified') : null;
-      const filterBy = options.filterBy ? await readTaskKeyList(options.filterBy, '--filter-by') : null;
+      const { filterBy: filterPath } = options;
+      const verified = verifiedPath
+        ? await withFlagNames({ '--verified': verifiedPath }, () => readTaskKeyList(verifiedPath))
+        : null;
+      const filterBy = filterPath
+        ? await withFlagNames({ '--filter-by': filterPath }, () => readTaskKeyList(filterPath))
+        : null;
       const built = buildDataset({
         master,
         images,
@@ -223,14 +229,12 @@ export const registerDataset: RegisterCommand = (program, context) => {
         );
       }
       const reasons = Object.fromEntries(Object.entries(dropped).filter(([, v]) => v > 0));
-      const summary = { kept: rows.length, dropped: droppedTotal, reasons };
-      if (options.json) ctx.print(JSON.stringify({ step: 'dataset', ...summary, ...extra }));
-      else {
-        const text = Object.entries(reasons)
-          .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-          .map(([k, v]) => `${k}: ${v}`)
-          .join(', ');
-        ctx.print(`dataset: kept ${rows.length}, dropped ${droppedTotal}${text ? ` (${text})` : ''}`);
-      }
+      reportSummary(
+        ctx,
+        'dataset',
+        { kept: rows.length, dropped: droppedTotal, reasons },
+        Boolean(options.json),
+        extra,
+      );
     });
 };

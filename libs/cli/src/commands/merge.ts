@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { InputError } from '@datasmith/errors';
-import { dataLayout } from '@datasmith/paths';
+import { InputError, InternalError } from '@datasmith/errors';
 import { buildMaster, mergeMasterFiles } from '@datasmith/steps/merge/merge';
-import { findPartitionFiles } from '@datasmith/steps/merge/partitions';
-import { MasterRow, PUBLISH_TABLE_KEYS, writeTable } from '@datasmith/tables';
+import { type PartitionFile, findPartitionFiles } from '@datasmith/steps/merge/partitions';
+import { MASTER_TABLE, PERF_TABLE, type TableSpec, VERIFIED_TABLE } from '@datasmith/tables';
 import type { RegisterCommand } from './index';
+import { type StepTables, resolveStepIO, runStep, withFlagNames } from './step-runner';
 
 interface MergeOptions {
   new?: string;
@@ -23,6 +23,12 @@ interface MergeOptions {
 export function defaultLegacyMaster(outRoot: string): string {
   return join(outRoot, 'config', 'perfonly_commits_master.parquet');
 }
+
+/** What merge reads (every partition of each) and writes: its PIPELINE entry's tables, with their schemas. */
+export const MERGE_TABLES = {
+  reads: { perf: PERF_TABLE, verified: VERIFIED_TABLE },
+  writes: { master: MASTER_TABLE },
+} as const satisfies StepTables;
 
 /** `datasmith merge`: the master table (step 6). */
 export const registerMerge: RegisterCommand = (program, context) => {
@@ -67,12 +73,9 @@ export const registerMerge: RegisterCommand = (program, context) => {
           .map((c) => c.trim())
           .filter(Boolean);
         if (dedupe.length === 0) throw new InputError('Invalid --dedupe-columns: give at least one column');
-        const result = await mergeMasterFiles({
-          newFile,
-          masterFile: master,
-          dedupeColumns: dedupe,
-          dryRun: options.dryRun,
-        });
+        const result = await withFlagNames({ '--new': newFile }, () =>
+          mergeMasterFiles({ newFile, masterFile: master, dedupeColumns: dedupe, dryRun: options.dryRun }),
+        );
         const dropped = result.masterRows + result.newRows - result.rows;
         if (options.json) ctx.print(JSON.stringify({ step: 'merge', ...result, dropped, master }));
         else {
@@ -89,22 +92,36 @@ export const registerMerge: RegisterCommand = (program, context) => {
         );
       }
       const root = options.outRoot ?? 'data';
-      const layout = dataLayout(root);
-      const out = options.out ?? layout.masterTable;
+      const io = resolveStepIO('merge', options, {
+        reads: {},
+        writes: { master: { table: MERGE_TABLES.writes.master, file: options.out } },
+      });
       const legacyDefault = defaultLegacyMaster(root);
       const legacyMaster = options.legacyMaster ?? (existsSync(legacyDefault) ? legacyDefault : null);
-      const partitions = findPartitionFiles(root, 'classify', 'perf');
-      const verifyPartitions = findPartitionFiles(root, 'verify', 'verified');
-      const result = await buildMaster({ partitions, legacyMaster, verifyPartitions }, { log: ctx.log });
-      await writeTable(out, MasterRow, result.rows, PUBLISH_TABLE_KEYS.master);
-      const { stats } = result;
-      const duplicates = stats.rowsRead - stats.rows;
-      if (options.json) ctx.print(JSON.stringify({ step: 'merge', ...stats, partitions: partitions.length, out }));
-      else {
-        ctx.print(`merge: kept ${stats.rows}, dropped ${duplicates}${duplicates ? ` (duplicate: ${duplicates})` : ''}`);
-        ctx.log.info(
-          `merge: ${partitions.length} perf partitions${legacyMaster ? ` + legacy ${legacyMaster}` : ''}, ${stats.rowsRead} rows read, ${stats.replaced} replaced by later rows (${stats.legacyReplaced} legacy); wrote ${out}`,
-        );
-      }
+      const partitions = everyPartitionOf(root, MERGE_TABLES.reads.perf);
+      const verifyPartitions = everyPartitionOf(root, MERGE_TABLES.reads.verified);
+      await runStep(ctx, io, options, async () => {
+        const { rows, stats } = await buildMaster({ partitions, legacyMaster, verifyPartitions }, { log: ctx.log });
+        const duplicates = stats.rowsRead - stats.rows;
+        const out = io.writes.master.path;
+        return {
+          tables: { master: rows },
+          summary: {
+            kept: stats.rows,
+            dropped: duplicates,
+            reasons: duplicates ? { duplicate: duplicates } : ({} as Record<string, number>),
+          },
+          extra: { ...stats, partitions: partitions.length, out },
+          detail: [
+            `merge: ${partitions.length} perf partitions${legacyMaster ? ` + legacy ${legacyMaster}` : ''}, ${stats.rowsRead} rows read, ${stats.replaced} replaced by later rows (${stats.legacyReplaced} legacy); wrote ${out}`,
+          ],
+        };
+      });
     });
 };
+
+/** Every partition file of a partitioned table under the data root (a global step's fan-in). */
+function everyPartitionOf(root: string, table: TableSpec): PartitionFile[] {
+  if (table.location.kind !== 'partition') throw new InternalError(`${table.name} is not a partitioned table`);
+  return findPartitionFiles(root, table.location.step, table.location.table);
+}

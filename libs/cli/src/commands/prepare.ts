@@ -1,9 +1,10 @@
 import { InputError } from '@datasmith/errors';
 import { GATE_MODES, type GateMode } from '@datasmith/steps/prepare/gate';
 import { DEFAULT_PREPARE_OPTIONS, prepare } from '@datasmith/steps/prepare/prepare';
-import { CLASSIFY_TABLE_KEYS, CommitRow, PreparedRow, readTable, writeTable } from '@datasmith/tables';
+import { COMMITS_TABLE, PREPARED_TABLE } from '@datasmith/tables';
 import type { RegisterCommand } from './index';
-import { type PartitionOptions, intOption, reportSummary, resolvePartition } from './shared';
+import { type PartitionOptions, intOption } from './shared';
+import { type StepTables, resolveStepIO, runStep } from './step-runner';
 
 interface PrepareCliOptions extends PartitionOptions {
   in?: string;
@@ -21,6 +22,12 @@ interface PrepareCliOptions extends PartitionOptions {
   tokenEncoding: string;
   json?: boolean;
 }
+
+/** What prepare reads and writes (its PIPELINE entry's tables, with their schemas). */
+export const PREPARE_TABLES = {
+  reads: { commits: COMMITS_TABLE },
+  writes: { prepared: PREPARED_TABLE },
+} as const satisfies StepTables;
 
 /** `datasmith prepare`: token counts, sizes, the cheap performance gate, container names (step 2). */
 export const registerPrepare: RegisterCommand = (program, context) => {
@@ -92,42 +99,56 @@ export const registerPrepare: RegisterCommand = (program, context) => {
           `Invalid --gate-mode: ${JSON.stringify(options.gateMode)}; expected ${GATE_MODES.join(', ')}`,
         );
       }
-      const partition = resolvePartition('prepare', options);
-      const input = partition ? partition.input('collect', 'commits') : (options.in ?? options.input);
-      const out = partition ? partition.output('prepare', 'prepared') : (options.out ?? options.output);
-      if (!input) throw new InputError('Missing --in: give the commits table (or --repo with --month)');
-      if (!out) throw new InputError('Missing --out: where to write the prepared table');
-      const maxPatchTokens =
-        options.maxPatchTokens ?? envInt(ctx.env.DSPY_MAX_TOKENS, 'DSPY_MAX_TOKENS') ?? d.maxPatchTokens;
-      const rows = await readTable(input, CommitRow);
-      const result = await prepare(
-        {
-          rows,
-          options: {
-            maxTotalChanges: options.maxTotalChanges,
-            maxFilesChanged: options.maxFilesChanged,
-            minPatchTokens: options.minPatchTokens,
-            maxPatchTokens,
-            minGateScore: options.minGateScore,
-            gateMode: options.gateMode as GateMode,
-            fetchPatches: Boolean(options.fetchPatches),
+      const io = resolveStepIO('prepare', options, {
+        reads: {
+          commits: {
+            table: PREPARE_TABLES.reads.commits,
+            file: options.in ?? options.input,
+            missing: 'Missing --in: give the commits table (or --repo with --month)',
           },
         },
-        { log: ctx.log },
-      );
-      await writeTable(out, PreparedRow, result.rows, CLASSIFY_TABLE_KEYS.prepared);
-      const candidates = result.rows.filter((r) => r.is_perf_candidate).length;
-      reportSummary(ctx, 'prepare', result.summary, Boolean(options.json), {
-        rows: result.rows.length,
-        perf_candidates: candidates,
-        gate_pass_rate: Number(result.gatePassRate.toFixed(4)),
-        out,
+        writes: {
+          prepared: {
+            table: PREPARE_TABLES.writes.prepared,
+            file: options.out ?? options.output,
+            missing: 'Missing --out: where to write the prepared table',
+          },
+        },
       });
-      if (!options.json) {
-        ctx.log.info(
-          `prepare: ${candidates} of ${rows.filter((r) => r.kept).length} kept commits pass the gate (${(100 * result.gatePassRate).toFixed(1)}%), wrote ${out}`,
+      const maxPatchTokens =
+        options.maxPatchTokens ?? envInt(ctx.env.DSPY_MAX_TOKENS, 'DSPY_MAX_TOKENS') ?? d.maxPatchTokens;
+      await runStep(ctx, io, options, async ({ commits }) => {
+        const result = await prepare(
+          {
+            rows: commits,
+            options: {
+              maxTotalChanges: options.maxTotalChanges,
+              maxFilesChanged: options.maxFilesChanged,
+              minPatchTokens: options.minPatchTokens,
+              maxPatchTokens,
+              minGateScore: options.minGateScore,
+              gateMode: options.gateMode as GateMode,
+              fetchPatches: Boolean(options.fetchPatches),
+            },
+          },
+          { log: ctx.log },
         );
-      }
+        const out = io.writes.prepared.path;
+        const candidates = result.rows.filter((r) => r.is_perf_candidate).length;
+        return {
+          tables: { prepared: result.rows },
+          summary: result.summary,
+          extra: {
+            rows: result.rows.length,
+            perf_candidates: candidates,
+            gate_pass_rate: Number(result.gatePassRate.toFixed(4)),
+            out,
+          },
+          detail: [
+            `prepare: ${candidates} of ${commits.filter((r) => r.kept).length} kept commits pass the gate (${(100 * result.gatePassRate).toFixed(1)}%), wrote ${out}`,
+          ],
+        };
+      });
     });
 };
 

@@ -75,6 +75,11 @@ describe('datasmith publish (no engine needed)', () => {
       'datasmith publish: Invalid row: bad.jsonl line 2, sha: expected a 40-hex commit sha',
     );
 
+    // The step names the path; the command names the flag it came from.
+    const noContexts = await runCli(['publish', '--in', 'bad.jsonl', '--contexts', 'nope.json'], { cwd: dir });
+    expect(noContexts.code).toBe(2);
+    expect(noContexts.stderr.trim()).toBe('datasmith publish: Missing input: --contexts nope.json does not exist');
+
     await queryRows(`COPY (SELECT 'o/r' AS repo_name) TO ${sqlLiteral(join(dir, 'thin.parquet'))} (FORMAT parquet)`);
     const thin = await runCli(['publish', '--in', 'thin.parquet'], { cwd: dir });
     expect(thin.code).toBe(2);

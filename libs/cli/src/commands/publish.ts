@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DatasmithError, InputError } from '@datasmith/errors';
 import { dataLayout } from '@datasmith/paths';
-import { summarizeRows } from '@datasmith/progress';
 import {
   DistributionClient,
   type RegistryEndpoint,
@@ -23,9 +22,17 @@ import {
   tasksFromCommits,
   tasksFromResults,
 } from '@datasmith/steps/publish/tasks';
-import { ImageRow, PUBLISH_TABLE_KEYS, queryRows, sqlLiteral, writeTable } from '@datasmith/tables';
+import { CONTEXTS_TABLE, IMAGES_TABLE, queryRows, sqlLiteral } from '@datasmith/tables';
 import type { RegisterCommand } from './index';
-import { type PartitionOptions, intOption, openMemo, reportSummary, resolvePartition, writeFailures } from './shared';
+import { type PartitionOptions, intOption, openMemo } from './shared';
+import {
+  type StepTables,
+  partitionTablePath,
+  resolveStepIO,
+  runStep,
+  summarizeWithFailures,
+  withFlagNames,
+} from './step-runner';
 
 interface PublishOptions extends PartitionOptions {
   in?: string;
@@ -116,6 +123,12 @@ async function readInputTasks(path: string, contexts: ContextInfo[] | null): Pro
   );
 }
 
+/** What publish reads and writes (its PIPELINE entry's tables, with their schemas), besides synthesize's results.jsonl. */
+export const PUBLISH_TABLES = {
+  reads: { contexts: CONTEXTS_TABLE },
+  writes: { images: IMAGES_TABLE },
+} as const satisfies StepTables;
+
 /** `datasmith publish`: tag and push validated images, record digests in `images` (step 5). */
 export const registerPublish: RegisterCommand = (program, context) => {
   program
@@ -163,24 +176,35 @@ export const registerPublish: RegisterCommand = (program, context) => {
         // `datasmith update --skip-existing` reaches the Nx target through the environment.
         skipExisting: raw.skipExisting ?? ctx.env.DATASMITH_SKIP_EXISTING === '1',
       };
-      const partition = resolvePartition('publish', options);
+      const missingIn = 'Missing --in: give results.jsonl of synthesize (or --repo with --month)';
+      const io = resolveStepIO('publish', options, {
+        reads: {},
+        writes: {
+          images: {
+            table: PUBLISH_TABLES.writes.images,
+            override: options.out,
+            file: options.in && join(dirname(options.in), 'images.parquet'),
+            missing: missingIn,
+          },
+        },
+      });
+      const { partition } = io;
       let inPath: string;
       let contextsPath: string | undefined;
-      let out: string;
       if (partition) {
         const layout = dataLayout(partition.outRoot);
         inPath = layout.synthesizeResults(partition.repo, partition.month.key);
-        const contextsTable = partition.input('synthesize', 'contexts');
+        const contextsTable = partitionTablePath(PUBLISH_TABLES.reads.contexts, partition);
         contextsPath = options.contexts ?? (existsSync(contextsTable) ? contextsTable : undefined);
-        out = options.out ?? partition.output('publish', 'images');
       } else {
-        if (!options.in)
-          throw new InputError('Missing --in: give results.jsonl of synthesize (or --repo with --month)');
+        if (!options.in) throw new InputError(missingIn);
         inPath = options.in;
         contextsPath = options.contexts;
-        out = options.out ?? join(dirname(options.in), 'images.parquet');
       }
-      const contexts = contextsPath ? await readPublishContexts(contextsPath) : null;
+      const out = io.writes.images.path;
+      const contexts = contextsPath
+        ? await withFlagNames({ '--contexts': contextsPath }, () => readPublishContexts(contextsPath))
+        : null;
       const tasks = await readInputTasks(inPath, contexts);
       const { target, credentials } = resolveTarget(options, ctx.env);
       const policy = normalizeRegistryRetryPolicy({}, ctx.env);
@@ -196,42 +220,35 @@ export const registerPublish: RegisterCommand = (program, context) => {
         );
       }
       const started = Date.now();
-      const result = await publish(
-        { tasks, target, skipExisting: Boolean(options.skipExisting) },
-        {
-          engine: () => dockerImageEngine(createDockerClient({ env: ctx.env })),
-          distribution: target ? new DistributionClient({ registry: target.registry, credentials, policy }) : null,
-          memo: openMemo(ctx, partition?.outRoot ?? 'data'),
-          log: ctx.log,
-          policy,
-          concurrency,
-        },
-      );
-      await writeTable(out, ImageRow, result.rows, PUBLISH_TABLE_KEYS.images);
-      await writeFailures(out, result.failures);
-      const summary = {
-        ...summarizeRows(result.rows),
-        failed: result.failures.length,
-        failures: countBy(result.failures.map((f) => f.code)),
-      };
-      reportSummary(ctx, 'publish', summary, Boolean(options.json), { ...result.stats, out });
-      if (!options.json) {
+      await runStep(ctx, io, options, async () => {
+        const result = await publish(
+          { tasks, target, skipExisting: Boolean(options.skipExisting) },
+          {
+            engine: () => dockerImageEngine(createDockerClient({ env: ctx.env })),
+            distribution: target ? new DistributionClient({ registry: target.registry, credentials, policy }) : null,
+            memo: openMemo(ctx, partition?.outRoot ?? 'data'),
+            log: ctx.log,
+            policy,
+            concurrency,
+          },
+        );
         const s = result.stats;
-        ctx.log.info(
-          `publish: pushed ${s.pushed}, skipped ${s.skipped} already in the registry, ${s.local} local only, ${s.layersPushed} layers uploaded in ${((Date.now() - started) / 1000).toFixed(2)} s; wrote ${out}`,
-        );
-      }
-      if (result.failures.length > 0) {
-        throw new DatasmithError(
-          'E_REMOTE',
-          `${result.failures.length} of ${tasks.length} images failed to publish (${result.failures[0]?.message}); see ${out.replace(/\.parquet$/, '')}.failures.jsonl`,
-        );
-      }
+        return {
+          tables: { images: result.rows },
+          failures: { beside: 'images', rows: result.failures },
+          summary: summarizeWithFailures(result.rows, result.failures),
+          extra: { ...s, out },
+          detail: [
+            `publish: pushed ${s.pushed}, skipped ${s.skipped} already in the registry, ${s.local} local only, ${s.layersPushed} layers uploaded in ${((Date.now() - started) / 1000).toFixed(2)} s; wrote ${out}`,
+          ],
+          error:
+            result.failures.length > 0
+              ? new DatasmithError(
+                  'E_REMOTE',
+                  `${result.failures.length} of ${tasks.length} images failed to publish (${result.failures[0]?.message}); see ${out.replace(/\.parquet$/, '')}.failures.jsonl`,
+                )
+              : undefined,
+        };
+      });
     });
 };
-
-function countBy(values: string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const v of values) out[v] = (out[v] ?? 0) + 1;
-  return out;
-}

@@ -5,7 +5,7 @@ import { summarizeRows } from '@datasmith/progress';
 import { scrapeRepos } from '@datasmith/steps/scrape-repos/scrape-repos';
 import { scrapeReposFromGitHub } from '@datasmith/steps/scrape-repos/scrape-repos-github';
 import { OfflineStore } from '@datasmith/store';
-import { type FailureRow, RepoRow, TABLE_KEYS, writeFileAtomic, writeTable } from '@datasmith/tables';
+import { type FailureRow, REPOS_TABLE, type RepoRow } from '@datasmith/tables';
 import {
   type SourceOptions,
   addSourceOptions,
@@ -14,7 +14,8 @@ import {
   resolveSource,
 } from './github-source';
 import type { RegisterCommand } from './index';
-import { intOption, openMemo, reportSummary, writeFailures } from './shared';
+import { intOption, openMemo } from './shared';
+import { type StepTables, resolveStepIO, runStep } from './step-runner';
 
 interface ScrapeOptions extends SourceOptions {
   store?: string;
@@ -24,6 +25,9 @@ interface ScrapeOptions extends SourceOptions {
   maxRepos: number;
   json?: boolean;
 }
+
+/** What scrape-repos writes (its PIPELINE entry's table, with its schema), besides repos.csv; it reads the store. */
+export const SCRAPE_REPOS_TABLES = { reads: {}, writes: { repos: REPOS_TABLE } } as const satisfies StepTables;
 
 /** `datasmith scrape-repos`: the repository table (step 0). */
 export const registerScrapeRepos: RegisterCommand = (program, context) => {
@@ -50,40 +54,53 @@ export const registerScrapeRepos: RegisterCommand = (program, context) => {
       const ctx = context();
       const options = { ...raw, out: raw.filteredOutfile ?? raw.outfile ?? raw.out };
       const source = resolveSource(options, ctx);
-      let rows: RepoRow[];
-      let failures: FailureRow[] = [];
-      const github = source.kind === 'github' ? openGitHubClient(ctx, source, openMemo(ctx)) : null;
-      if (github) {
-        const result = await scrapeReposFromGitHub(
-          { minStars: options.minStars, maxRepos: options.maxRepos, query: options.query },
-          { github, clock: () => new Date(), log: ctx.log, tty: process.stderr },
-        );
-        rows = result.rows;
-        failures = result.failures;
-      } else {
-        const store = new OfflineStore(source.store);
-        rows = await scrapeRepos({ minStars: options.minStars, maxRepos: options.maxRepos }, { store, log: ctx.log });
-      }
-      await writeTable(options.out, RepoRow, rows, TABLE_KEYS.repos);
-      await writeFailures(options.out, failures);
-      const csv = join(dirname(options.out), 'repos.csv');
-      const kept = rows.filter((r) => r.kept).sort((a, b) => (a.repo_name < b.repo_name ? -1 : 1));
-      await writeFileAtomic(
-        csv,
-        `repo_name,stars\n${kept.map((r) => `${r.repo_name},${r.stars ?? ''}`).join('\n')}${kept.length ? '\n' : ''}`,
+      const io = resolveStepIO(
+        'scrape-repos',
+        {},
+        { reads: {}, writes: { repos: { table: SCRAPE_REPOS_TABLES.writes.repos, file: options.out } } },
       );
-      reportSummary(ctx, 'scrape-repos', summarizeRows(rows), Boolean(options.json), {
-        out: options.out,
-        csv,
-        source: source.kind,
-        ...(github ? { github_requests: github.stats.requests, failed: failures.length } : {}),
+      const github = source.kind === 'github' ? openGitHubClient(ctx, source, openMemo(ctx)) : null;
+      const csv = join(dirname(options.out), 'repos.csv');
+      await runStep(ctx, io, options, async () => {
+        let rows: RepoRow[];
+        let failures: FailureRow[] = [];
+        if (github) {
+          const result = await scrapeReposFromGitHub(
+            { minStars: options.minStars, maxRepos: options.maxRepos, query: options.query },
+            { github, clock: () => new Date(), log: ctx.log, tty: process.stderr },
+          );
+          rows = result.rows;
+          failures = result.failures;
+        } else {
+          const store = new OfflineStore(source.store);
+          rows = await scrapeRepos({ minStars: options.minStars, maxRepos: options.maxRepos }, { store, log: ctx.log });
+        }
+        const kept = rows.filter((r) => r.kept).sort((a, b) => (a.repo_name < b.repo_name ? -1 : 1));
+        return {
+          tables: { repos: rows },
+          files: [
+            {
+              path: csv,
+              content: `repo_name,stars\n${kept.map((r) => `${r.repo_name},${r.stars ?? ''}`).join('\n')}${kept.length ? '\n' : ''}`,
+            },
+          ],
+          failures: { beside: 'repos', rows: failures },
+          summary: summarizeRows(rows),
+          extra: {
+            out: options.out,
+            csv,
+            source: source.kind,
+            ...(github ? { github_requests: github.stats.requests, failed: failures.length } : {}),
+          },
+          detail: github ? [describeGitHubUsage(github)] : [],
+          error:
+            failures.length > 0
+              ? new DatasmithError(
+                  'E_REMOTE',
+                  `${failures.length} repositories could not be looked up (see ${options.out.replace(/\.parquet$/, '')}.failures.jsonl)`,
+                )
+              : undefined,
+        };
       });
-      if (github && !options.json) ctx.log.info(describeGitHubUsage(github));
-      if (failures.length > 0) {
-        throw new DatasmithError(
-          'E_REMOTE',
-          `${failures.length} repositories could not be looked up (see ${options.out.replace(/\.parquet$/, '')}.failures.jsonl)`,
-        );
-      }
     });
 };

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { InputError } from '@datasmith/errors';
 import { MemoStore } from '@datasmith/memo';
-import { type MonthWindow, type PartitionedStep, dataLayout, parseMonth, parseRepoName } from '@datasmith/paths';
+import { type MonthWindow, dataLayout, parseMonth, parseRepoName } from '@datasmith/paths';
 import { type StepSummary, formatSummary } from '@datasmith/progress';
 import { FailureRow, writeFileAtomic } from '@datasmith/tables';
 import type { CommandContext } from '../context';
@@ -13,12 +13,11 @@ export interface PartitionOptions {
   outRoot?: string;
 }
 
+/** One repository × month of partition mode; its tables' paths come from the step runner. */
 export interface Partition {
   repo: string;
   month: MonthWindow;
   outRoot: string;
-  input(step: PartitionedStep, table?: string): string;
-  output(step: PartitionedStep, table?: string): string;
 }
 
 /** Resolves partition mode, or null when neither --repo nor --month is given. */
@@ -29,16 +28,10 @@ export function resolvePartition(command: string, options: PartitionOptions): Pa
     throw new InputError(
       `Missing --month: ${command} --repo needs --month YYYY-MM (Nx passes it with --month=YYYY-MM)`,
     );
-  const repo = parseRepoName(options.repo, '--repo').full;
-  const month = parseMonth(options.month);
-  const outRoot = options.outRoot ?? 'data';
-  const layout = dataLayout(outRoot);
   return {
-    repo,
-    month,
-    outRoot,
-    input: (step, table) => layout.tablePath(step, repo, month.key, table),
-    output: (step, table) => layout.tablePath(step, repo, month.key, table),
+    repo: parseRepoName(options.repo, '--repo').full,
+    month: parseMonth(options.month),
+    outRoot: options.outRoot ?? 'data',
   };
 }
 

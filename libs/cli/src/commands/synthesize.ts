@@ -14,17 +14,10 @@ import { dataLayout } from '@datasmith/paths';
 import { readContextRegistry } from '@datasmith/steps/synthesize/registry';
 import { type BaseImageChoice, synthesize } from '@datasmith/steps/synthesize/synthesize';
 import { OfflineStore } from '@datasmith/store';
-import {
-  ContextRow,
-  SYNTHESIZE_TABLE_KEYS,
-  SynthesisResult,
-  SynthesizeInputRow,
-  readTable,
-  writeFileAtomic,
-  writeTable,
-} from '@datasmith/tables';
+import { CONTEXTS_TABLE, PERF_TABLE, SynthesisResult, SynthesizeInputRow } from '@datasmith/tables';
 import type { RegisterCommand } from './index';
-import { type PartitionOptions, intOption, openMemo, reportSummary, resolvePartition } from './shared';
+import { type PartitionOptions, intOption, openMemo } from './shared';
+import { type StepTables, resolveStepIO, runStep } from './step-runner';
 
 interface SynthesizeOptions extends PartitionOptions {
   in?: string;
@@ -53,6 +46,12 @@ interface SynthesizeOptions extends PartitionOptions {
   cache: boolean;
   json?: boolean;
 }
+
+/** What synthesize reads and writes (its PIPELINE entry's tables, with their schemas), besides results.jsonl. */
+export const SYNTHESIZE_TABLES = {
+  reads: { perf: PERF_TABLE },
+  writes: { contexts: CONTEXTS_TABLE },
+} as const satisfies StepTables;
 
 /** `datasmith synthesize`: build and strictly validate one Docker image per task (step 4). */
 export const registerSynthesize: RegisterCommand = (program, context) => {
@@ -151,30 +150,46 @@ export const registerSynthesize: RegisterCommand = (program, context) => {
         if (options.backend !== 'rules' && options.backend !== 'agent') {
           throw new InputError(`Invalid --backend: ${JSON.stringify(options.backend)}; expected rules or agent`);
         }
-        const partition = resolvePartition('synthesize', options);
-        let input: string;
-        let outDir: string;
-        let registry: string;
-        let resultsPath: string;
-        let contextsPath: string;
-        if (partition) {
-          const layout = dataLayout(partition.outRoot);
-          input = partition.input('classify', 'perf');
-          outDir = layout.partitionDir('synthesize', partition.repo, partition.month.key);
-          resultsPath = layout.synthesizeResults(partition.repo, partition.month.key);
-          contextsPath = partition.output('synthesize', 'contexts');
-          // `datasmith update --context-registry FILE` reaches the Nx target through the environment.
-          registry = options.contexts ?? (ctx.env.DATASMITH_CONTEXTS || join(outDir, '..', 'context-registry.json'));
-        } else {
-          if (!options.in) throw new InputError('Missing --in: give the perf table (or --repo with --month)');
-          if (!options.contexts) throw new InputError('Missing --contexts: give the context registry JSON file');
-          if (!options.outDir) throw new InputError('Missing --out-dir: where to write results.jsonl');
-          input = options.in;
-          outDir = options.outDir;
-          registry = options.contexts;
-          resultsPath = join(outDir, 'results.jsonl');
-          contextsPath = join(outDir, 'contexts.parquet');
-        }
+        const outDir = options.outDir;
+        const missingOutDir = 'Missing --out-dir: where to write results.jsonl';
+        const io = resolveStepIO('synthesize', options, {
+          // Any table with the task columns will do in file mode, hence the narrower schema.
+          reads: {
+            perf: {
+              table: { ...SYNTHESIZE_TABLES.reads.perf, schema: SynthesizeInputRow },
+              file: options.in,
+              missing: 'Missing --in: give the perf table (or --repo with --month)',
+            },
+          },
+          files: {
+            registry: {
+              override: options.contexts,
+              // `datasmith update --context-registry FILE` reaches the Nx target through the environment.
+              partition: (p) =>
+                ctx.env.DATASMITH_CONTEXTS ||
+                join(
+                  dataLayout(p.outRoot).partitionDir('synthesize', p.repo, p.month.key),
+                  '..',
+                  'context-registry.json',
+                ),
+              missing: 'Missing --contexts: give the context registry JSON file',
+            },
+            results: {
+              partition: (p) => dataLayout(p.outRoot).synthesizeResults(p.repo, p.month.key),
+              file: outDir && join(outDir, 'results.jsonl'),
+              missing: missingOutDir,
+            },
+          },
+          writes: {
+            contexts: {
+              table: SYNTHESIZE_TABLES.writes.contexts,
+              file: outDir && join(outDir, 'contexts.parquet'),
+              missing: missingOutDir,
+            },
+          },
+        });
+        const { registry, results: resultsPath } = io.files;
+        const contextsPath = io.writes.contexts.path;
         // A bad registry (e.g. the original's v2 file) fails before any work.
         await readContextRegistry(resolve(ctx.cwd, registry));
         const llm =
@@ -183,98 +198,102 @@ export const registerSynthesize: RegisterCommand = (program, context) => {
                 settings: llmSettingsFromEnv(ctx.env, { model: options.model }),
                 concurrency: options.maxWorkers,
                 maxCalls: options.maxLlmCalls,
-                memo: options.cache ? openMemo(ctx, partition?.outRoot ?? 'data') : undefined,
+                memo: options.cache ? openMemo(ctx, io.partition?.outRoot ?? 'data') : undefined,
                 log: ctx.log,
               })
             : undefined;
-        const rows = await readTable(input, SynthesizeInputRow);
-        const fixedPython = options.pythonVersion;
-        const base: BaseImageChoice | ((python: string) => BaseImageChoice) | undefined = options.baseImage
-          ? { ref: options.baseImage }
-          : options.online
-            ? (python: string) => ({ recipe: onlineBaseRecipe(fixedPython ?? python) })
-            : undefined;
-        const releases = (options.releases ?? '')
-          .split(',')
-          .map((r) => r.trim())
-          .filter(Boolean);
-        for (const r of releases) {
-          if (!(DEBIAN_RELEASE_NAMES as string[]).includes(r)) {
-            throw new InputError(
-              `Invalid --releases: ${JSON.stringify(r)}; expected ${DEBIAN_RELEASE_NAMES.join(', ')}`,
+        await runStep(ctx, io, options, async ({ perf: rows }) => {
+          const fixedPython = options.pythonVersion;
+          const base: BaseImageChoice | ((python: string) => BaseImageChoice) | undefined = options.baseImage
+            ? { ref: options.baseImage }
+            : options.online
+              ? (python: string) => ({ recipe: onlineBaseRecipe(fixedPython ?? python) })
+              : undefined;
+          const releases = (options.releases ?? '')
+            .split(',')
+            .map((r) => r.trim())
+            .filter(Boolean);
+          for (const r of releases) {
+            if (!(DEBIAN_RELEASE_NAMES as string[]).includes(r)) {
+              throw new InputError(
+                `Invalid --releases: ${JSON.stringify(r)}; expected ${DEBIAN_RELEASE_NAMES.join(', ')}`,
+              );
+            }
+          }
+          // Offline bases need asv from somewhere: refuse at once, before any build, when it is missing or empty.
+          const sourceSetting = options.asvSource ?? ctx.env[ASV_SOURCE_ENV];
+          let asvSource: AsvSource | undefined;
+          if (!base) {
+            if (!sourceSetting?.trim()) {
+              throw new InputError(
+                `synthesize.asvSource (--asv-source or ${ASV_SOURCE_ENV}) is not set: offline base images need a folder of asv and asv_runner sdists or wheels, or a package index URL`,
+              );
+            }
+            asvSource = readAsvSource(
+              resolve(ctx.cwd, sourceSetting),
+              options.asvSource ? '--asv-source' : ASV_SOURCE_ENV,
             );
           }
-        }
-        // Offline bases need asv from somewhere: refuse at once, before any build, when it is missing or empty.
-        const sourceSetting = options.asvSource ?? ctx.env[ASV_SOURCE_ENV];
-        let asvSource: AsvSource | undefined;
-        if (!base) {
-          if (!sourceSetting?.trim()) {
-            throw new InputError(
-              `synthesize.asvSource (--asv-source or ${ASV_SOURCE_ENV}) is not set: offline base images need a folder of asv and asv_runner sdists or wheels, or a package index URL`,
-            );
-          }
-          asvSource = readAsvSource(
-            resolve(ctx.cwd, sourceSetting),
-            options.asvSource ? '--asv-source' : ASV_SOURCE_ENV,
+          const extra = (options.debianPackages ?? '')
+            .split(',')
+            .map((p) => p.trim())
+            .filter(Boolean);
+          const output = await synthesize(
+            { rows },
+            {
+              docker: createDockerClient({ env: ctx.env }),
+              store: new OfflineStore(options.store),
+              registryPath: resolve(ctx.cwd, registry),
+              log: ctx.log,
+              llm,
+            },
+            {
+              base,
+              asvSource,
+              releases: releases.length > 0 ? (releases as DebianRelease[]) : undefined,
+              online: Boolean(options.online),
+              extraDebianPackages: extra,
+              backend: options.backend as 'rules' | 'agent',
+              maxAttempts: options.maxAttempts,
+              maxSimilarCandidates: options.maxSimilarCandidates,
+              maxSteps: options.maxSteps,
+              maxBuildMinutes: options.maxBuildMinutes,
+              ignoreExhausted: Boolean(options.ignoreExhausted),
+              limitPerRepo: options.limitPerRepo,
+              maxWorkers: options.maxWorkers,
+              retryFailed: Boolean(options.retryFailed),
+              build: { buildTimeoutMs: options.buildTimeout * 1000 },
+              validation: { benchTimeoutMs: options.benchTimeout * 1000 },
+            },
           );
-        }
-        const extra = (options.debianPackages ?? '')
-          .split(',')
-          .map((p) => p.trim())
-          .filter(Boolean);
-        const output = await synthesize(
-          { rows },
-          {
-            docker: createDockerClient({ env: ctx.env }),
-            store: new OfflineStore(options.store),
-            registryPath: resolve(ctx.cwd, registry),
-            log: ctx.log,
-            llm,
-          },
-          {
-            base,
-            asvSource,
-            releases: releases.length > 0 ? (releases as DebianRelease[]) : undefined,
-            online: Boolean(options.online),
-            extraDebianPackages: extra,
-            backend: options.backend as 'rules' | 'agent',
-            maxAttempts: options.maxAttempts,
-            maxSimilarCandidates: options.maxSimilarCandidates,
-            maxSteps: options.maxSteps,
-            maxBuildMinutes: options.maxBuildMinutes,
-            ignoreExhausted: Boolean(options.ignoreExhausted),
-            limitPerRepo: options.limitPerRepo,
-            maxWorkers: options.maxWorkers,
-            retryFailed: Boolean(options.retryFailed),
-            build: { buildTimeoutMs: options.buildTimeout * 1000 },
-            validation: { benchTimeoutMs: options.benchTimeout * 1000 },
-          },
-        );
-        const results = output.results
-          .map((r) => SynthesisResult.parse(r))
-          .sort((a, b) => (`${a.owner}/${a.repo}/${a.sha}` < `${b.owner}/${b.repo}/${b.sha}` ? -1 : 1));
-        await writeFileAtomic(resultsPath, results.map((r) => `${JSON.stringify(r)}\n`).join(''));
-        await writeTable(contextsPath, ContextRow, output.contexts, SYNTHESIZE_TABLE_KEYS.contexts);
-        const strategies: Record<string, number> = {};
-        for (const r of results) if (r.ok) strategies[r.strategy] = (strategies[r.strategy] ?? 0) + 1;
-        reportSummary(ctx, 'synthesize', output.summary, Boolean(options.json), {
-          tasks: results.length,
-          strategies,
-          attempts: results.reduce((n, r) => n + r.attempts.length, 0),
-          llm_calls: llm?.stats.calls ?? 0,
-          results: resultsPath,
-          contexts: contextsPath,
-          registry,
+          const results = output.results
+            .map((r) => SynthesisResult.parse(r))
+            .sort((a, b) => (`${a.owner}/${a.repo}/${a.sha}` < `${b.owner}/${b.repo}/${b.sha}` ? -1 : 1));
+          const strategies: Record<string, number> = {};
+          for (const r of results) if (r.ok) strategies[r.strategy] = (strategies[r.strategy] ?? 0) + 1;
+          const unreachable = results.filter((r) => r.reason === 'engine_unreachable').length;
+          return {
+            tables: { contexts: output.contexts },
+            files: [{ path: resultsPath, content: results.map((r) => `${JSON.stringify(r)}\n`).join('') }],
+            summary: output.summary,
+            extra: {
+              tasks: results.length,
+              strategies,
+              attempts: results.reduce((n, r) => n + r.attempts.length, 0),
+              llm_calls: llm?.stats.calls ?? 0,
+              results: resultsPath,
+              contexts: contextsPath,
+              registry,
+            },
+            detail: [`synthesize: ${results.length} tasks, wrote ${resultsPath} and ${contextsPath}`],
+            error:
+              unreachable > 0
+                ? new DockerError(
+                    `${unreachable} of ${results.length} tasks could not reach the Docker engine (${output.engine.reason ?? 'see the log'}); start one with tools/scripts/ensure-docker`,
+                  )
+                : undefined,
+          };
         });
-        if (!options.json)
-          ctx.log.info(`synthesize: ${results.length} tasks, wrote ${resultsPath} and ${contextsPath}`);
-        const unreachable = results.filter((r) => r.reason === 'engine_unreachable').length;
-        if (unreachable > 0) {
-          throw new DockerError(
-            `${unreachable} of ${results.length} tasks could not reach the Docker engine (${output.engine.reason ?? 'see the log'}); start one with tools/scripts/ensure-docker`,
-          );
-        }
       },
     );
 };

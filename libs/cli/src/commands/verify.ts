@@ -7,17 +7,16 @@ import { readContextRegistry } from '@datasmith/steps/synthesize/registry';
 import { defaultCpuset, verify } from '@datasmith/steps/verify/verify';
 import { OfflineStore } from '@datasmith/store';
 import {
+  PERF_TABLE,
   SynthesizeInputRow,
-  VERIFY_TABLE_KEYS,
-  VerifiedRow,
+  VERIFIED_TABLE,
+  type VerifiedRow,
   VerifyResult,
   parseVerifyJsonl,
-  readTable,
-  writeFileAtomic,
-  writeTable,
 } from '@datasmith/tables';
 import type { RegisterCommand } from './index';
-import { type PartitionOptions, intOption, reportSummary, resolvePartition } from './shared';
+import { type PartitionOptions, intOption } from './shared';
+import { type StepTables, resolveStepIO, runStep } from './step-runner';
 
 interface VerifyCommandOptions extends PartitionOptions {
   in?: string;
@@ -36,6 +35,12 @@ interface VerifyCommandOptions extends PartitionOptions {
   remeasure?: boolean;
   json?: boolean;
 }
+
+/** What verify reads and writes (its PIPELINE entry's tables, with their schemas), besides verify.jsonl. */
+export const VERIFY_TABLES = {
+  reads: { perf: PERF_TABLE },
+  writes: { verified: VERIFIED_TABLE },
+} as const satisfies StepTables;
 
 /** Reads an earlier verify.jsonl (rows of another code version or shape are dropped); none: []. */
 async function readPrevious(path: string): Promise<VerifyResult[]> {
@@ -149,71 +154,94 @@ export const registerVerify: RegisterCommand = (program, context) => {
       if (options.cpusetCpus !== undefined && !/^\d+([-,]\d+)*$/.test(options.cpusetCpus)) {
         throw new InputError(`Invalid --cpuset-cpus: ${JSON.stringify(options.cpusetCpus)}; expected e.g. 1 or 0-1`);
       }
-      const partition = resolvePartition('verify', options);
-      let input: string;
-      let outDir: string;
-      let registry: string;
-      if (partition) {
-        const layout = dataLayout(partition.outRoot);
-        input = partition.input('classify', 'perf');
-        outDir = layout.partitionDir('verify', partition.repo, partition.month.key);
-        const synthDir = layout.partitionDir('synthesize', partition.repo, partition.month.key);
-        registry = options.contexts ?? (ctx.env.DATASMITH_CONTEXTS || join(synthDir, '..', 'context-registry.json'));
-      } else {
-        if (!options.in) throw new InputError('Missing --in: give the perf table (or --repo with --month)');
-        if (!options.contexts) throw new InputError("Missing --contexts: give synthesize's context registry JSON file");
-        if (!options.outDir) throw new InputError('Missing --out-dir: where to write verify.jsonl');
-        input = options.in;
-        outDir = options.outDir;
-        registry = options.contexts;
-      }
-      const registryPath = resolve(ctx.cwd, registry);
-      await readContextRegistry(registryPath);
-      const resultsPath = join(outDir, 'verify.jsonl');
-      const tablePath = join(outDir, 'verified.parquet');
-      const rows = await readTable(input, SynthesizeInputRow);
-      const previous = options.remeasure ? [] : await readPrevious(resultsPath);
-      const output = await verify(
-        { rows },
-        {
-          docker: createDockerClient({ env: ctx.env }),
-          store: new OfflineStore(options.store),
-          registryPath,
-          log: ctx.log,
+      const outDir = options.outDir;
+      const missingOutDir = 'Missing --out-dir: where to write verify.jsonl';
+      const io = resolveStepIO('verify', options, {
+        reads: {
+          perf: {
+            table: { ...VERIFY_TABLES.reads.perf, schema: SynthesizeInputRow },
+            file: options.in,
+            missing: 'Missing --in: give the perf table (or --repo with --month)',
+          },
         },
-        {
-          factor,
-          maxForeignShare,
-          untracedFactor,
-          cpusetCpus: options.cpusetCpus,
-          verifyMinutes: options.verifyMinutes,
-          maxBenchmarks: options.maxBenchmarks,
-          maxParamSets: options.maxParamSets,
-          passes: options.passes as 1 | 2,
-          previous,
+        files: {
+          registry: {
+            override: options.contexts,
+            partition: (p) =>
+              ctx.env.DATASMITH_CONTEXTS ||
+              join(
+                dataLayout(p.outRoot).partitionDir('synthesize', p.repo, p.month.key),
+                '..',
+                'context-registry.json',
+              ),
+            missing: "Missing --contexts: give synthesize's context registry JSON file",
+          },
+          results: {
+            partition: (p) => dataLayout(p.outRoot).verifyResults(p.repo, p.month.key),
+            file: outDir && join(outDir, 'verify.jsonl'),
+            missing: missingOutDir,
+          },
         },
-      );
-      const results = output.results
-        .map((r) => VerifyResult.parse(r))
-        .sort((a, b) => (`${a.repo_name}/${a.sha}` < `${b.repo_name}/${b.sha}` ? -1 : 1));
-      await writeFileAtomic(resultsPath, results.map((r) => `${JSON.stringify(r)}\n`).join(''));
-      await writeTable(tablePath, VerifiedRow, results.map(verifiedRow), VERIFY_TABLE_KEYS.verified);
-      const speedups = results.filter((r) => r.verified && r.speedup !== null).map((r) => r.speedup as number);
-      speedups.sort((a, b) => a - b);
-      reportSummary(ctx, 'verify', output.summary, Boolean(options.json), {
-        tasks: results.length,
-        verified: results.filter((r) => r.verified).length,
-        median_speedup: speedups.length ? speedups[Math.floor(speedups.length / 2)] : null,
-        minutes: Math.round(results.reduce((s, r) => s + r.duration_s, 0) / 6) / 10,
-        results: resultsPath,
-        table: tablePath,
+        writes: {
+          verified: {
+            table: VERIFY_TABLES.writes.verified,
+            file: outDir && join(outDir, 'verified.parquet'),
+            missing: missingOutDir,
+          },
+        },
       });
-      if (!options.json) ctx.log.info(`verify: ${results.length} tasks, wrote ${resultsPath} and ${tablePath}`);
-      const unreachable = results.filter((r) => r.reason === 'engine_unreachable').length;
-      if (unreachable > 0) {
-        throw new DockerError(
-          `${unreachable} of ${results.length} tasks could not reach the Docker engine; start one with tools/scripts/ensure-docker`,
+      const registryPath = resolve(ctx.cwd, io.files.registry);
+      await readContextRegistry(registryPath);
+      const resultsPath = io.files.results;
+      const tablePath = io.writes.verified.path;
+      await runStep(ctx, io, options, async ({ perf: rows }) => {
+        const previous = options.remeasure ? [] : await readPrevious(resultsPath);
+        const output = await verify(
+          { rows },
+          {
+            docker: createDockerClient({ env: ctx.env }),
+            store: new OfflineStore(options.store),
+            registryPath,
+            log: ctx.log,
+          },
+          {
+            factor,
+            maxForeignShare,
+            untracedFactor,
+            cpusetCpus: options.cpusetCpus,
+            verifyMinutes: options.verifyMinutes,
+            maxBenchmarks: options.maxBenchmarks,
+            maxParamSets: options.maxParamSets,
+            passes: options.passes as 1 | 2,
+            previous,
+          },
         );
-      }
+        const results = output.results
+          .map((r) => VerifyResult.parse(r))
+          .sort((a, b) => (`${a.repo_name}/${a.sha}` < `${b.repo_name}/${b.sha}` ? -1 : 1));
+        const speedups = results.filter((r) => r.verified && r.speedup !== null).map((r) => r.speedup as number);
+        speedups.sort((a, b) => a - b);
+        const unreachable = results.filter((r) => r.reason === 'engine_unreachable').length;
+        return {
+          tables: { verified: results.map(verifiedRow) },
+          files: [{ path: resultsPath, content: results.map((r) => `${JSON.stringify(r)}\n`).join('') }],
+          summary: output.summary,
+          extra: {
+            tasks: results.length,
+            verified: results.filter((r) => r.verified).length,
+            median_speedup: speedups.length ? speedups[Math.floor(speedups.length / 2)] : null,
+            minutes: Math.round(results.reduce((s, r) => s + r.duration_s, 0) / 6) / 10,
+            results: resultsPath,
+            table: tablePath,
+          },
+          detail: [`verify: ${results.length} tasks, wrote ${resultsPath} and ${tablePath}`],
+          error:
+            unreachable > 0
+              ? new DockerError(
+                  `${unreachable} of ${results.length} tasks could not reach the Docker engine; start one with tools/scripts/ensure-docker`,
+                )
+              : undefined,
+        };
+      });
     });
 };

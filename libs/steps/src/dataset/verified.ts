@@ -19,16 +19,16 @@ export function parsePythonPair(text: string): [string, string] | null {
 }
 
 /**
- * Reads a verified (or `--filter-by`) list: the original's JSON whose keys are Python tuple
+ * Reads a list of tasks (the verified list, or a filter): the original's JSON whose keys are Python tuple
  * literals `"('owner/repo', '<merge sha>')"` (values ignored; a JSON array of such strings or of
  * `[repo, sha]` pairs works too), or a CSV with a `repo_name,pr_merge_commit_sha` header.
  */
-export async function readTaskKeyList(path: string, flag = '--verified'): Promise<Set<string>> {
+export async function readTaskKeyList(path: string): Promise<Set<string>> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch {
-    throw new InputError(`Missing input: ${flag} ${path} does not exist`, { file: path });
+    throw new InputError(`Missing input: ${path} does not exist`, { file: path });
   }
   const out = new Set<string>();
   if (path.endsWith('.csv')) {
@@ -37,7 +37,7 @@ export async function readTaskKeyList(path: string, flag = '--verified'): Promis
     const repoCol = header.indexOf('repo_name');
     const shaCol = header.indexOf('pr_merge_commit_sha');
     if (repoCol < 0 || shaCol < 0) {
-      throw new InputError(`Invalid ${flag} ${path}: expected a CSV header with repo_name,pr_merge_commit_sha`, {
+      throw new InputError(`Invalid ${path}: expected a CSV header with repo_name,pr_merge_commit_sha`, {
         file: path,
       });
     }
@@ -52,7 +52,7 @@ export async function readTaskKeyList(path: string, flag = '--verified'): Promis
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new InputError(`Invalid ${flag} ${path}: neither JSON nor a .csv file`, { file: path });
+    throw new InputError(`Invalid ${path}: neither JSON nor a .csv file`, { file: path });
   }
   const entries: unknown[] = Array.isArray(parsed)
     ? parsed
@@ -68,7 +68,7 @@ export async function readTaskKeyList(path: string, flag = '--verified'): Promis
           : null;
     if (!pair) {
       throw new InputError(
-        `Invalid ${flag} ${path}: entry ${i} (${JSON.stringify(entry).slice(0, 80)}) is not ('owner/repo', '<merge sha>')`,
+        `Invalid ${path}: entry ${i} (${JSON.stringify(entry).slice(0, 80)}) is not ('owner/repo', '<merge sha>')`,
         { file: path },
       );
     }

@@ -180,7 +180,7 @@ export async function mergeMasterFiles(options: MergeFilesOptions): Promise<Merg
   try {
     await stat(options.newFile);
   } catch {
-    throw new InputError(`Missing input: --new ${options.newFile} does not exist`, { file: options.newFile });
+    throw new InputError(`Missing input: ${options.newFile} does not exist`, { file: options.newFile });
   }
   let masterExisted = true;
   try {

@@ -178,7 +178,7 @@ describe('readPublishContexts', () => {
     const tasks = tasksFromResults([{ ...okA, image_id: null }], contexts);
     expect(tasks[0]?.image_id).toBe(id(1));
     await expect(readPublishContexts(join(dir, 'nope.json'))).rejects.toThrow(
-      /^Missing input: --contexts .*nope\.json does not exist$/,
+      /^Missing input: \/.*nope\.json does not exist$/,
     );
   });
 });

@@ -15,14 +15,14 @@ export interface ContextInfo {
 }
 
 /**
- * Reads `--contexts`: synthesize's context registry JSON (`datasmith-context-registry`) or its
- * `contexts.parquet` table.
+ * Reads synthesize's context registry JSON (`datasmith-context-registry`) or its `contexts.parquet`
+ * table.
  */
 export async function readPublishContexts(path: string): Promise<ContextInfo[]> {
   try {
     await stat(path);
   } catch {
-    throw new InputError(`Missing input: --contexts ${path} does not exist`, { file: path });
+    throw new InputError(`Missing input: ${path} does not exist`, { file: path });
   }
   if (path.endsWith('.json')) {
     const registry = await readContextRegistry(path);
