@@ -16,7 +16,7 @@ import { type BaseImageChoice, synthesize } from '@datasmith/steps/synthesize/sy
 import { OfflineStore } from '@datasmith/store';
 import { CONTEXTS_TABLE, PERF_TABLE, SynthesisResult, SynthesizeInputRow } from '@datasmith/tables';
 import type { RegisterCommand } from './index';
-import { type PartitionOptions, intOption, openMemo } from './shared';
+import { type PartitionOptions, contextRegistryBinding, intOption, openMemo } from './shared';
 import { type StepTables, resolveStepIO, runStep } from './step-runner';
 
 interface SynthesizeOptions extends PartitionOptions {
@@ -162,18 +162,11 @@ export const registerSynthesize: RegisterCommand = (program, context) => {
             },
           },
           files: {
-            registry: {
-              override: options.contexts,
-              // `datasmith update --context-registry FILE` reaches the Nx target through the environment.
-              partition: (p) =>
-                ctx.env.DATASMITH_CONTEXTS ||
-                join(
-                  dataLayout(p.outRoot).partitionDir('synthesize', p.repo, p.month.key),
-                  '..',
-                  'context-registry.json',
-                ),
-              missing: 'Missing --contexts: give the context registry JSON file',
-            },
+            registry: contextRegistryBinding(
+              ctx.env,
+              options.contexts,
+              'Missing --contexts: give the context registry JSON file',
+            ),
             results: {
               partition: (p) => dataLayout(p.outRoot).synthesizeResults(p.repo, p.month.key),
               file: outDir && join(outDir, 'results.jsonl'),

@@ -15,7 +15,7 @@ import {
   parseVerifyJsonl,
 } from '@datasmith/tables';
 import type { RegisterCommand } from './index';
-import { type PartitionOptions, intOption } from './shared';
+import { type PartitionOptions, contextRegistryBinding, intOption } from './shared';
 import { type StepTables, resolveStepIO, runStep } from './step-runner';
 
 interface VerifyCommandOptions extends PartitionOptions {
@@ -165,17 +165,11 @@ export const registerVerify: RegisterCommand = (program, context) => {
           },
         },
         files: {
-          registry: {
-            override: options.contexts,
-            partition: (p) =>
-              ctx.env.DATASMITH_CONTEXTS ||
-              join(
-                dataLayout(p.outRoot).partitionDir('synthesize', p.repo, p.month.key),
-                '..',
-                'context-registry.json',
-              ),
-            missing: "Missing --contexts: give synthesize's context registry JSON file",
-          },
+          registry: contextRegistryBinding(
+            ctx.env,
+            options.contexts,
+            "Missing --contexts: give synthesize's context registry JSON file",
+          ),
           results: {
             partition: (p) => dataLayout(p.outRoot).verifyResults(p.repo, p.month.key),
             file: outDir && join(outDir, 'verify.jsonl'),
