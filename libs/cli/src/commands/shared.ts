@@ -1,11 +1,10 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { InputError } from '@datasmith/errors';
 import { MemoStore } from '@datasmith/memo';
 import { type MonthWindow, dataLayout, parseMonth, parseRepoName } from '@datasmith/paths';
 import { type StepSummary, formatSummary } from '@datasmith/progress';
 import { FailureRow, writeFileAtomic } from '@datasmith/tables';
 import type { CommandContext } from '../context';
-import type { FileBinding } from './step-runner';
 
 /** Partition mode (Nx targets): `--repo owner/name --month YYYY-MM [--out-root data]`. */
 export interface PartitionOptions {
@@ -74,24 +73,5 @@ export function intOption(name: string) {
     if (!Number.isInteger(n) || n < 0)
       throw new InputError(`Invalid ${name}: ${JSON.stringify(value)} is not a non-negative integer`);
     return n;
-  };
-}
-
-/**
- * The context registry synthesize writes and verify reads: `--contexts`, else DATASMITH_CONTEXTS (how
- * `datasmith update --context-registry FILE` reaches the Nx targets), else one per repository next to
- * its synthesize partitions.
- */
-export function contextRegistryBinding(
-  env: Readonly<Record<string, string | undefined>>,
-  override: string | undefined,
-  missing: string,
-): FileBinding {
-  return {
-    override,
-    partition: (p) =>
-      env.DATASMITH_CONTEXTS ||
-      join(dataLayout(p.outRoot).partitionDir('synthesize', p.repo, p.month.key), '..', 'context-registry.json'),
-    missing,
   };
 }

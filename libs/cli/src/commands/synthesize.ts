@@ -14,9 +14,10 @@ import { dataLayout } from '@datasmith/paths';
 import { readContextRegistry } from '@datasmith/steps/synthesize/registry';
 import { type BaseImageChoice, synthesize } from '@datasmith/steps/synthesize/synthesize';
 import { OfflineStore } from '@datasmith/store';
-import { CONTEXTS_TABLE, PERF_TABLE, SynthesisResult, SynthesizeInputRow } from '@datasmith/tables';
+import { CONTEXTS_TABLE, PERF_TABLE, SynthesisResult } from '@datasmith/tables';
 import type { RegisterCommand } from './index';
-import { type PartitionOptions, contextRegistryBinding, intOption, openMemo } from './shared';
+import { type PartitionOptions, intOption, openMemo } from './shared';
+import { contextRegistryBinding, perfTaskInput } from './task-inputs';
 import { type StepTables, resolveStepIO, runStep } from './step-runner';
 
 interface SynthesizeOptions extends PartitionOptions {
@@ -153,14 +154,7 @@ export const registerSynthesize: RegisterCommand = (program, context) => {
         const outDir = options.outDir;
         const missingOutDir = 'Missing --out-dir: where to write results.jsonl';
         const io = resolveStepIO('synthesize', options, {
-          // Any table with the task columns will do in file mode, hence the narrower schema.
-          reads: {
-            perf: {
-              table: { ...SYNTHESIZE_TABLES.reads.perf, schema: SynthesizeInputRow },
-              file: options.in,
-              missing: 'Missing --in: give the perf table (or --repo with --month)',
-            },
-          },
+          reads: { perf: perfTaskInput(SYNTHESIZE_TABLES.reads.perf, options.in) },
           files: {
             registry: contextRegistryBinding(
               ctx.env,

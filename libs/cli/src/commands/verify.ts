@@ -6,16 +6,10 @@ import { dataLayout } from '@datasmith/paths';
 import { readContextRegistry } from '@datasmith/steps/synthesize/registry';
 import { defaultCpuset, verify } from '@datasmith/steps/verify/verify';
 import { OfflineStore } from '@datasmith/store';
-import {
-  PERF_TABLE,
-  SynthesizeInputRow,
-  VERIFIED_TABLE,
-  type VerifiedRow,
-  VerifyResult,
-  parseVerifyJsonl,
-} from '@datasmith/tables';
+import { PERF_TABLE, VERIFIED_TABLE, type VerifiedRow, VerifyResult, parseVerifyJsonl } from '@datasmith/tables';
 import type { RegisterCommand } from './index';
-import { type PartitionOptions, contextRegistryBinding, intOption } from './shared';
+import { type PartitionOptions, intOption } from './shared';
+import { contextRegistryBinding, perfTaskInput } from './task-inputs';
 import { type StepTables, resolveStepIO, runStep } from './step-runner';
 
 interface VerifyCommandOptions extends PartitionOptions {
@@ -157,13 +151,7 @@ export const registerVerify: RegisterCommand = (program, context) => {
       const outDir = options.outDir;
       const missingOutDir = 'Missing --out-dir: where to write verify.jsonl';
       const io = resolveStepIO('verify', options, {
-        reads: {
-          perf: {
-            table: { ...VERIFY_TABLES.reads.perf, schema: SynthesizeInputRow },
-            file: options.in,
-            missing: 'Missing --in: give the perf table (or --repo with --month)',
-          },
-        },
+        reads: { perf: perfTaskInput(VERIFY_TABLES.reads.perf, options.in) },
         files: {
           registry: contextRegistryBinding(
             ctx.env,
