@@ -6,8 +6,9 @@ import {
   DEFAULT_REGISTRY_RETRY_POLICY,
   type FailureKind,
   type RegistryRetryPolicy,
+  RetriesExhaustedError,
   kindOfStatus,
-  registryRetryDelayMs,
+  retryByPolicy,
   sleepMs,
 } from './retry';
 
@@ -146,20 +147,19 @@ export class DistributionClient {
     accepted: number[] = [],
   ): Promise<Response> {
     const url = `${this.registry.apiBase}${pathAndQuery}`;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.once(method, url, scope, headers, accepted);
-      } catch (error) {
-        if (!(error instanceof RetryableFailure)) throw error;
-        const delay = registryRetryDelayMs(this.policy, error.kind, attempt, error.retryAfterSeconds);
-        if (delay === null) {
-          throw new RemoteError(`${error.message}${attempt > 0 ? ` (after ${attempt + 1} attempts)` : ''}`, {
-            status: error.status,
-            url,
-          });
-        }
-        await this.sleep(delay);
-      }
+    try {
+      return await retryByPolicy(() => this.once(method, url, scope, headers, accepted), {
+        policy: this.policy,
+        sleep: this.sleep,
+        failureOf: (error) => (error instanceof RetryableFailure ? error : null),
+      });
+    } catch (error) {
+      if (!(error instanceof RetriesExhaustedError)) throw error;
+      const last = error.lastError as RetryableFailure;
+      throw new RemoteError(`${last.message}${error.attempts > 1 ? ` (after ${error.attempts} attempts)` : ''}`, {
+        status: last.status,
+        url,
+      });
     }
   }
 

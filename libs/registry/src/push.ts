@@ -6,9 +6,9 @@ import {
   DEFAULT_REGISTRY_RETRY_POLICY,
   type FailureKind,
   type RegistryRetryPolicy,
+  RetriesExhaustedError,
   kindOfPushMessage,
-  registryRetryDelayMs,
-  sleepMs,
+  retryByPolicy,
 } from './retry';
 
 /** One event of the engine's push progress stream. */
@@ -174,31 +174,46 @@ export interface PushResult {
  * last error (secrets redacted); an authentication error is never retried.
  */
 export async function pushWithRetry(engine: ImageEngine, options: PushOptions): Promise<PushResult> {
-  const policy = options.policy ?? DEFAULT_REGISTRY_RETRY_POLICY;
-  const sleep = options.sleep ?? sleepMs;
   const secrets = options.auth.password ? [options.auth.password] : [];
-  for (let attempt = 0; ; attempt++) {
-    const outcome = readPushEvents(await engine.push(options.repository, options.tag, options.auth));
-    if (outcome.digest) {
-      return {
-        digest: outcome.digest,
-        attempts: attempt + 1,
-        layersPushed: outcome.layersPushed,
-        layersExisting: outcome.layersExisting,
-      };
-    }
-    const kind = outcome.kind ?? 'other';
-    const error = redactSecrets(outcome.error ?? 'push failed', secrets);
-    const waitMs = registryRetryDelayMs(policy, kind, attempt);
-    if (waitMs === null) {
-      const tries = attempt + 1;
-      throw new PushFailedError(
-        `push of ${options.repository}:${options.tag} failed${tries > 1 ? ` after ${tries} attempts` : ''}: ${error}`,
-        kind,
-        tries,
-      );
-    }
-    options.onRetry?.({ attempt: attempt + 1, waitMs, kind, error });
-    await sleep(waitMs);
+  try {
+    return await retryByPolicy(
+      async (attempt) => {
+        const outcome = readPushEvents(await engine.push(options.repository, options.tag, options.auth));
+        if (!outcome.digest) {
+          throw new PushAttemptFailure(outcome.kind ?? 'other', redactSecrets(outcome.error ?? 'push failed', secrets));
+        }
+        return {
+          digest: outcome.digest,
+          attempts: attempt + 1,
+          layersPushed: outcome.layersPushed,
+          layersExisting: outcome.layersExisting,
+        };
+      },
+      {
+        policy: options.policy ?? DEFAULT_REGISTRY_RETRY_POLICY,
+        sleep: options.sleep,
+        failureOf: (error) => (error instanceof PushAttemptFailure ? error : null),
+        onRetry: ({ attempt, waitMs, kind, error }) =>
+          options.onRetry?.({ attempt, waitMs, kind, error: (error as Error).message }),
+      },
+    );
+  } catch (error) {
+    if (!(error instanceof RetriesExhaustedError)) throw error;
+    const last = error.lastError as PushAttemptFailure;
+    throw new PushFailedError(
+      `push of ${options.repository}:${options.tag} failed${error.attempts > 1 ? ` after ${error.attempts} attempts` : ''}: ${last.message}`,
+      last.kind,
+      error.attempts,
+    );
+  }
+}
+
+/** One push that reported an error instead of a digest. */
+class PushAttemptFailure extends Error {
+  constructor(
+    readonly kind: FailureKind,
+    message: string,
+  ) {
+    super(message);
   }
 }

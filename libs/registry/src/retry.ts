@@ -1,3 +1,5 @@
+import pRetry from 'p-retry';
+
 /**
  * When and how long to retry a registry operation. Policy is data (style guide §9): tests shrink
  * `unitMs` instead of sleeping. Defaults follow the original publisher (reference §8): 3 tries,
@@ -98,6 +100,74 @@ export function kindOfPushMessage(message: string): FailureKind {
   )
     return 'server';
   return 'other';
+}
+
+/** How one failed attempt is retried: its kind and the registry's Retry-After, if it sent one. */
+export interface RetryableAttemptFailure {
+  kind: FailureKind;
+  retryAfterSeconds?: number;
+}
+
+export interface RetryByPolicyOptions {
+  policy: RegistryRetryPolicy;
+  /** The kind of a thrown error; null = not a registry failure, rethrown at once. */
+  failureOf: (error: unknown) => RetryableAttemptFailure | null;
+  sleep?: (ms: number) => Promise<void>;
+  /** Called before each wait: the retry's number (1-based), the wait, the failure. */
+  onRetry?: (info: { attempt: number; waitMs: number; kind: FailureKind; error: unknown }) => void;
+}
+
+/** The last error of an operation that {@link retryByPolicy} gave up on, with the attempts made. */
+export class RetriesExhaustedError extends Error {
+  constructor(
+    readonly lastError: unknown,
+    readonly attempts: number,
+  ) {
+    super(lastError instanceof Error ? lastError.message : String(lastError));
+  }
+}
+
+/**
+ * Runs `operation` with p-retry, waiting between attempts as the policy says for the failure's kind
+ * (a rate limit's Retry-After, else its own doubling schedule; a server or network error's backoff;
+ * authentication and other failures are not retried). p-retry's own backoff is off (`minTimeout: 0`):
+ * the wait is the policy's, taken in `onFailedAttempt`, so tests shrink `unitMs` or replace `sleep`.
+ * Throws {@link RetriesExhaustedError} wrapping the last error of a registry failure; any other error
+ * propagates as it is.
+ */
+export async function retryByPolicy<T>(
+  operation: (attempt: number) => Promise<T>,
+  options: RetryByPolicyOptions,
+): Promise<T> {
+  const sleep = options.sleep ?? sleepMs;
+  let attempts = 0;
+  const waits = new Map<number, number | null>();
+  try {
+    return await pRetry(
+      (attempt) => {
+        attempts = attempt;
+        return operation(attempt - 1);
+      },
+      {
+        retries: options.policy.retries,
+        minTimeout: 0,
+        maxTimeout: 0,
+        onFailedAttempt: async ({ error, attemptNumber }) => {
+          const failure = options.failureOf(error);
+          const waitMs =
+            failure && registryRetryDelayMs(options.policy, failure.kind, attemptNumber - 1, failure.retryAfterSeconds);
+          waits.set(attemptNumber, waitMs ?? null);
+          if (failure === null || waitMs === null || waitMs === undefined) return;
+          options.onRetry?.({ attempt: attemptNumber, waitMs, kind: failure.kind, error });
+          await sleep(waitMs);
+        },
+        shouldRetry: ({ attemptNumber }) => (waits.get(attemptNumber) ?? null) !== null,
+      },
+    );
+  } catch (error) {
+    if (options.failureOf(error) === null) throw error;
+    throw new RetriesExhaustedError(error, attempts);
+  }
 }
 
 /** Waits `ms` milliseconds. */
