@@ -14,6 +14,7 @@ const { resolve } = require('node:path');
 
 /** config key -> CLI flag, per step. */
 const FLAGS = {
+  prepare: { gateMode: '--gate-mode', gateShare: '--gate-share' },
   classify: { backend: '--backend', model: '--model', rulesModel: '--rules-model' },
   synthesize: { backend: '--backend', online: '--online', asvSource: '--asv-source', releases: '--releases' },
   verify: {

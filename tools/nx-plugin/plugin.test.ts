@@ -427,6 +427,13 @@ describe('createNodesV2', () => {
                       {
                         "env": "DATASMITH_CONFIG",
                       },
+                      "{workspaceRoot}/tools/nx-plugin/config-flags.cjs",
+                      {
+                        "fields": [
+                          "prepare",
+                        ],
+                        "json": "{workspaceRoot}/datasmith.config.json",
+                      },
                       {
                         "dependentTasksOutputFiles": "**/*.parquet",
                       },
@@ -446,7 +453,7 @@ describe('createNodesV2', () => {
                       ],
                     },
                     "options": {
-                      "command": "node libs/cli/bin/datasmith.js prepare --repo numpy/numpy --out-root data",
+                      "command": "flags=$(node tools/nx-plugin/config-flags.cjs prepare) && node libs/cli/bin/datasmith.js prepare --repo numpy/numpy --out-root data $flags",
                     },
                     "outputs": [
                       "{workspaceRoot}/data/prepare/numpy__numpy/{options.month}",
@@ -1040,6 +1047,11 @@ describe('config-flags.cjs', () => {
   ])('turns a boolean key of the synthesize section into a switch: %s', (_name, section, expected) => {
     workspace({ 'datasmith.config.json': { store: 's', repos: [], synthesize: section } });
     expect(flags('synthesize')).toEqual({ status: 0, stdout: expected, stderr: '' });
+  });
+
+  it('turns the prepare section into the gate flags', () => {
+    workspace({ 'datasmith.config.json': { store: 's', repos: [], prepare: { gateMode: 'rank', gateShare: 0.6 } } });
+    expect(flags('prepare')).toEqual({ status: 0, stdout: '--gate-mode rank --gate-share 0.6', stderr: '' });
   });
 
   it('turns the numbers of the verify section into flags', () => {

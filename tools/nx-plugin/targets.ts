@@ -124,8 +124,8 @@ export function repoTargets(
   const storeFlag = ws.store === null ? '' : ` --store ${sh(ws.store)}`;
   const commands: Record<RepoStep, string> = {
     collect: `${cli} collect --repo ${repo}${storeFlag} --out-root ${sh(out)}`,
-    prepare: `${cli} prepare --repo ${repo} --out-root ${sh(out)}`,
     // Step settings come from the config at run time, never from the project (see config-flags.cjs).
+    prepare: `flags=$(${CONFIG_FLAGS} prepare) && ${cli} prepare --repo ${repo} --out-root ${sh(out)} $flags`,
     classify: `flags=$(${CONFIG_FLAGS} classify) && ${cli} classify --repo ${repo} --out-root ${sh(out)}${storeFlag} $flags`,
     synthesize: `flags=$(${CONFIG_FLAGS} synthesize) && ${cli} synthesize --repo ${repo} --out-root ${sh(out)}${storeFlag} $flags`,
     verify: `flags=$(${CONFIG_FLAGS} verify) && ${cli} verify --repo ${repo} --out-root ${sh(out)}${storeFlag} $flags`,

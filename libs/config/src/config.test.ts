@@ -16,6 +16,10 @@ describe('config', () => {
         },
         "months": null,
         "outputRoot": "data",
+        "prepare": {
+          "gateMode": null,
+          "gateShare": null,
+        },
         "repos": {
           "file": "data/repos/repos.csv",
         },

@@ -30,6 +30,22 @@ export const DatasmithConfigSchema = z
         maxRepos: z.number().int().min(1).default(150),
       })
       .prefault({}),
+    prepare: z
+      .object({
+        gateMode: z
+          .enum(['rank', 'recall', 'evidence', 'learned'])
+          .nullable()
+          .default(null)
+          .describe("the cheap performance gate (default rank: the learned model's top share of each month)"),
+        gateShare: z
+          .number()
+          .gt(0)
+          .max(1)
+          .nullable()
+          .default(null)
+          .describe("the rank gate's share of each month's merged PRs (default 0.35)"),
+      })
+      .prefault({}),
     classify: z
       .object({
         backend: z.enum(['rules', 'llm']).default('rules'),

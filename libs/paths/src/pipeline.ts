@@ -106,7 +106,7 @@ export const PIPELINE: readonly StepDefinition[] = [
   partitioned(
     'prepare',
     'Token counts, cheap performance gate and container names for one month (step 2): prepared.parquet',
-    { reads: [COMMITS] },
+    { configSection: 'prepare', reads: [COMMITS] },
   ),
   partitioned(
     'classify',

@@ -43,8 +43,11 @@ export {
   GATE_WEIGHTS,
   DEFAULT_MIN_GATE_SCORE,
   GATE_MODES,
+  hasStrongHeadline,
   runtimeCodePath,
 } from './prepare/gate';
+export type { RankItem, RankPlace } from './prepare/rank';
+export { DEFAULT_GATE_SHARE, rankByMonth } from './prepare/rank';
 export type { SignalId, Signals, SignalWeights, ScoredSignal } from './prepare/signals';
 export { SIGNAL_IDS, detectSignals, scoreSignals } from './prepare/signals';
 export type { PatchFile, RowFeatures } from './prepare/features';

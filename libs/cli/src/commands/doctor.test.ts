@@ -217,6 +217,7 @@ describe('datasmith config print', () => {
       outputRoot: 'data',
       months: null,
       scrape: { minStars: 500, maxRepos: 150 },
+      prepare: { gateMode: null, gateShare: null },
       classify: { backend: 'llm', model: null, rulesModel: null },
       synthesize: { backend: 'rules', online: false, asvSource: null, releases: null },
       verify: {

@@ -35,13 +35,14 @@ describe('datasmith prepare', () => {
     const first = await runCli(['prepare', '--in', 'commits.parquet', '--out', 'prepared.parquet'], { cwd: dir });
     expect(first.stderr).not.toMatch(/error/i);
     expect(first.code).toBe(0);
-    // The default gate (recall) passes #2, a change to library code without a non-performance prefix.
-    expect(first.stdout.trim()).toBe('prepare: kept 2, dropped 2 (docs_only: 1, too_large: 1)');
+    // The default gate (rank) lets floor(0.35 × 4) = 1 of the month's four merged PRs through by rank:
+    // #1, which its performance headline would pass anyway; #2 ranks below it.
+    expect(first.stdout.trim()).toBe('prepare: kept 1, dropped 3 (docs_only: 1, not_perf_candidate: 1, too_large: 1)');
     const bytes = await readFile(out);
     const table = await readTable(out, PreparedRow);
     expect(table.map((r) => [r.pr_number, r.is_perf_candidate, r.drop_reason])).toEqual([
       [1, true, null],
-      [2, true, null],
+      [2, false, 'not_perf_candidate'],
       [3, false, 'docs_only'],
       [4, false, 'too_large'],
     ]);
@@ -52,10 +53,10 @@ describe('datasmith prepare', () => {
     expect(second.code).toBe(0);
     expect(JSON.parse(second.stdout)).toMatchObject({
       step: 'prepare',
-      kept: 2,
-      dropped: 2,
-      perf_candidates: 2,
-      gate_pass_rate: 0.6667,
+      kept: 1,
+      dropped: 3,
+      perf_candidates: 1,
+      gate_pass_rate: 0.3333,
     });
     expect((await readFile(out)).equals(bytes)).toBe(true);
   });
@@ -73,7 +74,30 @@ describe('datasmith prepare', () => {
       cwd: dir,
     });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toBe('datasmith prepare: Invalid --gate-mode: "all"; expected evidence, recall, learned\n');
+    expect(bad.stderr).toBe(
+      'datasmith prepare: Invalid --gate-mode: "all"; expected evidence, recall, learned, rank\n',
+    );
+  });
+
+  it("--gate-share sets the rank gate's share of each month; out of (0, 1] is refused", async () => {
+    const half = await runCli(['prepare', '--in', 'commits.parquet', '--out', 'half.parquet', '--gate-share', '0.5'], {
+      cwd: dir,
+    });
+    expect(half.code).toBe(0);
+    const table = await readTable(join(dir, 'half.parquet'), PreparedRow);
+    expect(table.find((r) => r.pr_number === 2)).toMatchObject({ is_perf_candidate: true, drop_reason: null });
+    expect(table.find((r) => r.pr_number === 2)?.perf_gate_explanation).toMatch(
+      /^gate pass \(rank 2 in \d{4}-\d{2}, top 2 of 4 merged pass;/,
+    );
+    for (const share of ['0', '1.5', 'half']) {
+      const bad = await runCli(['prepare', '--in', 'commits.parquet', '--out', 'x.parquet', '--gate-share', share], {
+        cwd: dir,
+      });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toBe(
+        `datasmith prepare: Invalid --gate-share: "${share}"; expected a number above 0 and at most 1\n`,
+      );
+    }
   });
 
   it('works in partition mode on the data layout', async () => {

@@ -19,6 +19,7 @@ interface PrepareCliOptions extends PartitionOptions {
   maxPatchTokens?: number;
   minGateScore: number;
   gateMode: string;
+  gateShare: string;
   tokenEncoding: string;
   json?: boolean;
 }
@@ -78,8 +79,13 @@ export const registerPrepare: RegisterCommand = (program, context) => {
     )
     .option(
       '--gate-mode <mode>',
-      'evidence: pass on performance evidence; recall: also pass every runtime-code change without a non-performance title prefix; learned: the logistic model of learned-weights.json',
+      "rank: the learned model's top --gate-share of each month's merged PRs, plus performance wording in the headline; evidence: pass on performance evidence; recall: also pass every runtime-code change without a non-performance title prefix; learned: the learned model's fitted threshold",
       d.gateMode,
+    )
+    .option(
+      '--gate-share <x>',
+      "rank gate: the share of each month's merged PRs passed by rank (0 < x <= 1)",
+      String(d.gateShare),
     )
     .option('--token-encoding <name>', 'tokenizer encoding (only o200k_base)', 'o200k_base')
     .option('--json', 'print the summary as JSON')
@@ -97,6 +103,12 @@ export const registerPrepare: RegisterCommand = (program, context) => {
       if (!GATE_MODES.includes(options.gateMode as GateMode)) {
         throw new InputError(
           `Invalid --gate-mode: ${JSON.stringify(options.gateMode)}; expected ${GATE_MODES.join(', ')}`,
+        );
+      }
+      const gateShare = Number(options.gateShare);
+      if (!Number.isFinite(gateShare) || gateShare <= 0 || gateShare > 1) {
+        throw new InputError(
+          `Invalid --gate-share: ${JSON.stringify(options.gateShare)}; expected a number above 0 and at most 1`,
         );
       }
       const io = resolveStepIO('prepare', options, {
@@ -128,6 +140,7 @@ export const registerPrepare: RegisterCommand = (program, context) => {
               maxPatchTokens,
               minGateScore: options.minGateScore,
               gateMode: options.gateMode as GateMode,
+              gateShare,
               fetchPatches: Boolean(options.fetchPatches),
             },
           },

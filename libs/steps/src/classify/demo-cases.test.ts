@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoStore } from '@datasmith/memo';
@@ -32,7 +32,12 @@ beforeAll(async () => {
     { repos, window: { start: new Date('2023-01-01T00:00:00Z'), end: new Date('2025-01-01T00:00:00Z') } },
     { store, memo: new MemoStore({ root: join(dir, 'memo') }), log: silentLogger },
   );
-  const prepared = await prepare({ rows: collected.rows }, { log: silentLogger });
+  // The demo's own prepare settings: its repositories are a fifth performance work (real ones 1–3%),
+  // more than the rank gate's default share of a month lets through.
+  const demoConfig = JSON.parse(
+    await readFile(new URL('../../../../tools/demo/datasmith.demo.json', import.meta.url), 'utf8'),
+  );
+  const prepared = await prepare({ rows: collected.rows, options: demoConfig.prepare }, { log: silentLogger });
   rows = (await classify({ rows: prepared.rows }, { log: silentLogger, discussions: storeDiscussionSource(store) }))
     .rows;
 });
@@ -63,9 +68,8 @@ describe('demo cases', () => {
     };
     console.log(`demo classify metrics: ${JSON.stringify(metrics)}`);
     // The demo keeps a few deliberately hard cases (no performance wording at all), so not 1.
-    // The default gate is recall-first: on numpy it keeps ≥ 95% of perf PRs while passing ≤ 45% of all
-    // (npm run eval:classify). Nearly every demo PR changes library code, so here it passes most rows and
-    // must still drop the ones whose title says they are not performance work.
+    // The rank gate with the demo's share keeps the demo's performance PRs and still drops the lowest
+    // ranked ones of each month (on real repositories: npm run eval:classify).
     expect(metrics.gateRecall).toBeGreaterThanOrEqual(0.95);
     expect(metrics.gatePassRate).toBeLessThan(1);
     expect(metrics.rulesRecall).toBeGreaterThanOrEqual(0.6);

@@ -1,6 +1,7 @@
 import { type RowFeatures, isRuntimeCodePath } from './features';
 import { type LearnedModel, scoreLearned } from './learned';
 import { type ScoredSignal, type SignalWeights, type Signals, describeHits, scoreSignals } from './signals';
+import type { RankPlace } from './rank';
 
 /**
  * Gate weights (recall first). A strong performance word in the title or commit message passes on
@@ -50,9 +51,47 @@ export const DEFAULT_MIN_GATE_SCORE = 2;
  * removed before the LLM; on numpy this keeps nearly every labelled performance PR while passing
  * about 43% of merged PRs (prepare/README.md).
  */
-export type GateMode = 'evidence' | 'recall' | 'learned';
-/** `learned`: the logistic model of `learned-weights.json` (fitted across repositories by eval:classify). */
-export const GATE_MODES: readonly GateMode[] = ['evidence', 'recall', 'learned'];
+export type GateMode = 'evidence' | 'recall' | 'learned' | 'rank';
+/**
+ * `learned`: the logistic model of `learned-weights.json` (fitted across repositories by eval:classify)
+ * with its fitted threshold. `rank` (the default): the same model's ranking within each month, the top
+ * `--gate-share` of the month's merged PRs plus every PR with performance wording in its headline (rank.ts).
+ */
+export const GATE_MODES: readonly GateMode[] = ['evidence', 'recall', 'learned', 'rank'];
+
+/** A performance prefix or strong performance word in the title or commit message. */
+export function hasStrongHeadline(signals: Signals): boolean {
+  return signals.headline_perf_prefix !== undefined || signals.headline_perf_strong !== undefined;
+}
+
+/**
+ * The rank gate's verdict on one row, from its place in its month (rank.ts) and the learned score;
+ * the explanation names the rank, the month's budget and every feature that counted.
+ */
+export function rankGate(
+  model: LearnedModel,
+  signals: Signals,
+  runtimeCode: string | undefined,
+  place: RankPlace,
+): GateVerdict {
+  const { score, hits, runtime } = scoreLearned(model, signals, runtimeCode);
+  const extra =
+    runtime !== 0 ? `, runtime_code(${runtime > 0 ? '+' : ''}${runtime} ${JSON.stringify(runtimeCode)})` : '';
+  const standing =
+    place.rank === null
+      ? `not ranked in ${place.month}`
+      : `rank ${place.rank} in ${place.month}, top ${place.budget} of ${place.merged} merged pass`;
+  const why =
+    place.selected && hasStrongHeadline(signals) && (place.rank === null || place.rank > place.budget)
+      ? `performance wording in title/message; ${standing}`
+      : standing;
+  return {
+    candidate: place.selected,
+    score,
+    hits,
+    explanation: `gate ${place.selected ? 'pass' : 'fail'} (${why}; ${model.version} log-odds ${score}): ${describeHits(hits)}${extra}`,
+  };
+}
 
 /**
  * The learned gate: passes when the model's log-odds reach its gate threshold. Every signal that
@@ -97,7 +136,7 @@ export function perfGate(
   recall?: { runtimeCode: string | undefined },
 ): GateVerdict {
   const { score, hits } = scoreSignals(signals, GATE_WEIGHTS);
-  const strongHeadline = signals.headline_perf_prefix !== undefined || signals.headline_perf_strong !== undefined;
+  const strongHeadline = hasStrongHeadline(signals);
   const byEvidence = strongHeadline || score >= minScore;
   const byRecall = !byEvidence && recall?.runtimeCode !== undefined && signals.headline_negative_prefix === undefined;
   const candidate = byEvidence || byRecall;

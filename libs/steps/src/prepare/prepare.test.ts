@@ -80,7 +80,9 @@ describe('prepare', () => {
     const dropped = commitRow({ ...perf, kept: false, drop_reason: 'docs_only' });
     const { rows, summary } = await prepare({ rows: [dropped, commitRow(perf)] }, { log: silentLogger });
     expect(rows[0]).toMatchObject({ kept: false, drop_reason: 'docs_only', is_perf_candidate: false });
-    expect(rows[0]?.perf_gate_explanation).toMatch(/^dropped upstream \(docs_only\); gate pass/);
+    expect(rows[0]?.perf_gate_explanation).toMatch(
+      /^dropped upstream \(docs_only\); gate fail \(not ranked in 2024-05;/,
+    );
     expect(summary).toEqual({ kept: 1, dropped: 1, reasons: { docs_only: 1 } });
   });
 

@@ -3,12 +3,22 @@ import { type StepSummary, summarizeRows } from '@datasmith/progress';
 import type { CommitRow, DropReason, PreparedRow } from '@datasmith/tables';
 import { o200k } from '../common/o200k';
 import { parsePatch, rowFeatures } from './features';
-import { DEFAULT_MIN_GATE_SCORE, type GateMode, learnedGate, perfGate, runtimeCodePath } from './gate';
-import { shippedLearnedModel } from './learned';
+import {
+  DEFAULT_MIN_GATE_SCORE,
+  type GateMode,
+  type GateVerdict,
+  hasStrongHeadline,
+  learnedGate,
+  perfGate,
+  rankGate,
+  runtimeCodePath,
+} from './gate';
+import { scoreLearned, shippedLearnedModel } from './learned';
+import { DEFAULT_GATE_SHARE, type RankItem, rankByMonth } from './rank';
 import { detectSignals } from './signals';
 
 /** Bump when the same commits would now give different prepared rows (gate, limits, columns). */
-export const PREPARE_CODE_VERSION = 'prepare-2';
+export const PREPARE_CODE_VERSION = 'prepare-3';
 
 /** Limits of the original's crude filter (reference §5.1), as options. */
 export interface PrepareOptions {
@@ -28,8 +38,14 @@ export interface PrepareOptions {
   maxPatchTokens?: number;
   /** Minimum gate score when the title/message has no strong performance wording. Default 2. */
   minGateScore?: number;
-  /** `evidence` (default) or `recall`: also pass every runtime-code change without a non-performance prefix. */
+  /**
+   * `rank` (default): the learned model's top share of each month plus performance headlines;
+   * `evidence`: performance evidence only; `recall`: also every runtime-code change without a
+   * non-performance prefix; `learned`: the learned model's fitted threshold.
+   */
   gateMode?: GateMode;
+  /** The share of each month's merged PRs the rank gate passes by rank. Default 0.35. */
+  gateShare?: number;
   /**
    * Fetch `patch` from GitHub where the mirror lacks objects. Placeholder until the GitHub source
    * lands: with the offline store every patch comes from git, so this changes nothing.
@@ -47,7 +63,8 @@ export const DEFAULT_PREPARE_OPTIONS: NormalizedPrepareOptions = {
   minPatchTokens: 5,
   maxPatchTokens: 16_000,
   minGateScore: DEFAULT_MIN_GATE_SCORE,
-  gateMode: 'recall',
+  gateMode: 'rank',
+  gateShare: DEFAULT_GATE_SHARE,
   fetchPatches: false,
 };
 
@@ -94,6 +111,18 @@ export function changedLineTokens(patch: string): number {
   return lines.length === 0 ? 0 : countPatchTokens(lines.join('\n'));
 }
 
+const changedTokens = new WeakMap<object, number>();
+
+/** changedLineTokens of a row's patch, counted once per row (the rank gate checks the limits twice). */
+function changedTokensOf(row: { patch: string | null }): number {
+  let n = changedTokens.get(row);
+  if (n === undefined) {
+    n = changedLineTokens(row.patch ?? '');
+    changedTokens.set(row, n);
+  }
+  return n;
+}
+
 function nFilesChanged(filesChanged: string): number {
   const paths = filesChanged.split('\n').filter((p) => p.trim() !== '');
   return paths.length;
@@ -116,40 +145,55 @@ function sizeDrop(
   if (row.n_patch_tokens === null) return { reason: 'patch_unavailable', why: 'no patch' };
   if (row.n_patch_tokens >= o.maxPatchTokens && !gatePassed)
     return { reason: 'too_many_tokens', why: `n_patch_tokens ${row.n_patch_tokens} >= ${o.maxPatchTokens}` };
-  const changed = changedLineTokens(row.patch ?? '');
+  const changed = changedTokensOf(row);
   if (changed < o.minPatchTokens)
     return { reason: 'too_few_tokens', why: `changed lines have ${changed} tokens < ${o.minPatchTokens}` };
   return null;
 }
 
-/** Prepares one row: measures, gate, container name. Pure. */
-export function prepareRow(row: CommitRow, options: NormalizedPrepareOptions): PreparedRow {
-  const n_patch_tokens = row.patch === null ? null : countPatchTokens(row.patch);
-  const total_changes = row.total_additions + row.total_deletions;
-  // An empty files_changed means no paths; the original counted it as one file.
-  const n_files_changed = nFilesChanged(row.files_changed);
-  const features = rowFeatures(row);
-  const verdict =
-    options.gateMode === 'learned'
-      ? learnedGate(shippedLearnedModel(), detectSignals(features), runtimeCodePath(features))
-      : perfGate(
-          detectSignals(features),
-          options.minGateScore,
-          options.gateMode === 'recall' ? { runtimeCode: runtimeCodePath(features) } : undefined,
-        );
-  const base = {
+/** The measured columns of a row, before the gate. */
+function measureRow(row: CommitRow) {
+  return {
     ...row,
-    n_patch_tokens,
-    total_changes,
-    n_files_changed,
+    n_patch_tokens: row.patch === null ? null : countPatchTokens(row.patch),
+    total_changes: row.total_additions + row.total_deletions,
+    // An empty files_changed means no paths; the original counted it as one file.
+    n_files_changed: nFilesChanged(row.files_changed),
     container_name: containerName(row.repo_name, row.pr_base_sha),
     patch_source: row.patch === null ? null : ('git' as const),
   };
-  if (!row.kept) {
+}
+
+/** The gate verdict of one row in a mode that judges rows one by one (every mode but `rank`). */
+function rowGate(row: CommitRow, options: Pick<NormalizedPrepareOptions, 'gateMode' | 'minGateScore'>): GateVerdict {
+  const features = rowFeatures(row);
+  if (options.gateMode === 'learned')
+    return learnedGate(shippedLearnedModel(), detectSignals(features), runtimeCodePath(features));
+  return perfGate(
+    detectSignals(features),
+    options.minGateScore,
+    options.gateMode === 'recall' ? { runtimeCode: runtimeCodePath(features) } : undefined,
+  );
+}
+
+/**
+ * Prepares one row: measures, gate, container name. Pure. In `rank` mode the row is ranked alone, as
+ * `prepare` would rank a month of one PR (it passes only with performance wording in its headline).
+ */
+export function prepareRow(row: CommitRow, options: NormalizedPrepareOptions): PreparedRow {
+  if (options.gateMode === 'rank') return rankMonths([row], options)[0] as PreparedRow;
+  return finishRow(measureRow(row), options, rowGate(row, options));
+}
+
+type MeasuredRow = ReturnType<typeof measureRow>;
+
+/** The row's drop by a size limit or by the gate, with the gate's explanation. */
+function finishRow(base: MeasuredRow, options: NormalizedPrepareOptions, verdict: GateVerdict): PreparedRow {
+  if (!base.kept) {
     return {
       ...base,
       is_perf_candidate: false,
-      perf_gate_explanation: `dropped upstream (${row.drop_reason ?? 'unspecified'}); ${verdict.explanation}`,
+      perf_gate_explanation: `dropped upstream (${base.drop_reason ?? 'unspecified'}); ${verdict.explanation}`,
     };
   }
   const drop = sizeDrop(base, options, verdict.candidate);
@@ -176,6 +220,34 @@ export function prepareRow(row: CommitRow, options: NormalizedPrepareOptions): P
 }
 
 /**
+ * The rank gate over a set of rows: each month's rows that are kept upstream and within the size limits
+ * (the token limit aside: a passed row is kept whatever its length) are ranked by the learned score.
+ */
+function rankMonths(rows: readonly CommitRow[], options: NormalizedPrepareOptions): PreparedRow[] {
+  const model = shippedLearnedModel();
+  const measured = rows.map(measureRow);
+  const judged = rows.map((row) => {
+    const features = rowFeatures(row);
+    return { signals: detectSignals(features), runtimeCode: runtimeCodePath(features) };
+  });
+  const items: RankItem[] = rows.map((row, i) => {
+    const { signals, runtimeCode } = judged[i] as (typeof judged)[number];
+    return {
+      month: row.pr_merged_at.slice(0, 7),
+      score: scoreLearned(model, signals, runtimeCode).score,
+      eligible: row.kept && sizeDrop(measured[i] as MeasuredRow, options, true) === null,
+      strong: hasStrongHeadline(signals),
+      key: row.sha,
+    };
+  });
+  const places = rankByMonth(items, options.gateShare);
+  return measured.map((base, i) => {
+    const { signals, runtimeCode } = judged[i] as (typeof judged)[number];
+    return finishRow(base, options, rankGate(model, signals, runtimeCode, places[i] as (typeof places)[number]));
+  });
+}
+
+/**
  * Step 2: token counts, sizes, the cheap performance gate and the container name for every commit.
  * Rows dropped by collect pass through with their reason; every new drop has a reason.
  */
@@ -184,7 +256,8 @@ export async function prepare(input: PrepareInput, deps: PrepareDeps): Promise<P
   if (options.fetchPatches) {
     deps.log.debug('prepare: --fetch-patches has nothing to fetch from the offline store; patches come from git');
   }
-  const rows = input.rows.map((row) => prepareRow(row, options));
+  const rows =
+    options.gateMode === 'rank' ? rankMonths(input.rows, options) : input.rows.map((row) => prepareRow(row, options));
   const keptUpstream = input.rows.filter((r) => r.kept).length;
   const passed = rows.filter((r) => r.is_perf_candidate).length;
   return {
