@@ -143,7 +143,7 @@ export function toModel(
     number
   >;
   return {
-    version: 'learned-2',
+    version: 'learned-3',
     features: [...LEARNED_FEATURES],
     weights,
     bias: round(fit.bias),

@@ -120,8 +120,8 @@ describe('classify (rules backend)', () => {
       { rows: [row], options: { rulesModel: 'learned' } },
       { log: silentLogger, discussions: emptyDiscussionSource },
     );
-    expect(rows[0]).toMatchObject({ is_performance_commit: true, prompt_version: 'rules-3+learned-2' });
-    expect(rows[0]?.classification_explanation).toMatch(/^rules \(learned-2\): performance \(log-odds /);
+    expect(rows[0]).toMatchObject({ is_performance_commit: true, prompt_version: 'rules-3+learned-3' });
+    expect(rows[0]?.classification_explanation).toMatch(/^rules \(learned-3\): performance \(log-odds /);
   });
 
   it('passes earlier drops through, drops non-performance rows with not_perf, and samples', async () => {
