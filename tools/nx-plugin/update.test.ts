@@ -55,6 +55,34 @@ function todayLog(): string {
   return ws.path('data/logs', logs.sort().pop() ?? `${new Date().toISOString().slice(0, 10)}.log`);
 }
 
+/** Runs nx-session.cjs in the workspace on the given stages. */
+function session(stages: object[], env: NodeJS.ProcessEnv = {}) {
+  const started = Date.now();
+  const run = spawnSync(process.execPath, ['libs/cli/src/update/nx-session.cjs', JSON.stringify(stages)], {
+    cwd: ws.root,
+    env: {
+      ...process.env,
+      DATASMITH_CONFIG: '',
+      NX_DAEMON: 'false',
+      NX_ISOLATE_PLUGINS: 'false',
+      NO_COLOR: '1',
+      ...env,
+    },
+    encoding: 'utf8',
+  });
+  return { ...run, output: `${run.stdout}${run.stderr}`, seconds: (Date.now() - started) / 1000 };
+}
+
+function month(key: string) {
+  return {
+    title: `month ${key}`,
+    command: 'run-many',
+    targets: ['collect', 'prepare', 'classify'],
+    overrides: { month: key },
+    parallel: 2,
+  };
+}
+
 beforeAll(() => {
   ws = new TestWorkspace('datasmith-update-', STEPS);
   buildTwoMonthStore(ws, REPOS);
@@ -109,6 +137,10 @@ describe.sequential('datasmith update (real CLI, real Nx)', { timeout: 600_000 }
     const log = readFileSync(todayLog(), 'utf8');
     for (const title of ['scrape-repos', 'month 2024-01', 'month 2024-02', 'global steps'])
       expect(log).toContain(`=== ${title}:`);
+    // One Nx process for the whole update: the project graph is built before scrape-repos and once
+    // more after it (it writes the repository list), not once per month.
+    expect(run.output.match(/nx-session: project graph built \(\d+ projects/g)).toHaveLength(2);
+    expect(section(log, 'month 2024-02')).toMatch(/Successfully ran targets collect, prepare, classify/);
     expect(ws.exists('data/update.lock')).toBe(false);
     uninterrupted = ws.fingerprint(OUTPUT_DIRS);
     expect(Object.keys(uninterrupted).length).toBeGreaterThan(8);
@@ -123,6 +155,48 @@ describe.sequential('datasmith update (real CLI, real Nx)', { timeout: 600_000 }
       ['6', '6'],
       ['2', '2'],
     ]);
+  });
+
+  it('the Nx session: each stage reports its own run, and the first failing stage ends it with its name', () => {
+    // Every task is cached: six months in one process, each with Nx's own summary.
+    const cached = session(['2024-01', '2024-02', '2024-01', '2024-02', '2024-01', '2024-02'].map(month));
+    expect(cached.status, cached.output).toBe(0);
+    expect(cached.output.match(/for 6 out of 6 tasks/g)).toHaveLength(6);
+    // Nx measures a run from this process's performance entries: a stage's "Run duration" must not
+    // include the stages before it (their sum stays below the session's own wall time).
+    const durations = [...cached.output.matchAll(/Run duration:\s+([\d.]+)(ms|s)/g)].map(
+      (m) => Number(m[1]) / (m[2] === 'ms' ? 1000 : 1),
+    );
+    expect(durations).toHaveLength(6);
+    expect(durations.reduce((a, b) => a + b, 0)).toBeLessThan(cached.seconds);
+
+    const failing = session([
+      month('2024-13'),
+      { title: 'global steps', command: 'run-many', targets: ['merge'], overrides: {} },
+    ]);
+    // Nx's own exit status (nx run-many exits 130 here: the failed collect leaves tasks unrun).
+    expect(failing.status).not.toBe(0);
+    expect(failing.stderr).toContain(`nx-session: month 2024-13 failed (nx exit ${failing.status})`);
+    expect(failing.output).not.toContain('=== global steps');
+  });
+
+  it('the Nx session builds the graph again after scrape-repos, whose repository list makes the projects', () => {
+    rmSync(ws.path('data/repos'), { recursive: true, force: true });
+    const scrape = {
+      title: 'scrape-repos',
+      command: 'run',
+      targets: ['scrape-repos'],
+      projects: ['repos'],
+      overrides: {},
+      refreshGraph: true,
+    };
+    // The list is scrape-repos' output (as in the demo config): no repository project before it runs.
+    const run = session([scrape, month('2024-01')], { DATASMITH_REPOS: 'data/repos/repos.csv' });
+    expect(run.status, run.output).toBe(0);
+    const counts = [...run.output.matchAll(/project graph built \((\d+) projects/g)].map((m) => Number(m[1]));
+    expect(counts).toHaveLength(2);
+    expect((counts[1] ?? 0) - (counts[0] ?? 0)).toBe(REPOS.length);
+    for (const repo of REPOS) expect(run.output).toContain(`repo-${repo.replace('/', '__')}:classify --month=2024-01`);
   });
 
   it('a second run while one holds the lock exits 3 naming its PID; a lock of a dead PID is taken over', async () => {

@@ -1,11 +1,14 @@
 /**
  * `npm run demo`: generates the embedded demo store, then runs the pipeline on it through Nx with the
  * tracked demo config: scrape-repos, then every demo month, then the global steps. No network, no keys.
+ * The Nx commands run in one Nx process (libs/cli/src/update/nx-session.cjs, as `datasmith update`
+ * does): the project graph is built once before scrape-repos and once after, not once per month.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { monthRange, pipelineStages, stepDefinition } from '@datasmith/paths';
+import type { SessionStage } from '../../libs/cli/src/update/nx-session.cjs';
 
 const root = resolve(import.meta.dirname, '../..');
 const demoConfig = 'tools/demo/datasmith.demo.json';
@@ -16,8 +19,10 @@ const env: NodeJS.ProcessEnv = {
   NX_DAEMON: 'false',
   NX_NO_CLOUD: 'true',
   NX_TUI: 'false',
+  // Plugins load in the Nx process instead of one worker process each (see nxEnvironment in nx-runner.ts).
+  NX_ISOLATE_PLUGINS: process.env.NX_ISOLATE_PLUGINS ?? 'false',
 };
-const nxBin = resolve(root, 'node_modules/nx/dist/bin/nx.js');
+const nxSession = resolve(root, 'libs/cli/src/update/nx-session.cjs');
 // Offline bases install the real asv from a folder of upstream archives (no PyPI here): the
 // environment's DATASMITH_ASV_SOURCE, else the steering repository's shared/vendor next to the checkout.
 const vendor = resolve(root, '..', 'shared', 'vendor');
@@ -60,19 +65,27 @@ if (!process.env.DATASMITH_IMAGE_REGISTRY) {
   env.DATASMITH_IMAGE_REGISTRY = registry;
 }
 run('generate the demo store', process.execPath, ['--import', 'tsx', 'tools/demo/src/main.ts', '--out', config.store]);
-for (const step of stages.before) {
-  run(step, process.execPath, [nxBin, 'run', `${stepDefinition(step).project}:${step}`, '--output-style=static']);
-}
-for (const month of monthRange(config.months.from, config.months.to)) {
-  run(`month ${month.key}`, process.execPath, [
-    nxBin,
-    'run-many',
-    '-t',
-    ...stages.perMonth,
-    `--month=${month.key}`,
-    '--output-style=static',
-    '--parallel=2',
-  ]);
-}
-run('global steps', process.execPath, [nxBin, 'run-many', '-t', ...stages.after, '--output-style=static']);
+const nxStages: SessionStage[] = [
+  ...stages.before.map(
+    (step): SessionStage => ({
+      title: step,
+      command: 'run',
+      targets: [step],
+      projects: [stepDefinition(step).project as string],
+      overrides: {},
+      refreshGraph: true,
+    }),
+  ),
+  ...monthRange(config.months.from, config.months.to).map(
+    (month): SessionStage => ({
+      title: `month ${month.key}`,
+      command: 'run-many',
+      targets: stages.perMonth,
+      overrides: { month: month.key },
+      parallel: 2,
+    }),
+  ),
+  { title: 'global steps', command: 'run-many', targets: stages.after, overrides: {} },
+];
+run('pipeline (one Nx process)', process.execPath, [nxSession, JSON.stringify(nxStages)]);
 process.stdout.write(`\ndemo: done in ${((Date.now() - started) / 1000).toFixed(1)} s; outputs under data/\n`);

@@ -4,7 +4,8 @@ import { InputError } from '@datasmith/errors';
 import { type MonthWindow, dataLayout, monthRange, pipelineStages, stepDefinition } from '@datasmith/paths';
 import { acquireLock } from '../update/lock';
 import { type PlannedTask, planNxTasks } from '../update/nx-plan';
-import { createNxRunner } from '../update/nx-runner';
+import { createNxRunner, nxEnvironment } from '../update/nx-runner';
+import { type SessionStage, stageArgs } from '../update/nx-session.cjs';
 import type { RegisterCommand } from './index';
 import { intOption } from './shared';
 
@@ -27,26 +28,40 @@ interface UpdateOptions {
 
 const STAGES = pipelineStages();
 
-/** One Nx invocation of an update. */
-interface UpdateStep {
-  title: string;
-  targets: string[];
-  /** Only these projects (`nx run`), else every project with the targets (`nx run-many`). */
-  projects?: string[];
-  overrides: Record<string, string>;
-}
-
 const DRY_RUN_LABELS: Record<PlannedTask['status'], string> = {
   cached: 'cached        ',
   run: 'would run     ',
   'after-upstream': 'after upstream',
 };
 
-function nxArgs(step: UpdateStep, parallel: string): string[] {
-  const flags = Object.entries(step.overrides).map(([k, v]) => `--${k}=${v}`);
-  if (step.projects?.length === 1 && step.targets.length === 1)
-    return ['run', `${step.projects[0]}:${step.targets[0]}`, ...flags, '--output-style=static'];
-  return ['run-many', '-t', ...step.targets, ...flags, '--output-style=static', parallel];
+/**
+ * The Nx commands of an update, in order: the steps before the months (`nx run`; scrape-repos writes
+ * the repository list, so the project graph is built again after it), one `nx run-many` per month,
+ * then the global steps. One Nx process runs them all (nx-session.cjs).
+ */
+export function updateStages(months: readonly MonthWindow[], parallel: number): SessionStage[] {
+  return [
+    ...STAGES.before.map(
+      (step): SessionStage => ({
+        title: step,
+        command: 'run',
+        targets: [step],
+        projects: [stepDefinition(step).project as string],
+        overrides: {},
+        refreshGraph: true,
+      }),
+    ),
+    ...months.map(
+      (m): SessionStage => ({
+        title: `month ${m.key}`,
+        command: 'run-many',
+        targets: [...STAGES.perMonth],
+        overrides: { month: m.key },
+        parallel,
+      }),
+    ),
+    { title: 'global steps', command: 'run-many', targets: [...STAGES.after], overrides: {}, parallel },
+  ];
 }
 
 /** `YYYY-MM-01` (or `YYYY-MM`) → the month it starts; anything else is refused. */
@@ -114,22 +129,13 @@ export const registerUpdate: RegisterCommand = (program, context) => {
         DATASMITH_SKIP_EXISTING: options.skipExisting ? '1' : undefined,
       };
       for (const [key, value] of Object.entries(overrides)) if (value !== undefined) env[key] = value;
-      const parallel = `--parallel=${Math.max(1, options.maxWorkers)}`;
-      const plan: UpdateStep[] = [
-        ...STAGES.before.map((step) => ({
-          title: step,
-          targets: [step],
-          projects: [stepDefinition(step).project as string],
-          overrides: {},
-        })),
-        ...months.map((m) => ({ title: `month ${m.key}`, targets: [...STAGES.perMonth], overrides: { month: m.key } })),
-        { title: 'global steps', targets: [...STAGES.after], overrides: {} },
-      ];
+      const plan = updateStages(months, Math.max(1, options.maxWorkers));
       if (options.dryRun) {
         // Nx computes hashes in this process: it must see the environment the run would have.
-        for (const [key, value] of Object.entries(env)) if (value !== undefined) process.env[key] = value;
+        for (const [key, value] of Object.entries(nxEnvironment(env)))
+          if (value !== undefined) process.env[key] = value;
         for (const step of plan) {
-          ctx.print(`${step.title}: nx ${nxArgs(step, parallel).join(' ')}`);
+          ctx.print(`${step.title}: nx ${stageArgs(step).join(' ')}`);
           const tasks = await planNxTasks(ctx.cwd, step.targets, step.overrides, step.projects);
           const count = (status: PlannedTask['status']) => tasks.filter((t) => t.status === status).length;
           for (const task of tasks) ctx.print(`  ${DRY_RUN_LABELS[task.status]} ${task.id}`);
@@ -155,7 +161,7 @@ export const registerUpdate: RegisterCommand = (program, context) => {
         echo: (text) => process.stdout.write(text),
       });
       try {
-        for (const step of plan) await runner.run(step.title, nxArgs(step, parallel));
+        await runner.run(plan);
         ctx.print(`update: ${months.length} month(s) done; log ${logFile}`);
       } finally {
         await runner.close();
