@@ -50,27 +50,48 @@ function digest(text: string): Buffer {
 
 type Outcome = { status: number; bytes?: number };
 
-/** Starts listening on `host:port` (port 0 picks a free one). */
-export async function startCacheServer(
-  options: CacheServerOptions,
-  listen: { host?: string; port?: number } = {},
-): Promise<CacheServer> {
-  if (!options.token) throw new Error('The cache server needs a non-empty token');
-  const maxEntryBytes = options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES;
-  const log = options.log ?? (() => {});
-  const tokenDigest = digest(options.token);
-  const tmpDir = join(options.dir, '.tmp');
-  await mkdir(tmpDir, { recursive: true });
-  let tmpCounter = 0;
+/** `null` when the request carries the bearer token, else the status to answer: 401 without one, 403 with another. */
+function authorize(req: IncomingMessage, tokenDigest: Buffer): 401 | 403 | null {
+  const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+  if (!match?.[1]) return 401;
+  // Compared as digests so the comparison time does not depend on where the strings differ.
+  return timingSafeEqual(digest(match[1].trim()), tokenDigest) ? null : 403;
+}
 
-  const authorized = (req: IncomingMessage): 401 | 403 | null => {
-    const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
-    if (!match?.[1]) return 401;
-    // Compared as digests so the comparison time does not depend on where the strings differ.
-    return timingSafeEqual(digest(match[1].trim()), tokenDigest) ? null : 403;
-  };
+/** Streams a request body to `tmp`, failing once it is longer than `declared`; returns its length. */
+async function receiveBody(req: IncomingMessage, tmp: string, declared: number): Promise<number> {
+  let received = 0;
+  await pipeline(
+    req,
+    async function* (source: AsyncIterable<Buffer>) {
+      for await (const chunk of source) {
+        received += chunk.length;
+        if (received > declared) throw new Error('body longer than Content-Length');
+        yield chunk;
+      }
+    },
+    createWriteStream(tmp, { flags: 'wx', flush: true }),
+  );
+  return received;
+}
 
-  const getEntry = async (file: string, res: ServerResponse): Promise<Outcome> => {
+/** The entries on disk, one file per hash; uploads go through a temporary file. */
+class EntryStore {
+  private readonly tmpDir: string;
+  private tmpCounter = 0;
+
+  constructor(
+    readonly dir: string,
+    private readonly maxEntryBytes: number,
+  ) {
+    this.tmpDir = join(dir, '.tmp');
+  }
+
+  async prepare(): Promise<void> {
+    await mkdir(this.tmpDir, { recursive: true });
+  }
+
+  async get(file: string, res: ServerResponse): Promise<Outcome> {
     const size = await stat(file).then(
       (s) => s.size,
       () => null,
@@ -79,14 +100,14 @@ export async function startCacheServer(
     res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': size });
     await pipeline(createReadStream(file), res);
     return { status: 200, bytes: size };
-  };
+  }
 
-  const putEntry = async (file: string, req: IncomingMessage): Promise<Outcome> => {
+  async put(file: string, req: IncomingMessage): Promise<Outcome> {
     const declared = Number(req.headers['content-length']);
     if (req.headers['content-length'] === undefined || !Number.isSafeInteger(declared) || declared < 0) {
       return { status: 411 };
     }
-    if (declared > maxEntryBytes) return { status: 413 };
+    if (declared > this.maxEntryBytes) return { status: 413 };
     if (
       await stat(file).then(
         () => true,
@@ -94,20 +115,9 @@ export async function startCacheServer(
       )
     )
       return { status: 409 };
-    const tmp = join(tmpDir, `${process.pid}-${++tmpCounter}-${Date.now()}`);
+    const tmp = join(this.tmpDir, `${process.pid}-${++this.tmpCounter}-${Date.now()}`);
     try {
-      let received = 0;
-      await pipeline(
-        req,
-        async function* (source: AsyncIterable<Buffer>) {
-          for await (const chunk of source) {
-            received += chunk.length;
-            if (received > declared) throw new Error('body longer than Content-Length');
-            yield chunk;
-          }
-        },
-        createWriteStream(tmp, { flags: 'wx', flush: true }),
-      );
+      const received = await receiveBody(req, tmp, declared);
       if (received !== declared) return { status: 400 };
       // link() never replaces: of two machines uploading the same hash at once, one wins and the
       // other gets 409, and a reader only ever sees a complete file.
@@ -121,45 +131,72 @@ export async function startCacheServer(
     } finally {
       await rm(tmp, { force: true });
     }
-  };
+  }
+}
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<Outcome> => {
-    const route = ROUTE.exec((req.url ?? '').split('?')[0] ?? '');
-    if (!route?.[1]) return { status: 404 };
-    const denied = authorized(req);
-    if (denied) return { status: denied };
-    let hash: string;
-    try {
-      hash = decodeURIComponent(route[1]);
-    } catch {
-      return { status: 400 };
-    }
-    if (!HASH.test(hash)) return { status: 400 };
-    const file = join(options.dir, hash);
-    if (req.method === 'GET') return getEntry(file, res);
-    if (req.method === 'PUT') return putEntry(file, req);
-    return { status: 405 };
-  };
+/** Routes one request: the cache path, the token, a safe hash, then GET or PUT. */
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  store: EntryStore,
+  tokenDigest: Buffer,
+): Promise<Outcome> {
+  const route = ROUTE.exec((req.url ?? '').split('?')[0] ?? '');
+  if (!route?.[1]) return { status: 404 };
+  const denied = authorize(req, tokenDigest);
+  if (denied) return { status: denied };
+  let hash: string;
+  try {
+    hash = decodeURIComponent(route[1]);
+  } catch {
+    return { status: 400 };
+  }
+  if (!HASH.test(hash)) return { status: 400 };
+  const file = join(store.dir, hash);
+  if (req.method === 'GET') return store.get(file, res);
+  if (req.method === 'PUT') return store.put(file, req);
+  return { status: 405 };
+}
+
+/** Logs the outcome and, unless a body was already sent, answers with its status and no body. */
+function answer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  hash: string,
+  outcome: Outcome,
+  log: (line: string) => void,
+) {
+  log(
+    `cache-server: ${req.method} ${hash} ${outcome.status}${outcome.bytes === undefined ? '' : ` ${outcome.bytes} B`}`,
+  );
+  if (res.headersSent) return;
+  const headers: Record<string, string> = { Connection: 'close' };
+  if (outcome.status === 401) headers['WWW-Authenticate'] = 'Bearer';
+  res.writeHead(outcome.status, headers);
+  res.end();
+  // A refused upload is read and dropped: cutting the connection could lose the answer too.
+  if (!req.complete) req.resume();
+}
+
+/** Starts listening on `host:port` (port 0 picks a free one). */
+export async function startCacheServer(
+  options: CacheServerOptions,
+  listen: { host?: string; port?: number } = {},
+): Promise<CacheServer> {
+  if (!options.token) throw new Error('The cache server needs a non-empty token');
+  const store = new EntryStore(options.dir, options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES);
+  const log = options.log ?? (() => {});
+  const tokenDigest = digest(options.token);
+  await store.prepare();
 
   const server: Server = createServer((req, res) => {
     const hash = ROUTE.exec(req.url ?? '')?.[1] ?? req.url ?? '';
-    handle(req, res)
+    handle(req, res, store, tokenDigest)
       .catch((error: unknown) => {
         log(`cache-server: ${req.method} ${hash} failed: ${error instanceof Error ? error.message : String(error)}`);
         return { status: 500 } as Outcome;
       })
-      .then((outcome) => {
-        log(
-          `cache-server: ${req.method} ${hash} ${outcome.status}${outcome.bytes === undefined ? '' : ` ${outcome.bytes} B`}`,
-        );
-        if (res.headersSent) return;
-        const headers: Record<string, string> = { Connection: 'close' };
-        if (outcome.status === 401) headers['WWW-Authenticate'] = 'Bearer';
-        res.writeHead(outcome.status, headers);
-        res.end();
-        // A refused upload is read and dropped: cutting the connection could lose the answer too.
-        if (!req.complete) req.resume();
-      });
+      .then((outcome) => answer(req, res, hash, outcome, log));
   });
 
   await new Promise<void>((resolve, reject) => {

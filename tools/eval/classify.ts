@@ -418,30 +418,32 @@ for (const { repo, window, rows } of perRepo) {
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-function table(): string {
-  const header = [
-    'repository',
-    'merged',
-    'perf',
-    'perf dropped by collect',
-    'gate recall',
-    'gate pass',
-    'rules recall',
-    'rules flagged',
-    'rules prec.',
-    'LOO rank recall',
-    'LOO rank pass',
-    'LOO gate recall',
-    'LOO gate pass',
-    'LOO pass at 97% (oracle)',
-    'LOO recall at 35% (oracle)',
-    'LOO rules recall',
-    'LOO rules flagged',
-    'LOO rules prec.',
-    'original recall',
-    'original pass',
-  ];
-  const lines = metrics.map((m) => [
+const TABLE_HEADER = [
+  'repository',
+  'merged',
+  'perf',
+  'perf dropped by collect',
+  'gate recall',
+  'gate pass',
+  'rules recall',
+  'rules flagged',
+  'rules prec.',
+  'LOO rank recall',
+  'LOO rank pass',
+  'LOO gate recall',
+  'LOO gate pass',
+  'LOO pass at 97% (oracle)',
+  'LOO recall at 35% (oracle)',
+  'LOO rules recall',
+  'LOO rules flagged',
+  'LOO rules prec.',
+  'original recall',
+  'original pass',
+];
+
+/** One repository's row of the table. */
+function repoRow(m: RepoMetrics): string[] {
+  return [
     m.repo,
     String(m.merged),
     String(m.perf),
@@ -462,30 +464,35 @@ function table(): string {
     pct(m.loo.rulesPrecision),
     pct(m.original.recall),
     pct(m.original.pass),
-  ]);
-  // Overall: recall pooled over every performance PR, rates over every merged PR (precision needs the
-  // labelled denominators of each repository, so it is left out).
-  const merged = metrics.reduce((n, m) => n + m.merged, 0);
-  const perf = metrics.reduce((n, m) => n + m.perf, 0);
+  ];
+}
+
+/**
+ * The overall row: recall pooled over every performance PR, rates over every merged PR (precision
+ * needs the labelled denominators of each repository, so it is left out).
+ */
+function overallRow(all: readonly RepoMetrics[]): string[] {
+  const merged = all.reduce((n, m) => n + m.merged, 0);
+  const perf = all.reduce((n, m) => n + m.perf, 0);
   const byPerf = (f: (m: RepoMetrics) => number) =>
     pct(
       ratio(
-        metrics.reduce((n, m) => n + f(m) * m.perf, 0),
+        all.reduce((n, m) => n + f(m) * m.perf, 0),
         perf,
       ),
     );
   const byMerged = (f: (m: RepoMetrics) => number) =>
     pct(
       ratio(
-        metrics.reduce((n, m) => n + f(m) * m.merged, 0),
+        all.reduce((n, m) => n + f(m) * m.merged, 0),
         merged,
       ),
     );
-  lines.push([
+  return [
     'all',
     String(merged),
     String(perf),
-    String(metrics.reduce((n, m) => n + m.perfDroppedByCollect, 0)),
+    String(all.reduce((n, m) => n + m.perfDroppedByCollect, 0)),
     byPerf((m) => m.shipped.gateRecall),
     byMerged((m) => m.shipped.gatePass),
     byPerf((m) => m.shipped.rulesRecall),
@@ -502,7 +509,13 @@ function table(): string {
     '-',
     byPerf((m) => m.original.recall),
     byMerged((m) => m.original.pass),
-  ]);
+  ];
+}
+
+function table(): string {
+  const header = TABLE_HEADER;
+  const lines = metrics.map(repoRow);
+  lines.push(overallRow(metrics));
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((c) => (c[i] ?? '').length)));
   const render = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
   return [render(header), render(widths.map((w) => '-'.repeat(w))), ...lines.map(render)].join('\n');

@@ -93,15 +93,42 @@ function day(flag: string, value: string | undefined): string | null {
   return value;
 }
 
-/**
- * Parses the command line. `--asv-source` defaults to `$DATASMITH_ASV_SOURCE`, else
- * ../shared/vendor next to the checkout when it exists, else none (an empty value also means none).
- */
-export function parseEvalArgs(
-  argv: readonly string[],
-  env: Readonly<Record<string, string | undefined>>,
-  exists: (path: string) => boolean,
-): SynthEvalArgs {
+/** The flags of the eval, for node's parseArgs. */
+const EVAL_FLAGS = {
+  store: { type: 'string' },
+  work: { type: 'string', default: 'data/eval/synthesize' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  months: { type: 'string', default: '24' },
+  repos: { type: 'string' },
+  'limit-per-repo': { type: 'string', default: '4' },
+  'asv-source': { type: 'string' },
+  'max-build-minutes': { type: 'string' },
+  'synthesize-repos': { type: 'string' },
+  'skip-synthesize': { type: 'boolean', default: false },
+  'retry-failed': { type: 'boolean', default: false },
+  verify: { type: 'boolean', default: false },
+  'verify-minutes': { type: 'string' },
+  'max-benchmarks': { type: 'string' },
+  'max-param-sets': { type: 'string' },
+  passes: { type: 'string' },
+  controls: { type: 'string' },
+  'control-repos': { type: 'string' },
+  labelled: { type: 'string' },
+  'labelled-only': { type: 'boolean', default: false },
+  labels: { type: 'string' },
+  reuse: { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
+} as const;
+
+/** The parsed flags, read by name. */
+interface EvalFlags {
+  str: (k: string) => string | undefined;
+  bool: (k: string) => boolean;
+}
+
+function readEvalFlags(argv: readonly string[]): EvalFlags {
   // node's parseArgs takes `-1` for an option: join a negative number to its flag (`--limit-per-repo=-1`).
   const joined: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -114,57 +141,16 @@ export function parseEvalArgs(
   }
   let values: Record<string, string | boolean | undefined>;
   try {
-    values = parseArgs({
-      args: joined,
-      options: {
-        store: { type: 'string' },
-        work: { type: 'string', default: 'data/eval/synthesize' },
-        since: { type: 'string' },
-        until: { type: 'string' },
-        months: { type: 'string', default: '24' },
-        repos: { type: 'string' },
-        'limit-per-repo': { type: 'string', default: '4' },
-        'asv-source': { type: 'string' },
-        'max-build-minutes': { type: 'string' },
-        'synthesize-repos': { type: 'string' },
-        'skip-synthesize': { type: 'boolean', default: false },
-        'retry-failed': { type: 'boolean', default: false },
-        verify: { type: 'boolean', default: false },
-        'verify-minutes': { type: 'string' },
-        'max-benchmarks': { type: 'string' },
-        'max-param-sets': { type: 'string' },
-        passes: { type: 'string' },
-        controls: { type: 'string' },
-        'control-repos': { type: 'string' },
-        labelled: { type: 'string' },
-        'labelled-only': { type: 'boolean', default: false },
-        labels: { type: 'string' },
-        reuse: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    }).values;
+    values = parseArgs({ args: joined, options: EVAL_FLAGS }).values;
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const str = (k: string) => values[k] as string | undefined;
-  const bool = (k: string) => values[k] === true;
-  const help = bool('help');
-  const store = str('store');
-  if (!help && !store) throw new UsageError('Missing --store: an offline store of <owner>/<name>.git mirrors');
-  const limit = integer('--limit-per-repo', str('limit-per-repo'), -1);
-  if (limit === 0) throw new UsageError('Invalid --limit-per-repo: 0 would try nothing; give N >= 1 or -1 for all');
-  const since = day('--since', str('since'));
-  const until = day('--until', str('until'));
-  if (since && until && since >= until)
-    throw new UsageError(`Invalid window: --since ${since} is not before --until ${until}`);
-  const repos = repoList('--repos', str('repos'));
-  const synthesizeRepos = repoList('--synthesize-repos', str('synthesize-repos'));
-  if (repos && synthesizeRepos)
-    for (const r of synthesizeRepos)
-      if (!repos.includes(r)) throw new UsageError(`Invalid --synthesize-repos: ${r} is not in --repos`);
-  if (synthesizeRepos && bool('skip-synthesize'))
-    throw new UsageError('--synthesize-repos and --skip-synthesize contradict each other');
+  return { str: (k) => values[k] as string | undefined, bool: (k) => values[k] === true };
+}
+
+/** The verify flags, checked against each other and against the synthesized repositories (`scope`). */
+function parseVerifyFlags(flags: EvalFlags, scope: readonly string[] | null) {
+  const { str, bool } = flags;
   const verify = bool('verify');
   const verifyMinutes = integer('--verify-minutes', str('verify-minutes'), 1);
   const maxBenchmarks = integer('--max-benchmarks', str('max-benchmarks'), 1);
@@ -188,10 +174,49 @@ export function parseEvalArgs(
       'Missing --control-repos: name the repositories controls run for (each control builds an image)',
     );
   if (controlRepos && controls === 0) throw new UsageError('--control-repos needs --controls N (N >= 1)');
-  const scope = synthesizeRepos ?? repos;
   if (scope)
     for (const r of controlRepos ?? [])
       if (!scope.includes(r)) throw new UsageError(`Invalid --control-repos: ${r} is not synthesized`);
+  return {
+    verify,
+    verifyMinutes,
+    maxBenchmarks,
+    maxParamSets,
+    passes: passes as 1 | 2 | null,
+    controls,
+    labelled,
+    controlRepos: controlRepos ?? [],
+  };
+}
+
+/**
+ * Parses the command line. `--asv-source` defaults to `$DATASMITH_ASV_SOURCE`, else
+ * ../shared/vendor next to the checkout when it exists, else none (an empty value also means none).
+ */
+export function parseEvalArgs(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  exists: (path: string) => boolean,
+): SynthEvalArgs {
+  const flags = readEvalFlags(argv);
+  const { str, bool } = flags;
+  const help = bool('help');
+  const store = str('store');
+  if (!help && !store) throw new UsageError('Missing --store: an offline store of <owner>/<name>.git mirrors');
+  const limit = integer('--limit-per-repo', str('limit-per-repo'), -1);
+  if (limit === 0) throw new UsageError('Invalid --limit-per-repo: 0 would try nothing; give N >= 1 or -1 for all');
+  const since = day('--since', str('since'));
+  const until = day('--until', str('until'));
+  if (since && until && since >= until)
+    throw new UsageError(`Invalid window: --since ${since} is not before --until ${until}`);
+  const repos = repoList('--repos', str('repos'));
+  const synthesizeRepos = repoList('--synthesize-repos', str('synthesize-repos'));
+  if (repos && synthesizeRepos)
+    for (const r of synthesizeRepos)
+      if (!repos.includes(r)) throw new UsageError(`Invalid --synthesize-repos: ${r} is not in --repos`);
+  if (synthesizeRepos && bool('skip-synthesize'))
+    throw new UsageError('--synthesize-repos and --skip-synthesize contradict each other');
+  const verifyFlags = parseVerifyFlags(flags, synthesizeRepos ?? repos);
   const given = str('asv-source');
   const fromEnv = env.DATASMITH_ASV_SOURCE;
   const asvSource =
@@ -212,16 +237,16 @@ export function parseEvalArgs(
     retryFailed: bool('retry-failed'),
     reuse: bool('reuse'),
     json: bool('json'),
-    verify,
-    verifyMinutes,
-    maxBenchmarks,
-    maxParamSets,
-    passes: passes as 1 | 2 | null,
-    controls,
-    labelled,
+    verify: verifyFlags.verify,
+    verifyMinutes: verifyFlags.verifyMinutes,
+    maxBenchmarks: verifyFlags.maxBenchmarks,
+    maxParamSets: verifyFlags.maxParamSets,
+    passes: verifyFlags.passes,
+    controls: verifyFlags.controls,
+    labelled: verifyFlags.labelled,
     labelledOnly: bool('labelled-only'),
     labels: str('labels') ?? DEFAULT_LABELS,
-    controlRepos: controlRepos ?? [],
+    controlRepos: verifyFlags.controlRepos,
   };
 }
 

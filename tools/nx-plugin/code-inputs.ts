@@ -62,15 +62,41 @@ function ts(): typeof TypeScript {
   return typescript;
 }
 
-/** Reads the imports, re-exports and assets of one module from its syntax (TypeScript's parser). */
-export function parseModuleFacts(fileName: string, text: string): ModuleFacts {
-  const t = ts();
-  const kind = /\.[cm]?js$/.test(fileName) ? t.ScriptKind.JS : t.ScriptKind.TS;
-  const source = t.createSourceFile(fileName, text, t.ScriptTarget.Latest, false, kind);
-  const facts: ModuleFacts = { imports: [], reexports: [], assets: [] };
-  const literal = (node: TypeScript.Node | undefined): string | null =>
-    node && (t.isStringLiteral(node) || t.isNoSubstitutionTemplateLiteral(node)) ? node.text : null;
+/** The text of a string literal (or a template without substitutions), else null. */
+type LiteralOf = (node: TypeScript.Node | undefined) => string | null;
 
+/** The names an import clause binds at runtime: `default`, `*` or the imported names, type-only ones left out. */
+function importedNames(t: typeof TypeScript, clause: TypeScript.ImportClause): string[] {
+  const names: string[] = [];
+  if (clause.name) names.push('default');
+  const bindings = clause.namedBindings;
+  if (bindings && t.isNamespaceImport(bindings)) names.push('*');
+  else if (bindings) {
+    for (const element of bindings.elements) {
+      if (!element.isTypeOnly) names.push((element.propertyName ?? element.name).text);
+    }
+  }
+  return names;
+}
+
+/** The runtime re-export of an `export ... from` (exported name → imported name), or null for type-only names. */
+function reexportOf(t: typeof TypeScript, spec: string, statement: TypeScript.ExportDeclaration) {
+  const clause = statement.exportClause;
+  if (!clause) return { spec, map: null };
+  if (t.isNamespaceExport(clause)) return { spec, map: [[clause.name.text, '*']] as [string, string][] };
+  const map = clause.elements
+    .filter((element) => !element.isTypeOnly)
+    .map((element): [string, string] => [element.name.text, (element.propertyName ?? element.name).text]);
+  return map.length > 0 ? { spec, map } : null;
+}
+
+/** The imports and re-exports of the module's top-level statements. */
+function collectStatementFacts(
+  t: typeof TypeScript,
+  source: TypeScript.SourceFile,
+  literal: LiteralOf,
+  facts: ModuleFacts,
+): void {
   for (const statement of source.statements) {
     if (t.isImportDeclaration(statement)) {
       const spec = literal(statement.moduleSpecifier);
@@ -80,29 +106,14 @@ export function parseModuleFacts(fileName: string, text: string): ModuleFacts {
         facts.imports.push({ spec, names: [] });
         continue;
       }
-      const names: string[] = [];
-      if (clause.name) names.push('default');
-      const bindings = clause.namedBindings;
-      if (bindings && t.isNamespaceImport(bindings)) names.push('*');
-      else if (bindings) {
-        for (const element of bindings.elements) {
-          if (!element.isTypeOnly) names.push((element.propertyName ?? element.name).text);
-        }
-      }
+      const names = importedNames(t, clause);
       // `import { type A } from 'x'` is erased like `import type`.
       if (names.length > 0) facts.imports.push({ spec, names });
     } else if (t.isExportDeclaration(statement) && statement.moduleSpecifier) {
       const spec = literal(statement.moduleSpecifier);
       if (spec === null || statement.isTypeOnly) continue;
-      const clause = statement.exportClause;
-      if (!clause) facts.reexports.push({ spec, map: null });
-      else if (t.isNamespaceExport(clause)) facts.reexports.push({ spec, map: [[clause.name.text, '*']] });
-      else {
-        const map = clause.elements
-          .filter((element) => !element.isTypeOnly)
-          .map((element): [string, string] => [element.name.text, (element.propertyName ?? element.name).text]);
-        if (map.length > 0) facts.reexports.push({ spec, map });
-      }
+      const reexport = reexportOf(t, spec, statement);
+      if (reexport) facts.reexports.push(reexport);
     } else if (
       t.isImportEqualsDeclaration(statement) &&
       !statement.isTypeOnly &&
@@ -112,10 +123,30 @@ export function parseModuleFacts(fileName: string, text: string): ModuleFacts {
       if (spec !== null) facts.imports.push({ spec, names: ['*'] });
     }
   }
+}
 
-  // Dynamic imports, require() and files read next to the module can sit anywhere: walk the whole
-  // tree, but only for the few files that mention them.
-  if (!/\bimport\s*\(|\bimport\.meta\b|\brequire\s*\(/.test(text)) return facts;
+/** `join(import.meta.dirname, '..', 'x.json')`: the literal parts after the folder; a folder when one is not literal. */
+function dirnameAsset(node: TypeScript.CallExpression, at: number, literal: LiteralOf): { path: string; dir: boolean } {
+  const parts: string[] = [];
+  let complete = true;
+  for (const arg of node.arguments.slice(at + 1)) {
+    const part = literal(arg);
+    if (part === null) {
+      complete = false;
+      break;
+    }
+    parts.push(part);
+  }
+  return { path: parts.length > 0 ? posix.join(...parts) : '.', dir: !complete };
+}
+
+/** Dynamic imports, require() and files read next to the module (`import.meta.dirname`, `new URL(…, import.meta.url)`), anywhere in the tree. */
+function collectDynamicFacts(
+  t: typeof TypeScript,
+  source: TypeScript.SourceFile,
+  literal: LiteralOf,
+  facts: ModuleFacts,
+): void {
   const isMeta = (node: TypeScript.Node, name: string) =>
     t.isPropertyAccessExpression(node) &&
     t.isMetaProperty(node.expression) &&
@@ -128,21 +159,8 @@ export function parseModuleFacts(fileName: string, text: string): ModuleFacts {
       const isRequire = t.isIdentifier(node.expression) && node.expression.text === 'require';
       const spec = literal(first);
       if ((isImport || isRequire) && spec !== null) facts.imports.push({ spec, names: ['*'] });
-      // join(import.meta.dirname, '..', 'x.json'): the literal parts after the folder.
       const at = node.arguments.findIndex((arg) => isMeta(arg, 'dirname'));
-      if (at >= 0) {
-        const parts: string[] = [];
-        let complete = true;
-        for (const arg of node.arguments.slice(at + 1)) {
-          const part = literal(arg);
-          if (part === null) {
-            complete = false;
-            break;
-          }
-          parts.push(part);
-        }
-        facts.assets.push({ path: parts.length > 0 ? posix.join(...parts) : '.', dir: !complete });
-      }
+      if (at >= 0) facts.assets.push(dirnameAsset(node, at, literal));
     } else if (
       t.isNewExpression(node) &&
       t.isIdentifier(node.expression) &&
@@ -162,6 +180,20 @@ export function parseModuleFacts(fileName: string, text: string): ModuleFacts {
     t.forEachChild(node, visit);
   };
   visit(source);
+}
+
+/** Reads the imports, re-exports and assets of one module from its syntax (TypeScript's parser). */
+export function parseModuleFacts(fileName: string, text: string): ModuleFacts {
+  const t = ts();
+  const kind = /\.[cm]?js$/.test(fileName) ? t.ScriptKind.JS : t.ScriptKind.TS;
+  const source = t.createSourceFile(fileName, text, t.ScriptTarget.Latest, false, kind);
+  const facts: ModuleFacts = { imports: [], reexports: [], assets: [] };
+  const literal: LiteralOf = (node) =>
+    node && (t.isStringLiteral(node) || t.isNoSubstitutionTemplateLiteral(node)) ? node.text : null;
+  collectStatementFacts(t, source, literal, facts);
+  // Dynamic imports, require() and files read next to the module can sit anywhere: walk the whole
+  // tree, but only for the few files that mention them.
+  if (/\bimport\s*\(|\bimport\.meta\b|\brequire\s*\(/.test(text)) collectDynamicFacts(t, source, literal, facts);
   return facts;
 }
 

@@ -268,6 +268,119 @@ export interface EnsureBaseImageOptions {
   log?: (line: string) => void;
 }
 
+/** What every stage of a base image build shares. */
+interface StageBuild {
+  docker: Docker;
+  repository: string;
+  log: (line: string) => void;
+  timeoutMs: number;
+}
+
+/** The image the packages stage starts from (a debootstrap rootfs, imported when missing, or the recipe's `from`) and what its tag hashes. */
+async function ensureRootStage(
+  build: StageBuild,
+  recipe: BaseImageRecipe,
+): Promise<{ from: string; packagesRecipe: unknown; built: boolean }> {
+  if (recipe.kind !== 'debootstrap') {
+    const from = recipe.from;
+    return {
+      from,
+      packagesRecipe: { from, packages: recipe.packages, extra: recipe.extraPackages ?? [] },
+      built: false,
+    };
+  }
+  const mirror = recipe.mirror ?? (await hostDebianMirror());
+  const rootfsRef = `datasmith-rootfs:${hashOf({ suite: recipe.suite, variant: recipe.variant, mirror })}`;
+  let built = false;
+  if (!(await imageId(build.docker, rootfsRef))) {
+    build.log(`base image: debootstrap ${recipe.variant} ${recipe.suite} from ${mirror}`);
+    await importRootfs(build.docker, recipe, rootfsRef, mirror);
+    built = true;
+  }
+  return {
+    from: rootfsRef,
+    packagesRecipe: { rootfsRef, packages: recipe.packages, extra: recipe.extraPackages ?? [] },
+    built,
+  };
+}
+
+/** The packages stage: the recipe's Debian packages on top of `from`; returns whether it was built. */
+async function ensurePackagesStage(
+  build: StageBuild,
+  recipe: BaseImageRecipe,
+  from: string,
+  packagesRef: string,
+): Promise<boolean> {
+  if (await imageId(build.docker, packagesRef)) return false;
+  build.log(`base image: building ${packagesRef}`);
+  await buildImage(build.docker, {
+    tag: packagesRef,
+    files: {
+      Dockerfile: {
+        content: `FROM ${from}\nENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8 PIP_DISABLE_PIP_VERSION_CHECK=1\n${aptLayer(recipe.packages, true)}${aptLayer(recipe.extraPackages ?? [])}`,
+      },
+    },
+    labels: { 'datasmith.base': packagesRef },
+    timeoutMs: build.timeoutMs,
+    onLine: (line) => build.log(`base image: ${line}`),
+  });
+  return true;
+}
+
+/** The asv stage: asv installed on the packages stage; returns whether it was built. */
+async function ensureAsvStage(
+  build: StageBuild,
+  recipe: BaseImageRecipe,
+  packagesRef: string,
+  asvRef: string,
+): Promise<boolean> {
+  if (await imageId(build.docker, asvRef)) return false;
+  build.log(`base image: installing asv into ${asvRef}`);
+  const layer = asvInstallLayer(recipe.asv);
+  try {
+    await buildImage(build.docker, {
+      tag: asvRef,
+      files: { ...layer.files, Dockerfile: { content: `FROM ${packagesRef}\n${layer.dockerfile}` } },
+      labels: { 'datasmith.base': asvRef },
+      timeoutMs: build.timeoutMs,
+      onLine: (line) => build.log(`base image: ${line}`),
+    });
+  } catch (error) {
+    const tail = (error as { logTail?: string }).logTail ?? '';
+    throw new DockerError(
+      `asv could not be installed on ${recipe.kind === 'debootstrap' ? recipe.suite : recipe.from}: ${(error as Error).message}${tail ? ` | ${tail.trim().split('\n').slice(-4).join(' | ')}` : ''}`,
+      { cause: error },
+    );
+  }
+  return true;
+}
+
+/** The files stage, when the recipe has files: them copied onto the asv stage. Returns the final ref and whether it was built. */
+async function ensureFilesStage(
+  build: StageBuild,
+  recipe: BaseImageRecipe,
+  asvRef: string,
+): Promise<{ ref: string; built: boolean }> {
+  const files = Object.entries(recipe.files ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+  if (files.length === 0) return { ref: asvRef, built: false };
+  const ref = `${build.repository}:${hashOf({ asvRef, files })}`;
+  if (await imageId(build.docker, ref)) return { ref, built: false };
+  const context: Record<string, ContextFile> = {};
+  let dockerfile = `FROM ${asvRef}\n`;
+  files.forEach(([path, file], i) => {
+    context[`f${i}`] = file;
+    dockerfile += `COPY f${i} ${path}\n`;
+  });
+  context.Dockerfile = { content: dockerfile };
+  await buildImage(build.docker, {
+    tag: ref,
+    files: context,
+    labels: { 'datasmith.base': ref },
+    timeoutMs: build.timeoutMs,
+  });
+  return { ref, built: true };
+}
+
 /**
  * The base image of a recipe, tagged `datasmith-base:<hash of the recipe>` and reused when present
  * (reference §16.10: a stable tag, not a per-process hash). Each stage (rootfs, packages, files) is
@@ -279,79 +392,20 @@ export async function ensureBaseImage(
   options: EnsureBaseImageOptions = {},
 ): Promise<BaseImage> {
   const started = Date.now();
-  const repository = options.repository ?? 'datasmith-base';
-  const log = options.log ?? (() => {});
-  const timeoutMs = options.timeoutMs ?? 30 * 60_000;
-  let built = false;
-  let from: string;
-  let packagesRecipe: unknown;
-  if (recipe.kind === 'debootstrap') {
-    const mirror = recipe.mirror ?? (await hostDebianMirror());
-    const rootfsRef = `datasmith-rootfs:${hashOf({ suite: recipe.suite, variant: recipe.variant, mirror })}`;
-    if (!(await imageId(docker, rootfsRef))) {
-      log(`base image: debootstrap ${recipe.variant} ${recipe.suite} from ${mirror}`);
-      await importRootfs(docker, recipe, rootfsRef, mirror);
-      built = true;
-    }
-    from = rootfsRef;
-    packagesRecipe = { rootfsRef, packages: recipe.packages, extra: recipe.extraPackages ?? [] };
-  } else {
-    from = recipe.from;
-    packagesRecipe = { from, packages: recipe.packages, extra: recipe.extraPackages ?? [] };
-  }
-  const packagesRef = `${repository}:${hashOf(packagesRecipe)}`;
-  if (!(await imageId(docker, packagesRef))) {
-    log(`base image: building ${packagesRef}`);
-    await buildImage(docker, {
-      tag: packagesRef,
-      files: {
-        Dockerfile: {
-          content: `FROM ${from}\nENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8 PIP_DISABLE_PIP_VERSION_CHECK=1\n${aptLayer(recipe.packages, true)}${aptLayer(recipe.extraPackages ?? [])}`,
-        },
-      },
-      labels: { 'datasmith.base': packagesRef },
-      timeoutMs,
-      onLine: (line) => log(`base image: ${line}`),
-    });
-    built = true;
-  }
-  const asvRef = `${repository}:${hashOf({ packagesRef, asv: recipe.asv })}`;
-  if (!(await imageId(docker, asvRef))) {
-    log(`base image: installing asv into ${asvRef}`);
-    const layer = asvInstallLayer(recipe.asv);
-    try {
-      await buildImage(docker, {
-        tag: asvRef,
-        files: { ...layer.files, Dockerfile: { content: `FROM ${packagesRef}\n${layer.dockerfile}` } },
-        labels: { 'datasmith.base': asvRef },
-        timeoutMs,
-        onLine: (line) => log(`base image: ${line}`),
-      });
-    } catch (error) {
-      const tail = (error as { logTail?: string }).logTail ?? '';
-      throw new DockerError(
-        `asv could not be installed on ${recipe.kind === 'debootstrap' ? recipe.suite : recipe.from}: ${(error as Error).message}${tail ? ` | ${tail.trim().split('\n').slice(-4).join(' | ')}` : ''}`,
-        { cause: error },
-      );
-    }
-    built = true;
-  }
-  let ref = asvRef;
-  const files = Object.entries(recipe.files ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
-  if (files.length > 0) {
-    ref = `${repository}:${hashOf({ asvRef, files })}`;
-    if (!(await imageId(docker, ref))) {
-      const context: Record<string, ContextFile> = {};
-      let dockerfile = `FROM ${asvRef}\n`;
-      files.forEach(([path, file], i) => {
-        context[`f${i}`] = file;
-        dockerfile += `COPY f${i} ${path}\n`;
-      });
-      context.Dockerfile = { content: dockerfile };
-      await buildImage(docker, { tag: ref, files: context, labels: { 'datasmith.base': ref }, timeoutMs });
-      built = true;
-    }
-  }
+  const build: StageBuild = {
+    docker,
+    repository: options.repository ?? 'datasmith-base',
+    log: options.log ?? (() => {}),
+    timeoutMs: options.timeoutMs ?? 30 * 60_000,
+  };
+  const root = await ensureRootStage(build, recipe);
+  const packagesRef = `${build.repository}:${hashOf(root.packagesRecipe)}`;
+  const packagesBuilt = await ensurePackagesStage(build, recipe, root.from, packagesRef);
+  const asvRef = `${build.repository}:${hashOf({ packagesRef, asv: recipe.asv })}`;
+  const asvBuilt = await ensureAsvStage(build, recipe, packagesRef, asvRef);
+  const last = await ensureFilesStage(build, recipe, asvRef);
+  const built = root.built || packagesBuilt || asvBuilt || last.built;
+  const { ref } = last;
   const id = (await imageId(docker, ref)) as string;
   return { ref, id, ...(await describeImage(docker, ref)), built, durationMs: Date.now() - started };
 }

@@ -1,5 +1,5 @@
 import { RemoteError, isDatasmithError, redactSecrets, redactUrl } from '@datasmith/errors';
-import { type MemoStore, memoKey } from '@datasmith/memo';
+import type { MemoStore } from '@datasmith/memo';
 import { type Logger, silentLogger } from '@datasmith/progress';
 import type { Octokit as CoreOctokit, OctokitOptions } from '@octokit/core';
 import { retry } from '@octokit/plugin-retry';
@@ -7,13 +7,15 @@ import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck';
 import { type GitHubPolicy, doNotRetryStatuses, normalizePolicy } from './policy';
-import { NO_TOKEN_WARNING, type PooledToken, TokenPool, resourceOfPath } from './token-pool';
+import {
+  HTTP_CACHE_NAMESPACE,
+  HTTP_CACHE_VERSION,
+  createRequestHook,
+  isHttpError,
+  isSecondaryLimit,
+} from './request-hook';
+import { NO_TOKEN_WARNING, TokenPool } from './token-pool';
 import { type FollowedRedirect, createTransport } from './transport';
-
-/** Bump when the shape of a memoised HTTP answer changes. */
-export const HTTP_CACHE_VERSION = 'github-http-1';
-/** The memo namespace of conditional-request entries. */
-export const HTTP_CACHE_NAMESPACE = 'github-http';
 
 export interface GitHubClientOptions {
   /** REST root. Default https://api.github.com; tests pass a loopback listener. */
@@ -36,6 +38,8 @@ export interface GitHubClientOptions {
   /** The fetch that reaches the network. Default globalThis.fetch. */
   fetch?: typeof fetch;
 }
+
+export { HTTP_CACHE_NAMESPACE, HTTP_CACHE_VERSION };
 
 /** Defaults of {@link GitHubClientOptions}. */
 export const GITHUB_CLIENT_DEFAULTS = Object.freeze({
@@ -84,41 +88,65 @@ export interface GitHubClient {
   secrets(): string[];
 }
 
-interface CachedAnswer {
-  url: string;
-  status: number;
-  headers: Record<string, string>;
-  data: unknown;
-  etag: string | null;
-  lastModified: string | null;
+/** The throttling plugin's callback for one kind of rate limit: wait (true) within the policy, else give up. */
+function rateLimitCallback(
+  kind: 'primary' | 'secondary',
+  state: { policy: GitHubPolicy; pool: TokenPool; stats: GitHubClientStats; log: Logger },
+) {
+  const { policy, pool, stats, log } = state;
+  return (retryAfter: number, opts: { method?: string; url?: string }, _octokit: unknown, retryCount: number) => {
+    const where = `${opts.method ?? 'GET'} ${redactUrl(String(opts.url ?? ''))}`;
+    if (retryCount >= policy.rateLimitRetries) {
+      log.warn(`GitHub ${kind} rate limit on ${where}: giving up after ${retryCount} retries`);
+      return false;
+    }
+    if (retryAfter > policy.maxRateLimitWait) {
+      log.warn(
+        `GitHub ${kind} rate limit on ${where}: reset in ${retryAfter} units exceeds maxRateLimitWait ${policy.maxRateLimitWait}`,
+      );
+      return false;
+    }
+    stats.rateLimited++;
+    const tokens = pool.size === 0 ? 'no token' : `${pool.size} token${pool.size > 1 ? 's' : ''}`;
+    log.warn(
+      `GitHub ${kind} rate limit on ${where} (${tokens}): waiting ${retryAfter} × ${policy.unitMs} ms, retry ${retryCount + 1} of ${policy.rateLimitRetries}`,
+    );
+    return true;
+  };
 }
 
-interface HttpError extends Error {
-  status: number;
-  response?: { headers: Record<string, string | undefined>; data?: unknown; url?: string };
-  request?: { method?: string; url?: string };
+/** The throttling plugin's options: our rate-limit callbacks, time unit and limiter groups. */
+function throttleOptions(state: { policy: GitHubPolicy; pool: TokenPool; stats: GitHubClientStats; log: Logger }) {
+  const { policy } = state;
+  const group = (minTime: number) =>
+    new Bottleneck.Group({ maxConcurrent: 1, minTime: Math.round(minTime * policy.unitMs) });
+  return {
+    onRateLimit: rateLimitCallback('primary', state),
+    onSecondaryRateLimit: rateLimitCallback('secondary', state),
+    retryAfterBaseValue: policy.unitMs,
+    fallbackSecondaryRateRetryAfter: policy.fallbackSecondaryRetryAfter,
+    // Our own limiter groups: the plugin's defaults are shared by every client in the process and
+    // space searches 2 s apart in real time, which tests could not shrink.
+    search: group(policy.searchInterval),
+    write: group(1),
+    notifications: group(3),
+    ...({
+      global: new Bottleneck.Group({ maxConcurrent: policy.maxConcurrent }),
+      auth: new Bottleneck.Group({ maxConcurrent: 1 }),
+    } as object),
+  };
 }
 
-function isHttpError(error: unknown): error is HttpError {
-  return error instanceof Error && typeof (error as { status?: unknown }).status === 'number';
-}
-
-function isSecondaryLimit(error: HttpError): boolean {
-  return /\bsecondary rate\b/i.test(error.message);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Keeps the headers Octokit's paginator and our callers read from a memoised answer. */
-function keptHeaders(headers: Record<string, string | number | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(headers)) {
-    if (value === undefined || key === 'set-cookie' || key.startsWith('x-ratelimit')) continue;
-    out[key] = String(value);
-  }
-  return out;
+/** Octokit's log, redacted, at our levels. */
+function octokitLog(log: Logger, redact: (text: string) => string) {
+  return {
+    debug: (m: string) => log.debug(`github: ${redact(m)}`),
+    info: (m: string) => log.debug(`github: ${redact(m)}`),
+    warn: (m: string) => log.warn(`github: ${redact(m)}`),
+    // Octokit's request log reports every failed attempt here, retries included; the outcome
+    // reaches the user once, as a RemoteError or a rate-limit warning.
+    error: (m: string) => log.debug(`github: ${redact(m)}`),
+  };
 }
 
 /**
@@ -144,136 +172,13 @@ export function createGitHubClient(options: GitHubClientOptions = {}): GitHubCli
   if (pool.size === 0) log.warn(NO_TOKEN_WARNING);
 
   const transport = createTransport({ policy, pool, log, requestLog, redirects, stats, fetch: options.fetch });
-
-  const datasmithPlugin = (octokit: CoreOctokit) => {
-    octokit.hook.wrap('request', async (request, requestOptions) => {
-      const parsed = octokit.request.endpoint.parse(requestOptions);
-      const pathname = new URL(parsed.url).pathname;
-      const resource = resourceOfPath(pathname);
-      const cacheKey =
-        memo && parsed.method === 'GET'
-          ? memoKey(HTTP_CACHE_NAMESPACE, HTTP_CACHE_VERSION, {
-              url: parsed.url,
-              accept: parsed.headers.accept ?? '',
-            })
-          : null;
-      const cached = cacheKey && memo ? await memo.get<CachedAnswer>(HTTP_CACHE_NAMESPACE, cacheKey) : undefined;
-      const headers = { ...(requestOptions.headers as Record<string, string | undefined>) };
-      if (cached?.etag) headers['if-none-match'] = cached.etag;
-      else if (cached?.lastModified) headers['if-modified-since'] = cached.lastModified;
-      for (let attempt = 0; ; attempt++) {
-        const token: PooledToken | null = pool.pick(resource);
-        if (token) headers.authorization = `token ${token.value}`;
-        else delete headers.authorization;
-        requestOptions.headers = headers as typeof requestOptions.headers;
-        try {
-          const response = await request(requestOptions);
-          pool.observe(token, response.headers as Record<string, string>);
-          if (cacheKey && memo && (response.headers.etag || response.headers['last-modified'])) {
-            await memo.put<CachedAnswer>(HTTP_CACHE_NAMESPACE, cacheKey, HTTP_CACHE_VERSION, {
-              url: response.url,
-              status: response.status,
-              headers: keptHeaders(response.headers as Record<string, string>),
-              data: response.data,
-              etag: response.headers.etag ?? null,
-              lastModified: response.headers['last-modified'] ?? null,
-            });
-          }
-          return response;
-        } catch (error) {
-          if (!isHttpError(error)) throw error;
-          const responseHeaders = error.response?.headers;
-          pool.observe(token, responseHeaders as Record<string, string>);
-          if (error.status === 304 && cached) {
-            stats.notModified++;
-            return { url: cached.url, status: cached.status, headers: cached.headers, data: cached.data } as Awaited<
-              ReturnType<typeof request>
-            >;
-          }
-          if (error.status === 401 && token && attempt < pool.size && pool.reject(token)) {
-            stats.tokenSwitches++;
-            log.warn(`GitHub rejected ${token.label} (401 Bad credentials); going on without it`);
-            continue;
-          }
-          const primaryLimit =
-            (error.status === 403 || error.status === 429) &&
-            responseHeaders?.['x-ratelimit-remaining'] === '0' &&
-            !isSecondaryLimit(error);
-          if (primaryLimit && attempt < pool.size && pool.hasQuota(resource, token)) {
-            stats.tokenSwitches++;
-            log.debug(`github: ${token?.label ?? 'anonymous'} exhausted for ${resource}; switching token`);
-            continue;
-          }
-          const retryAfter = Number(responseHeaders?.['retry-after']);
-          if (
-            policy.retryStatuses.includes(error.status) &&
-            error.status !== 403 &&
-            !primaryLimit &&
-            Number.isFinite(retryAfter) &&
-            retryAfter > 0 &&
-            !isSecondaryLimit(error)
-          ) {
-            // The retry plugin backs off (n+1)² units whatever the server said; Retry-After sets the floor.
-            await sleep(Math.min(retryAfter, policy.maxRateLimitWait) * policy.unitMs);
-          }
-          throw error;
-        }
-      }
-    });
-    return {};
-  };
-
-  const OctokitClass = composeOctokit(datasmithPlugin);
-  const group = (minTime: number) =>
-    new Bottleneck.Group({ maxConcurrent: 1, minTime: Math.round(minTime * policy.unitMs) });
-  const onLimit =
-    (kind: 'primary' | 'secondary') =>
-    (retryAfter: number, opts: { method?: string; url?: string }, _octokit: unknown, retryCount: number) => {
-      const where = `${opts.method ?? 'GET'} ${redactUrl(String(opts.url ?? ''))}`;
-      if (retryCount >= policy.rateLimitRetries) {
-        log.warn(`GitHub ${kind} rate limit on ${where}: giving up after ${retryCount} retries`);
-        return false;
-      }
-      if (retryAfter > policy.maxRateLimitWait) {
-        log.warn(
-          `GitHub ${kind} rate limit on ${where}: reset in ${retryAfter} units exceeds maxRateLimitWait ${policy.maxRateLimitWait}`,
-        );
-        return false;
-      }
-      stats.rateLimited++;
-      const tokens = pool.size === 0 ? 'no token' : `${pool.size} token${pool.size > 1 ? 's' : ''}`;
-      log.warn(
-        `GitHub ${kind} rate limit on ${where} (${tokens}): waiting ${retryAfter} × ${policy.unitMs} ms, retry ${retryCount + 1} of ${policy.rateLimitRetries}`,
-      );
-      return true;
-    };
+  const OctokitClass = composeOctokit(createRequestHook({ policy, pool, log, memo, stats }));
   const octokit = new OctokitClass({
     baseUrl,
     userAgent: options.userAgent ?? GITHUB_CLIENT_DEFAULTS.userAgent,
     request: { fetch: transport },
-    log: {
-      debug: (m: string) => log.debug(`github: ${redact(m)}`),
-      info: (m: string) => log.debug(`github: ${redact(m)}`),
-      warn: (m: string) => log.warn(`github: ${redact(m)}`),
-      // Octokit's request log reports every failed attempt here, retries included; the outcome
-      // reaches the user once, as a RemoteError or a rate-limit warning.
-      error: (m: string) => log.debug(`github: ${redact(m)}`),
-    },
-    throttle: {
-      onRateLimit: onLimit('primary'),
-      onSecondaryRateLimit: onLimit('secondary'),
-      retryAfterBaseValue: policy.unitMs,
-      fallbackSecondaryRateRetryAfter: policy.fallbackSecondaryRetryAfter,
-      // Our own limiter groups: the plugin's defaults are shared by every client in the process and
-      // space searches 2 s apart in real time, which tests could not shrink.
-      search: group(policy.searchInterval),
-      write: group(1),
-      notifications: group(3),
-      ...({
-        global: new Bottleneck.Group({ maxConcurrent: policy.maxConcurrent }),
-        auth: new Bottleneck.Group({ maxConcurrent: 1 }),
-      } as object),
-    },
+    log: octokitLog(log, redact),
+    throttle: throttleOptions({ policy, pool, stats, log }),
     retry: {
       retries: policy.retries,
       retryAfterBaseValue: policy.unitMs,

@@ -127,6 +127,88 @@ function json(value: unknown): string {
 }
 
 /**
+ * Steps 1-2: the repository (a rename is followed; 404/410/451 is `absent`) and its PRs merged in the
+ * window, from the listing of closed PRs by last update.
+ */
+async function listMergedPulls(
+  github: GitHubClient,
+  repo: string,
+  window: SyncWindow,
+  now: Date,
+): Promise<MemoisedListing | { absent: number }> {
+  const lookup = await getRepository(github, repo);
+  if (lookup.status === 'absent') return { absent: lookup.httpStatus };
+  const listed = await listPullsUpdatedSince(github, lookup.fullName, window.start);
+  const counts: SyncCounts = {
+    read: listed.read,
+    pages: listed.pages,
+    notMerged: 0,
+    outsideWindow: 0,
+    otherBase: 0,
+    written: 0,
+    detailed: 0,
+  };
+  const pulls: GitHubPull[] = [];
+  for (const pull of listed.pulls) {
+    if (!isMerged(pull)) counts.notMerged++;
+    else if (!inWindow(new Date(pull.merged_at), window)) counts.outsideWindow++;
+    else pulls.push(pull);
+  }
+  return { storedAt: now.getTime(), repo: lookup.repo, fullName: lookup.fullName, pulls, counts };
+}
+
+/** Step 3: the mirror, cloned or fetched; a memoised listing needs no fetch when the default branch already holds every landed commit. */
+async function syncListingMirror(
+  listing: MemoisedListing,
+  fromMemo: boolean,
+  mirrorDir: string,
+  defaultBranch: string,
+  deps: Pick<SyncDeps, 'gitUrlTemplate' | 'mirrorFilter'>,
+): Promise<MirrorResult> {
+  const url = gitUrlFor(deps.gitUrlTemplate ?? DEFAULT_GIT_URL_TEMPLATE, listing.fullName);
+  const shas = listing.pulls.map((p) => p.merge_commit_sha as string);
+  const mirrorExists = await stat(mirrorDir).then(
+    () => true,
+    () => false,
+  );
+  const known = fromMemo && mirrorExists ? await firstParentLine(mirrorDir, defaultBranch) : null;
+  if (known && known.size > 0 && shas.every((sha) => known.has(sha))) {
+    return { action: 'unchanged', head: await resolveRef(mirrorDir, `refs/heads/${defaultBranch}`) };
+  }
+  return syncMirror(url, mirrorDir, { branch: defaultBranch, filter: deps.mirrorFilter });
+}
+
+/**
+ * Step 4 on a fresh listing: PRs into another branch stay only when their commit is on the default
+ * branch's first-parent line; a single-parent landed commit that is not a squash of its PR gets the
+ * full PR object (its `commits`). Sorts the PRs and counts them.
+ */
+async function refineListing(
+  github: GitHubClient,
+  listing: MemoisedListing,
+  mirrorDir: string,
+  defaultBranch: string,
+): Promise<void> {
+  const line = await firstParentLine(mirrorDir, defaultBranch);
+  const kept: GitHubPull[] = [];
+  for (const pull of listing.pulls) {
+    const sha = pull.merge_commit_sha as string;
+    if (pull.base?.ref && pull.base.ref !== defaultBranch && !line.has(sha)) {
+      listing.counts.otherBase++;
+      continue;
+    }
+    const commit = line.get(sha);
+    const squashed = commit && new RegExp(`\\(#${pull.number}\\)\\s*$`).test(commit.subject);
+    if (commit && commit.parents === 1 && !squashed && pull.commits == null) {
+      kept.push(await getPull(github, listing.fullName, pull.number));
+      listing.counts.detailed++;
+    } else kept.push(pull);
+  }
+  listing.pulls = kept.sort((a, b) => a.number - b.number);
+  listing.counts.written = kept.length;
+}
+
+/**
  * Fills the store with one repository's merged PRs in `window`, from GitHub (issue 3):
  * 1. `GET /repos/{o}/{r}` (a rename is followed and recorded; 404/410/451 returns `absent`);
  * 2. closed PRs by last update, newest first, until one was updated before `window.start`
@@ -160,65 +242,18 @@ export async function syncRepositoryFromGitHub(
   let listing = deps.memo ? await deps.memo.get<MemoisedListing>(SYNC_MEMO_NAMESPACE, key) : undefined;
   if (listing && !closed && now.getTime() - listing.storedAt >= ttl) listing = undefined;
   const fromMemo = listing !== undefined;
-
   if (!listing) {
-    const lookup = await getRepository(github, repo);
-    if (lookup.status === 'absent') return { repo, status: 'absent', httpStatus: lookup.httpStatus };
-    const listed = await listPullsUpdatedSince(github, lookup.fullName, window.start);
-    const counts: SyncCounts = {
-      read: listed.read,
-      pages: listed.pages,
-      notMerged: 0,
-      outsideWindow: 0,
-      otherBase: 0,
-      written: 0,
-      detailed: 0,
-    };
-    const pulls: GitHubPull[] = [];
-    for (const pull of listed.pulls) {
-      if (!isMerged(pull)) counts.notMerged++;
-      else if (!inWindow(new Date(pull.merged_at), window)) counts.outsideWindow++;
-      else pulls.push(pull);
-    }
-    listing = { storedAt: now.getTime(), repo: lookup.repo, fullName: lookup.fullName, pulls, counts };
+    const listed = await listMergedPulls(github, repo, window, now);
+    if ('absent' in listed) return { repo, status: 'absent', httpStatus: listed.absent };
+    listing = listed;
   }
 
   const fullName = listing.fullName;
   const defaultBranch = listing.repo.default_branch ?? 'main';
   const mirrorDir = store.mirrorPath(repo);
-  const url = gitUrlFor(deps.gitUrlTemplate ?? DEFAULT_GIT_URL_TEMPLATE, fullName);
-  const shas = listing.pulls.map((p) => p.merge_commit_sha as string);
-  let mirror: MirrorResult;
-  // A memoised listing needs no fetch when the default branch already holds every landed commit.
-  const mirrorExists = await stat(mirrorDir).then(
-    () => true,
-    () => false,
-  );
-  const known = fromMemo && mirrorExists ? await firstParentLine(mirrorDir, defaultBranch) : null;
-  if (known && known.size > 0 && shas.every((sha) => known.has(sha))) {
-    mirror = { action: 'unchanged', head: await resolveRef(mirrorDir, `refs/heads/${defaultBranch}`) };
-  } else {
-    mirror = await syncMirror(url, mirrorDir, { branch: defaultBranch, filter: deps.mirrorFilter });
-  }
-
+  const mirror = await syncListingMirror(listing, fromMemo, mirrorDir, defaultBranch, deps);
   if (!fromMemo) {
-    const line = await firstParentLine(mirrorDir, defaultBranch);
-    const kept: GitHubPull[] = [];
-    for (const pull of listing.pulls) {
-      const sha = pull.merge_commit_sha as string;
-      if (pull.base?.ref && pull.base.ref !== defaultBranch && !line.has(sha)) {
-        listing.counts.otherBase++;
-        continue;
-      }
-      const commit = line.get(sha);
-      const squashed = commit && new RegExp(`\\(#${pull.number}\\)\\s*$`).test(commit.subject);
-      if (commit && commit.parents === 1 && !squashed && pull.commits == null) {
-        kept.push(await getPull(github, fullName, pull.number));
-        listing.counts.detailed++;
-      } else kept.push(pull);
-    }
-    listing.pulls = kept.sort((a, b) => a.number - b.number);
-    listing.counts.written = kept.length;
+    await refineListing(github, listing, mirrorDir, defaultBranch);
     if (deps.memo) await deps.memo.put(SYNC_MEMO_NAMESPACE, key, SYNC_CODE_VERSION, listing);
   }
 

@@ -196,22 +196,42 @@ function redactText(text: string, secrets: readonly string[]): string {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/**
- * Creates a client: the `openai` SDK with its own retries off, our retry policy, bounded concurrency,
- * an optional call budget and memoisation keyed by canonical JSON of (model, prompt text,
- * prompt version, temperature).
- */
-export function createLlmClient(options: LlmClientOptions): LlmClient {
+/** What every request of one client shares: the endpoint, the policies, the budget, the memo and the counters. */
+interface ClientState {
+  settings: LlmSettings;
+  policy: RetryPolicy;
+  log: Logger;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  responseFormat: ResponseFormatMode;
+  limit: ReturnType<typeof pLimit>;
+  maxCalls: number;
+  memo: MemoStore | undefined;
+  /** The base URL with credentials redacted, for messages. */
+  shownUrl: string;
+  /** The API key and any credentials in the base URL: never in a message. */
+  secrets: string[];
+  openai: OpenAI;
+  stats: LlmStats;
+  probed?: Promise<void>;
+}
+
+function createClientState(options: LlmClientOptions): ClientState {
   const { settings } = options;
   const policy = normalizeRetryPolicy(options.retry);
-  const log = options.log ?? silentLogger;
-  const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? defaultSleep;
-  const responseFormat = options.responseFormat ?? 'json_schema';
-  const limit = pLimit(Math.max(1, options.concurrency ?? 4));
-  const maxCalls = options.maxCalls ?? Number.POSITIVE_INFINITY;
-  const shownUrl = redactUrl(settings.baseURL);
-  const secrets = [settings.apiKey, ...credentialsOf(settings.baseURL)];
+  const state = {
+    settings,
+    policy,
+    log: options.log ?? silentLogger,
+    now: options.now ?? Date.now,
+    sleep: options.sleep ?? defaultSleep,
+    responseFormat: options.responseFormat ?? 'json_schema',
+    limit: pLimit(Math.max(1, options.concurrency ?? 4)),
+    maxCalls: options.maxCalls ?? Number.POSITIVE_INFINITY,
+    memo: options.memo,
+    shownUrl: redactUrl(settings.baseURL),
+    secrets: [settings.apiKey, ...credentialsOf(settings.baseURL)],
+  };
   const OpenAIClient = openaiSdk();
   const openai = new OpenAIClient({
     baseURL: settings.baseURL,
@@ -229,200 +249,243 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
     promptTokens: 0,
     completionTokens: 0,
   };
-  let probed: Promise<void> | undefined;
+  return { ...state, openai, stats };
+}
 
-  async function withRetries<T>(label: string, send: () => Promise<T>, retries = policy.retries): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await send();
-      } catch (error) {
-        const info = describeFailure(error, policy, now());
-        if (!info.retryable || attempt >= retries) {
-          const tries = attempt + 1;
-          const what = redactText(info.what, secrets);
-          throw new RemoteError(`${label} ${shownUrl}: ${what} after ${tries} attempt${tries === 1 ? '' : 's'}`, {
-            status: info.status,
-            url: settings.baseURL,
-            cause: error,
-          });
-        }
-        const wait = retryDelayMs(policy, attempt, info.retryAfter);
-        log.debug(
-          `${label} ${shownUrl}: ${redactText(info.what, secrets)}; retry ${attempt + 1}/${retries} in ${wait} ms`,
-        );
-        stats.retries++;
-        await sleep(wait);
-      }
-    }
-  }
-
-  async function runProbe(): Promise<void> {
-    stats.probes++;
+/** Sends with the retry policy; the last failure becomes a RemoteError with the endpoint redacted. */
+async function withRetries<T>(
+  state: ClientState,
+  label: string,
+  send: () => Promise<T>,
+  retries = state.policy.retries,
+): Promise<T> {
+  const { policy, secrets, shownUrl } = state;
+  for (let attempt = 0; ; attempt++) {
     try {
-      // At most 2 retries: an endpoint that refuses connections should fail the run at once.
-      await withRetries('probe GET /models at', () => openai.models.list(), Math.min(2, policy.retries));
+      return await send();
     } catch (error) {
-      const status = (error as RemoteError).status ?? 0;
-      if (status === 404 || status === 405 || status === 501) return; // the server answered: it is up
-      const hint =
-        status === 401 || status === 403
-          ? 'check DSPY_API_KEY / OPENAI_API_KEY'
-          : 'check DSPY_URL / OPENAI_BASE_URL and that the server is running';
-      throw new LlmUnreachableError(`LLM endpoint unreachable: ${(error as Error).message}; ${hint}`, {
-        status,
-        url: settings.baseURL,
-        cause: error,
-      });
-    }
-  }
-
-  function probe(): Promise<void> {
-    probed ??= runProbe();
-    return probed;
-  }
-
-  function responseFormatFor<T>(request: JsonRequest<T>) {
-    if (responseFormat === 'none') return undefined;
-    if (responseFormat === 'json_object') return { type: 'json_object' as const };
-    const schema = z.toJSONSchema(request.schema as z.ZodType, { target: 'draft-7' }) as Record<string, unknown>;
-    delete schema.$schema;
-    return { type: 'json_schema' as const, json_schema: { name: request.name, schema, strict: false } };
-  }
-
-  async function complete<T>(request: JsonRequest<T>): Promise<{ value: T; usage: TokenUsage }> {
-    const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [
-      { role: 'system', content: request.system },
-      { role: 'user', content: request.user },
-    ];
-    const usage: TokenUsage = { promptTokens: 0, completionTokens: 0 };
-    const format = responseFormatFor(request);
-    let reason = '';
-    for (let attempt = 0; attempt <= policy.malformedRetries; attempt++) {
-      const response = await withRetries('LLM request to', () => {
-        stats.requests++;
-        return openai.chat.completions.create({
-          model: settings.model,
-          messages,
-          temperature: settings.temperature,
-          max_tokens: settings.maxTokens,
-          ...(format ? { response_format: format } : {}),
+      const info = describeFailure(error, policy, state.now());
+      if (!info.retryable || attempt >= retries) {
+        const tries = attempt + 1;
+        const what = redactText(info.what, secrets);
+        throw new RemoteError(`${label} ${shownUrl}: ${what} after ${tries} attempt${tries === 1 ? '' : 's'}`, {
+          status: info.status,
+          url: state.settings.baseURL,
+          cause: error,
         });
-      });
-      usage.promptTokens += response.usage?.prompt_tokens ?? 0;
-      usage.completionTokens += response.usage?.completion_tokens ?? 0;
-      stats.promptTokens += response.usage?.prompt_tokens ?? 0;
-      stats.completionTokens += response.usage?.completion_tokens ?? 0;
-      const choice = response.choices?.[0];
-      const content = choice?.message?.content ?? '';
-      const parsed =
-        choice?.finish_reason === 'length'
-          ? ({ ok: false, reason: 'answer cut off at max_tokens (finish_reason=length)' } as const)
-          : parseJsonAnswer(content, request.schema);
-      if (parsed.ok) return { value: parsed.value, usage };
-      reason = parsed.reason;
-      stats.malformed++;
-      log.debug(`LLM answer for ${request.name} malformed (${reason}); attempt ${attempt + 1}`);
-      messages.splice(
-        2,
-        messages.length,
-        { role: 'assistant', content },
-        {
-          role: 'user',
-          content: `Your answer was invalid: ${reason}. Reply again with only the JSON object, matching the schema exactly.`,
-        },
-      );
-    }
-    const attempts = policy.malformedRetries + 1;
-    throw new LlmOutputError(`LLM answer malformed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${reason}`, {
-      url: settings.baseURL,
-    });
-  }
-
-  async function completeJson<T>(request: JsonRequest<T>): Promise<JsonAnswer<T>> {
-    const key = memoKey('llm', request.promptVersion, {
-      model: settings.model,
-      prompt: { system: request.system, user: request.user },
-      promptVersion: request.promptVersion,
-      temperature: settings.temperature,
-    });
-    const memo = options.memo;
-    const hit = memo ? await memo.get<{ value: unknown; usage: TokenUsage }>('llm', key) : undefined;
-    if (hit !== undefined) {
-      const parsed = request.schema.safeParse(hit.value);
-      if (parsed.success) {
-        stats.memoHits++;
-        return { value: parsed.data, usage: hit.usage, cached: true };
       }
+      const wait = retryDelayMs(policy, attempt, info.retryAfter);
+      state.log.debug(
+        `${label} ${shownUrl}: ${redactText(info.what, secrets)}; retry ${attempt + 1}/${retries} in ${wait} ms`,
+      );
+      state.stats.retries++;
+      await state.sleep(wait);
     }
-    if (stats.calls >= maxCalls) throw new LlmBudgetExhaustedError(maxCalls);
-    stats.calls++;
-    await probe();
-    const answer = await limit(() => complete(request));
-    if (memo) await memo.put('llm', key, request.promptVersion, answer);
-    return { ...answer, cached: false };
   }
+}
 
-  async function chat(request: ChatRequest): Promise<ChatAnswer> {
-    const key = memoKey('llm-chat', request.promptVersion, {
-      model: settings.model,
-      messages: request.messages,
-      tools: request.tools,
-      temperature: settings.temperature,
-    });
-    const memo = options.memo;
-    type Stored = Omit<ChatAnswer, 'cached'>;
-    const hit = memo ? await memo.get<Stored>('llm-chat', key) : undefined;
-    if (hit !== undefined) {
-      stats.memoHits++;
-      return { ...hit, cached: true };
-    }
-    if (stats.calls >= maxCalls) throw new LlmBudgetExhaustedError(maxCalls);
-    stats.calls++;
-    await probe();
-    const response = await limit(() =>
-      withRetries('LLM request to', () => {
-        stats.requests++;
-        return openai.chat.completions.create({
-          model: settings.model,
-          messages: request.messages,
-          temperature: settings.temperature,
-          max_tokens: settings.maxTokens,
-          tools: request.tools.map((t) => ({
-            type: 'function' as const,
-            function: { name: t.name, description: t.description, parameters: t.parameters },
-          })),
-        });
-      }),
+async function runProbe(state: ClientState): Promise<void> {
+  state.stats.probes++;
+  try {
+    // At most 2 retries: an endpoint that refuses connections should fail the run at once.
+    await withRetries(
+      state,
+      'probe GET /models at',
+      () => state.openai.models.list(),
+      Math.min(2, state.policy.retries),
     );
-    const usage: TokenUsage = {
-      promptTokens: response.usage?.prompt_tokens ?? 0,
-      completionTokens: response.usage?.completion_tokens ?? 0,
-    };
-    stats.promptTokens += usage.promptTokens;
-    stats.completionTokens += usage.completionTokens;
-    const choice = response.choices?.[0];
-    const answer: Stored = {
-      content: choice?.message?.content ?? '',
-      toolCalls: (choice?.message?.tool_calls ?? []).flatMap((c) =>
-        c.type === 'function' ? [{ id: c.id, name: c.function.name, arguments: c.function.arguments }] : [],
-      ),
-      finishReason: choice?.finish_reason ?? 'stop',
-      usage,
-    };
-    if (memo) await memo.put('llm-chat', key, request.promptVersion, answer);
-    return { ...answer, cached: false };
+  } catch (error) {
+    const status = (error as RemoteError).status ?? 0;
+    if (status === 404 || status === 405 || status === 501) return; // the server answered: it is up
+    const hint =
+      status === 401 || status === 403
+        ? 'check DSPY_API_KEY / OPENAI_API_KEY'
+        : 'check DSPY_URL / OPENAI_BASE_URL and that the server is running';
+    throw new LlmUnreachableError(`LLM endpoint unreachable: ${(error as Error).message}; ${hint}`, {
+      status,
+      url: state.settings.baseURL,
+      cause: error,
+    });
   }
+}
 
+function probeOnce(state: ClientState): Promise<void> {
+  state.probed ??= runProbe(state);
+  return state.probed;
+}
+
+/** Counts one completion against the budget, probes the endpoint once, then runs `work` within the concurrency limit. */
+async function spendCall<T>(state: ClientState, work: () => Promise<T>): Promise<T> {
+  if (state.stats.calls >= state.maxCalls) throw new LlmBudgetExhaustedError(state.maxCalls);
+  state.stats.calls++;
+  await probeOnce(state);
+  return state.limit(work);
+}
+
+function responseFormatFor<T>(responseFormat: ResponseFormatMode, request: JsonRequest<T>) {
+  if (responseFormat === 'none') return undefined;
+  if (responseFormat === 'json_object') return { type: 'json_object' as const };
+  const schema = z.toJSONSchema(request.schema as z.ZodType, { target: 'draft-7' }) as Record<string, unknown>;
+  delete schema.$schema;
+  return { type: 'json_schema' as const, json_schema: { name: request.name, schema, strict: false } };
+}
+
+/**
+ * A completion validated against the request's schema: a malformed answer (or one cut off at
+ * max_tokens) is sent back with the reason, up to the policy's malformed retries.
+ */
+async function completeValidated<T>(
+  state: ClientState,
+  request: JsonRequest<T>,
+): Promise<{ value: T; usage: TokenUsage }> {
+  const { settings, stats, policy } = state;
+  const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [
+    { role: 'system', content: request.system },
+    { role: 'user', content: request.user },
+  ];
+  const usage: TokenUsage = { promptTokens: 0, completionTokens: 0 };
+  const format = responseFormatFor(state.responseFormat, request);
+  let reason = '';
+  for (let attempt = 0; attempt <= policy.malformedRetries; attempt++) {
+    const response = await withRetries(state, 'LLM request to', () => {
+      stats.requests++;
+      return state.openai.chat.completions.create({
+        model: settings.model,
+        messages,
+        temperature: settings.temperature,
+        max_tokens: settings.maxTokens,
+        ...(format ? { response_format: format } : {}),
+      });
+    });
+    usage.promptTokens += response.usage?.prompt_tokens ?? 0;
+    usage.completionTokens += response.usage?.completion_tokens ?? 0;
+    stats.promptTokens += response.usage?.prompt_tokens ?? 0;
+    stats.completionTokens += response.usage?.completion_tokens ?? 0;
+    const choice = response.choices?.[0];
+    const content = choice?.message?.content ?? '';
+    const parsed =
+      choice?.finish_reason === 'length'
+        ? ({ ok: false, reason: 'answer cut off at max_tokens (finish_reason=length)' } as const)
+        : parseJsonAnswer(content, request.schema);
+    if (parsed.ok) return { value: parsed.value, usage };
+    reason = parsed.reason;
+    stats.malformed++;
+    state.log.debug(`LLM answer for ${request.name} malformed (${reason}); attempt ${attempt + 1}`);
+    messages.splice(
+      2,
+      messages.length,
+      { role: 'assistant', content },
+      {
+        role: 'user',
+        content: `Your answer was invalid: ${reason}. Reply again with only the JSON object, matching the schema exactly.`,
+      },
+    );
+  }
+  const attempts = policy.malformedRetries + 1;
+  throw new LlmOutputError(`LLM answer malformed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${reason}`, {
+    url: settings.baseURL,
+  });
+}
+
+async function completeJson<T>(state: ClientState, request: JsonRequest<T>): Promise<JsonAnswer<T>> {
+  const { settings, memo } = state;
+  const key = memoKey('llm', request.promptVersion, {
+    model: settings.model,
+    prompt: { system: request.system, user: request.user },
+    promptVersion: request.promptVersion,
+    temperature: settings.temperature,
+  });
+  const hit = memo ? await memo.get<{ value: unknown; usage: TokenUsage }>('llm', key) : undefined;
+  if (hit !== undefined) {
+    const parsed = request.schema.safeParse(hit.value);
+    if (parsed.success) {
+      state.stats.memoHits++;
+      return { value: parsed.data, usage: hit.usage, cached: true };
+    }
+  }
+  const answer = await spendCall(state, () => completeValidated(state, request));
+  if (memo) await memo.put('llm', key, request.promptVersion, answer);
+  return { ...answer, cached: false };
+}
+
+/** A chat answer as memoised. */
+type StoredChatAnswer = Omit<ChatAnswer, 'cached'>;
+
+/** The token counts a completion reports (0 when it reports none). */
+function usageOf(response: OpenAI.Chat.ChatCompletion): TokenUsage {
   return {
-    chat,
+    promptTokens: response.usage?.prompt_tokens ?? 0,
+    completionTokens: response.usage?.completion_tokens ?? 0,
+  };
+}
+
+/** The answer of a chat completion: text, function tool calls and finish reason, with its token counts. */
+function chatAnswerOf(response: OpenAI.Chat.ChatCompletion, usage: TokenUsage): StoredChatAnswer {
+  const choice = response.choices?.[0];
+  return {
+    content: choice?.message?.content ?? '',
+    toolCalls: (choice?.message?.tool_calls ?? []).flatMap((c) =>
+      c.type === 'function' ? [{ id: c.id, name: c.function.name, arguments: c.function.arguments }] : [],
+    ),
+    finishReason: choice?.finish_reason ?? 'stop',
+    usage,
+  };
+}
+
+async function chat(state: ClientState, request: ChatRequest): Promise<ChatAnswer> {
+  const { settings, memo, stats } = state;
+  const key = memoKey('llm-chat', request.promptVersion, {
+    model: settings.model,
+    messages: request.messages,
+    tools: request.tools,
+    temperature: settings.temperature,
+  });
+  const hit = memo ? await memo.get<StoredChatAnswer>('llm-chat', key) : undefined;
+  if (hit !== undefined) {
+    stats.memoHits++;
+    return { ...hit, cached: true };
+  }
+  const response = await spendCall(state, () =>
+    withRetries(state, 'LLM request to', () => {
+      stats.requests++;
+      return state.openai.chat.completions.create({
+        model: settings.model,
+        messages: request.messages,
+        temperature: settings.temperature,
+        max_tokens: settings.maxTokens,
+        tools: request.tools.map((t) => ({
+          type: 'function' as const,
+          function: { name: t.name, description: t.description, parameters: t.parameters },
+        })),
+      });
+    }),
+  );
+  const usage = usageOf(response);
+  stats.promptTokens += usage.promptTokens;
+  stats.completionTokens += usage.completionTokens;
+  const answer = chatAnswerOf(response, usage);
+  if (memo) await memo.put('llm-chat', key, request.promptVersion, answer);
+  return { ...answer, cached: false };
+}
+
+/**
+ * Creates a client: the `openai` SDK with its own retries off, our retry policy, bounded concurrency,
+ * an optional call budget and memoisation keyed by canonical JSON of (model, prompt text,
+ * prompt version, temperature).
+ */
+export function createLlmClient(options: LlmClientOptions): LlmClient {
+  const state = createClientState(options);
+  const { settings } = options;
+  return {
+    chat: (request) => chat(state, request),
     settings: {
       baseURL: settings.baseURL,
       model: settings.model,
       temperature: settings.temperature,
       maxTokens: settings.maxTokens,
     },
-    stats,
-    probe,
-    completeJson,
+    stats: state.stats,
+    probe: () => probeOnce(state),
+    completeJson: (request) => completeJson(state, request),
   };
 }

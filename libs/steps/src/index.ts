@@ -196,7 +196,8 @@ export { renderReportHtml, escapeHtml, formatCount, formatMinutes } from './repo
 export type { ReportPageInput, ReportPageDeps, ReportPageResult } from './report/report';
 export { buildReportPage } from './report/report';
 export type { VerifyDeps, VerifyOptions, VerifyOutput } from './verify/verify';
-export { verify, defaultCpuset, needsRebuild, installModeOf, planPasses, VERIFY_CODE_VERSION } from './verify/verify';
+export { verify, defaultCpuset, needsRebuild, installModeOf, VERIFY_CODE_VERSION } from './verify/verify';
+export { planPasses } from './verify/abba-passes';
 export type { BenchmarkChange, MeasuredBenchmark, SideResult, Verdict } from './verify/decide';
 export { compareBenchmark, decideVerdict, isResultBetter, isNoisy } from './verify/decide';
 export type { ChangedFile, ChangeTargets, SelectedBenchmark } from './verify/select';

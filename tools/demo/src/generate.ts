@@ -4,7 +4,7 @@ import { storeLayout } from '@datasmith/paths';
 import { DEMO_CASES, DEMO_REPOS, type DemoRepo, type MergeStyle, casesOf } from './cases';
 import { git, gitText, initBareRepository, runFastImport } from './git';
 import { PEOPLE, githubTime } from './people';
-import { type PlannedPull, type RepoPlan, planRepository } from './plan';
+import { type PlannedIssue, type PlannedPull, type RepoPlan, planRepository } from './plan';
 import { DEMO_HISTORIES } from './repos';
 
 export { generateBenchRepo } from './bench-repo';
@@ -155,38 +155,102 @@ function pullJson(
   };
 }
 
-/** Writes one repository's mirror and metadata into `root` (the store being built). */
-async function writeRepository(
-  root: string,
-  repo: DemoRepo,
-): Promise<{
+/** What writing one repository produced, for the store summary. */
+interface WrittenRepository {
   summary: DemoRepoSummary;
   imperfect: DemoStoreSummary['imperfectMirror'];
   pullFiles: number;
   issueFiles: number;
   symlink: { repo: string; link: string; target: string } | null;
   landed: LandedPull[];
-}> {
+}
+
+/** A repository without a mirror: its repo.json only, when it has metadata. */
+async function writeMetadataOnly(layout: ReturnType<typeof storeLayout>, repo: DemoRepo): Promise<WrittenRepository> {
+  if (repo.metadata) await writeJson(layout.repoJson(repo.name), repoJson(repo, null));
+  return {
+    summary: {
+      name: repo.name,
+      mirror: 'none',
+      mirrorPath: null,
+      defaultBranch: repo.defaultBranch,
+      head: null,
+      pulls: 0,
+    },
+    imperfect: null,
+    pullFiles: 0,
+    issueFiles: 0,
+    symlink: null,
+    landed: [],
+  };
+}
+
+/** An imperfect mirror: loose objects, with the blob of `missingBlob` (at its PR's landed commit) deleted. */
+async function removeMissingBlob(
+  gitDir: string,
+  repo: DemoRepo,
+  plan: RepoPlan,
+  sha: (mark: number) => string,
+): Promise<NonNullable<DemoStoreSummary['imperfectMirror']>> {
+  if (!repo.missingBlob) throw new Error(`${repo.name}: an imperfect mirror needs missingBlob`);
+  const pull = plan.pulls.find((p) => p.case.number === repo.missingBlob?.pullNumber);
+  if (!pull) throw new Error(`${repo.name}: no PR #${repo.missingBlob.pullNumber}`);
+  const landedSha = sha(pull.landedMark);
+  const blobSha = await gitText(gitDir, ['rev-parse', `${landedSha}:${repo.missingBlob.path}`]);
+  await explodeToLooseObjects(gitDir);
+  await git(gitDir, ['config', 'gc.auto', '0']);
+  await unlink(join(gitDir, 'objects', blobSha.slice(0, 2), blobSha.slice(2)));
+  return { repo: repo.name, pullNumber: pull.case.number, path: repo.missingBlob.path, blobSha, landedSha };
+}
+
+function issueJson(repo: string, i: PlannedIssue): Record<string, unknown> {
+  const by = PEOPLE[i.issue.by];
+  return {
+    url: `https://api.github.com/repos/${repo}/issues/${i.issue.number}`,
+    html_url: `https://github.com/${repo}/issues/${i.issue.number}`,
+    number: i.issue.number,
+    title: i.issue.title,
+    user: { login: by.login, type: 'User' },
+    labels: (i.issue.labels ?? []).map((n) => ({ name: n })),
+    state: 'closed',
+    state_reason: 'completed',
+    body: i.issue.body,
+    created_at: githubTime(i.openedAt),
+    updated_at: githubTime(new Date(Math.max(i.closedAt.getTime(), ...i.comments.map((c) => c.at.getTime())))),
+    closed_at: githubTime(i.closedAt),
+    comments: i.comments.map((c) => ({
+      user: { login: PEOPLE[c.by].login },
+      created_at: githubTime(c.at),
+      body: c.body,
+    })),
+  };
+}
+
+/** Writes repo.json (with metadata), the PR files of the cases that have one, and the issue files; returns the PR file count. */
+async function writeMetadataFiles(
+  layout: ReturnType<typeof storeLayout>,
+  repo: DemoRepo,
+  plan: RepoPlan,
+  sha: (mark: number) => string,
+): Promise<number> {
+  if (repo.metadata) await writeJson(layout.repoJson(repo.name), repoJson(repo, plan));
+  let pullFiles = 0;
+  for (const p of plan.pulls) {
+    if (!p.case.pullFile) continue;
+    await writeJson(layout.pullJson(repo.name, p.case.number), pullJson(repo.name, repo.defaultBranch, p, sha));
+    pullFiles++;
+  }
+  for (const i of plan.issues) await writeJson(layout.issueJson(repo.name, i.issue.number), issueJson(repo.name, i));
+  return pullFiles;
+}
+
+/** Writes one repository's mirror and metadata into `root` (the store being built). */
+async function writeRepository(root: string, repo: DemoRepo): Promise<WrittenRepository> {
   const layout = storeLayout(root);
   const history = DEMO_HISTORIES[repo.name];
   if (repo.mirror === 'none') {
     if (history) throw new Error(`${repo.name}: mirror 'none' but a history exists`);
-    if (repo.metadata) await writeJson(layout.repoJson(repo.name), repoJson(repo, null));
-    return {
-      summary: {
-        name: repo.name,
-        mirror: 'none',
-        mirrorPath: null,
-        defaultBranch: repo.defaultBranch,
-        head: null,
-        pulls: 0,
-      },
-      imperfect: null,
-      pullFiles: 0,
-      issueFiles: 0,
-      symlink: null,
-      landed: [],
-    };
+    return writeMetadataOnly(layout, repo);
   }
   if (!history) throw new Error(`${repo.name}: no history module`);
   if (history.defaultBranch !== repo.defaultBranch) throw new Error(`${repo.name}: default branch mismatch`);
@@ -202,19 +266,7 @@ async function writeRepository(
     if (!s) throw new Error(`${repo.name}: mark ${mark} was not exported`);
     return s;
   };
-
-  let imperfect: DemoStoreSummary['imperfectMirror'] = null;
-  if (repo.mirror === 'imperfect') {
-    if (!repo.missingBlob) throw new Error(`${repo.name}: an imperfect mirror needs missingBlob`);
-    const pull = plan.pulls.find((p) => p.case.number === repo.missingBlob?.pullNumber);
-    if (!pull) throw new Error(`${repo.name}: no PR #${repo.missingBlob.pullNumber}`);
-    const landedSha = sha(pull.landedMark);
-    const blobSha = await gitText(gitDir, ['rev-parse', `${landedSha}:${repo.missingBlob.path}`]);
-    await explodeToLooseObjects(gitDir);
-    await git(gitDir, ['config', 'gc.auto', '0']);
-    await unlink(join(gitDir, 'objects', blobSha.slice(0, 2), blobSha.slice(2)));
-    imperfect = { repo: repo.name, pullNumber: pull.case.number, path: repo.missingBlob.path, blobSha, landedSha };
-  }
+  const imperfect = repo.mirror === 'imperfect' ? await removeMissingBlob(gitDir, repo, plan, sha) : null;
   let link: { repo: string; link: string; target: string } | null = null;
   if (repo.mirror === 'symlink') {
     await mkdir(dirname(linkPath), { recursive: true });
@@ -222,36 +274,7 @@ async function writeRepository(
     await symlink(target, linkPath, 'dir');
     link = { repo: repo.name, link: relative(root, linkPath), target };
   }
-
-  if (repo.metadata) await writeJson(layout.repoJson(repo.name), repoJson(repo, plan));
-  let pullFiles = 0;
-  for (const p of plan.pulls) {
-    if (!p.case.pullFile) continue;
-    await writeJson(layout.pullJson(repo.name, p.case.number), pullJson(repo.name, repo.defaultBranch, p, sha));
-    pullFiles++;
-  }
-  for (const i of plan.issues) {
-    const by = PEOPLE[i.issue.by];
-    await writeJson(layout.issueJson(repo.name, i.issue.number), {
-      url: `https://api.github.com/repos/${repo.name}/issues/${i.issue.number}`,
-      html_url: `https://github.com/${repo.name}/issues/${i.issue.number}`,
-      number: i.issue.number,
-      title: i.issue.title,
-      user: { login: by.login, type: 'User' },
-      labels: (i.issue.labels ?? []).map((n) => ({ name: n })),
-      state: 'closed',
-      state_reason: 'completed',
-      body: i.issue.body,
-      created_at: githubTime(i.openedAt),
-      updated_at: githubTime(new Date(Math.max(i.closedAt.getTime(), ...i.comments.map((c) => c.at.getTime())))),
-      closed_at: githubTime(i.closedAt),
-      comments: i.comments.map((c) => ({
-        user: { login: PEOPLE[c.by].login },
-        created_at: githubTime(c.at),
-        body: c.body,
-      })),
-    });
-  }
+  const pullFiles = await writeMetadataFiles(layout, repo, plan, sha);
   const head = sha(plan.branchTips.get(repo.defaultBranch) as number);
   return {
     summary: {

@@ -93,9 +93,10 @@ type TimelineEvent =
   | { kind: 'direct'; at: Date; seq: number; commit: DirectCommit }
   | { kind: 'pull'; at: Date; seq: number; pullCase: DemoCase; content: PullContent };
 
-/** Builds the fast-import stream for one repository. Throws on any inconsistency between cases and content. */
-export function planRepository(history: RepoHistory, cases: readonly DemoCase[]): RepoPlan {
-  const repo = history.repo;
+type PullEvent = Extract<TimelineEvent, { kind: 'pull' }>;
+
+/** The cases' PR numbers, sorted; throws when a case has no content or a content no case. */
+function checkCasesMatchContent(history: RepoHistory, cases: readonly DemoCase[]): number[] {
   const caseNumbers = cases.map((c) => c.number).sort((a, b) => a - b);
   const contentNumbers = Object.keys(history.pulls)
     .map(Number)
@@ -103,24 +104,13 @@ export function planRepository(history: RepoHistory, cases: readonly DemoCase[])
   if (caseNumbers.join(',') !== contentNumbers.join(',')) {
     const missing = caseNumbers.filter((n) => !contentNumbers.includes(n));
     const extra = contentNumbers.filter((n) => !caseNumbers.includes(n));
-    throw new Error(`${repo}: cases and contents disagree (no content for ${missing}; no case for ${extra})`);
+    throw new Error(`${history.repo}: cases and contents disagree (no content for ${missing}; no case for ${extra})`);
   }
+  return caseNumbers;
+}
 
-  const script = new FastImportScript();
-  let nextMark = 1;
-  const lines = new Map<string, BranchLine>();
-  const labels = new Map<string, { branch: string; index: number }>();
-  const tags = new Map<string, number>();
-  const treeAt = new Map<number, DemoTree>();
-  const pulls: PlannedPull[] = [];
-  const issues: PlannedIssue[] = [];
-
-  const pushCommit = (line: BranchLine, mark: number, at: Date, tree: DemoTree, changed: readonly string[]) => {
-    line.commits.push({ mark, at, tree });
-    treeAt.set(mark, tree);
-    for (const p of changed) line.lastTouched.set(p, line.commits.length - 1);
-  };
-
+/** Direct commits and PR landings in time order (ties: direct commits first, then cases, as listed). */
+function timelineOf(history: RepoHistory, cases: readonly DemoCase[]): TimelineEvent[] {
   const events: TimelineEvent[] = [];
   let seq = 0;
   for (const commit of history.direct) events.push({ kind: 'direct', at: new Date(commit.at), seq: seq++, commit });
@@ -129,15 +119,147 @@ export function planRepository(history: RepoHistory, cases: readonly DemoCase[])
     events.push({ kind: 'pull', at: new Date(c.mergedAt), seq: seq++, pullCase: c, content });
   }
   events.sort((a, b) => a.at.getTime() - b.at.getTime() || a.seq - b.seq);
+  return events;
+}
 
-  // The root commit.
-  {
+/**
+ * The trees after each of a PR's commits applied from `start`, or null when one fails or changes
+ * nothing, or (unless the PR forks before a label) when the result differs from the merged tree on
+ * a path the PR touches.
+ */
+function headTreesFrom(
+  start: DemoTree,
+  content: PullContent,
+  touched: readonly string[],
+  merged: DemoTree,
+): DemoTree[] | null {
+  const trees: DemoTree[] = [];
+  let tree = start;
+  try {
+    for (const step of content.steps) {
+      const next = tree.clone();
+      step.apply(next);
+      if (diffTrees(tree, next).length === 0) return null;
+      trees.push(next);
+      tree = next;
+    }
+  } catch {
+    return null;
+  }
+  if (!content.forkBefore) {
+    for (const p of touched) {
+      const a = tree.has(p) ? tree.read(p) : null;
+      const b = merged.has(p) ? merged.read(p) : null;
+      if (a !== b) return null;
+    }
+  }
+  return trees;
+}
+
+/** A PR's timeline: first commit after the fork, PR opened soon after, further commits later. */
+function pullTimes(
+  forkAt: Date,
+  mergedAt: Date,
+  steps: number,
+  where: string,
+): { stepAt: (i: number) => Date; createdAt: Date } {
+  const span = mergedAt.getTime() - forkAt.getTime();
+  if (span < 60_000) throw new Error(`${where}: merged less than a minute after its fork point`);
+  const firstAt = forkAt.getTime() + Math.min(span * 0.2, 2 * DAY);
+  const gap = Math.min((span * 0.5) / steps, DAY);
+  return {
+    stepAt: (i: number) => floorToSecond(firstAt + i * gap),
+    createdAt: floorToSecond(firstAt + Math.min(gap / 2, HOUR)),
+  };
+}
+
+/**
+ * The issue a PR links, with absolute times (opened some days before the PR, comments before the
+ * PR was opened, one optional comment after the merge); null when it links none. Throws when the
+ * case and the content disagree about it.
+ */
+function planIssue(
+  pull: Pick<PlannedPull, 'case' | 'content' | 'createdAt' | 'mergedAt'>,
+  where: string,
+  caseNumbers: readonly number[],
+): PlannedIssue | null {
+  const { case: c, content, createdAt, mergedAt } = pull;
+  if (!content.issue) {
+    if (c.linkedIssue !== null) throw new Error(`${where}: case links issue ${c.linkedIssue} but the content has none`);
+    return null;
+  }
+  const issue = content.issue;
+  if (c.linkedIssue !== issue.number)
+    throw new Error(`${where}: case links issue ${c.linkedIssue}, content ${issue.number}`);
+  if (caseNumbers.includes(issue.number)) throw new Error(`${where}: issue #${issue.number} reuses a PR number`);
+  if (!content.body?.includes(`#${issue.number}`)) throw new Error(`${where}: body does not mention #${issue.number}`);
+  const openedAt = floorToSecond(createdAt.getTime() - (issue.openedDaysBeforePull ?? 7) * DAY);
+  const comments = issue.comments.map((cm) => ({
+    by: cm.by,
+    at: new Date(openedAt.getTime() + cm.hoursAfterOpen * HOUR),
+    body: cm.body,
+  }));
+  for (const cm of comments) {
+    if (cm.at.getTime() >= createdAt.getTime())
+      throw new Error(`${where}: an issue comment is not before the PR was opened`);
+  }
+  if (issue.commentAfterMerge) {
+    comments.push({
+      by: issue.commentAfterMerge.by,
+      at: new Date(mergedAt.getTime() + 2 * HOUR),
+      body: issue.commentAfterMerge.body,
+    });
+  }
+  return { issue, pullNumber: c.number, openedAt, closedAt: mergedAt, comments };
+}
+
+/** What landing a PR on its base branch needs: the case, the branch, its tip and the merged change. */
+interface Landing {
+  c: DemoCase;
+  content: PullContent;
+  line: BranchLine;
+  tip: LineCommit;
+  merged: DemoTree;
+  landedChanges: ReturnType<typeof diffTrees>;
+  touched: readonly string[];
+  mergedAt: Date;
+  headMark: number;
+  stepAt: (i: number) => Date;
+  where: string;
+}
+
+/** Writes one repository's commits into a fast-import script, mark by mark, and keeps the facts about them. */
+class RepoPlanner {
+  readonly script = new FastImportScript();
+  private nextMark = 1;
+  readonly lines = new Map<string, BranchLine>();
+  private readonly labels = new Map<string, { branch: string; index: number }>();
+  readonly tags = new Map<string, number>();
+  readonly treeAt = new Map<number, DemoTree>();
+
+  constructor(private readonly history: RepoHistory) {}
+
+  private pushCommit(line: BranchLine, mark: number, at: Date, tree: DemoTree, changed: readonly string[]): void {
+    line.commits.push({ mark, at, tree });
+    this.treeAt.set(mark, tree);
+    for (const p of changed) line.lastTouched.set(p, line.commits.length - 1);
+  }
+
+  lineOf(branch: string): BranchLine {
+    const line = this.lines.get(branch);
+    if (!line) throw new Error(`${this.history.repo}: unknown branch ${branch}`);
+    return line;
+  }
+
+  /** The root commit on the default branch; returns its time. */
+  commitRoot(): Date {
+    const { history } = this;
     const tree = new DemoTree();
     history.initial.apply(tree);
-    const mark = nextMark++;
+    const mark = this.nextMark++;
     const at = new Date(history.initial.at);
     const ref = `refs/heads/${history.defaultBranch}`;
-    script.commit({
+    this.script.commit({
       ref,
       mark,
       author: sig(history.initial.by, at),
@@ -146,71 +268,181 @@ export function planRepository(history: RepoHistory, cases: readonly DemoCase[])
       changes: diffTrees(new DemoTree(), tree),
     });
     const line: BranchLine = { ref, commits: [], lastTouched: new Map() };
-    lines.set(history.defaultBranch, line);
-    pushCommit(line, mark, at, tree, tree.paths());
-    if (events[0] && events[0].at.getTime() <= at.getTime())
-      throw new Error(`${repo}: an event precedes the initial commit`);
+    this.lines.set(history.defaultBranch, line);
+    this.pushCommit(line, mark, at, tree, tree.paths());
+    return at;
   }
 
-  const lineOf = (branch: string): BranchLine => {
-    const line = lines.get(branch);
-    if (!line) throw new Error(`${repo}: unknown branch ${branch}`);
-    return line;
-  };
+  /** A direct commit on its branch; a labelled one starts the branches declared from its label. */
+  commitDirect(commit: DirectCommit, at: Date): void {
+    const { history } = this;
+    const branch = commit.branch ?? history.defaultBranch;
+    const line = this.lineOf(branch);
+    const tip = line.commits[line.commits.length - 1] as LineCommit;
+    const tree = tip.tree.clone();
+    commit.apply(tree);
+    const changes = diffTrees(tip.tree, tree);
+    if (changes.length === 0) throw new Error(`${history.repo}: direct commit "${commit.message}" changes nothing`);
+    const mark = this.nextMark++;
+    this.script.commit({
+      ref: line.ref,
+      mark,
+      author: sig(commit.by, at),
+      committer: sig(commit.by, at),
+      message: `${commit.message}\n`,
+      from: tip.mark,
+      changes,
+    });
+    this.pushCommit(
+      line,
+      mark,
+      at,
+      tree,
+      changes.map((c) => c.path),
+    );
+    if (commit.tag) this.tags.set(commit.tag, mark);
+    if (commit.label) {
+      this.labels.set(commit.label, { branch, index: line.commits.length - 1 });
+      for (const bp of history.branches ?? []) {
+        if (bp.fromLabel !== commit.label) continue;
+        this.lines.set(bp.name, {
+          ref: `refs/heads/${bp.name}`,
+          commits: [line.commits[line.commits.length - 1] as LineCommit],
+          lastTouched: new Map(),
+        });
+      }
+    }
+  }
 
-  for (const event of events) {
-    if (event.kind === 'direct') {
-      const { commit } = event;
-      const branch = commit.branch ?? history.defaultBranch;
-      const line = lineOf(branch);
-      const tip = line.commits[line.commits.length - 1] as LineCommit;
-      const tree = tip.tree.clone();
-      commit.apply(tree);
-      const changes = diffTrees(tip.tree, tree);
-      if (changes.length === 0) throw new Error(`${repo}: direct commit "${commit.message}" changes nothing`);
-      const mark = nextMark++;
-      script.commit({
+  /**
+   * Where the PR branch starts and the trees after its commits: just before the labelled commit it
+   * forks before, else `forkLag` (default: number % 4) commits behind the tip, moved forward past the
+   * last change to a path it touches, and to the tip when its commits do not apply there.
+   */
+  private forkPoint(
+    event: PullEvent,
+    line: BranchLine,
+    touched: readonly string[],
+    merged: DemoTree,
+    where: string,
+  ): { fork: LineCommit; headTrees: DemoTree[] } {
+    const { pullCase: c, content } = event;
+    const tipIndex = line.commits.length - 1;
+    let forkIndex: number;
+    if (content.forkBefore) {
+      const label = this.labels.get(content.forkBefore);
+      if (!label || label.branch !== (c.baseRef ?? this.history.defaultBranch))
+        throw new Error(`${where}: unknown forkBefore ${content.forkBefore}`);
+      forkIndex = label.index - 1;
+    } else {
+      forkIndex = Math.max(0, tipIndex - (content.forkLag ?? c.number % 4));
+      for (const p of touched) forkIndex = Math.max(forkIndex, line.lastTouched.get(p) ?? 0);
+    }
+    const buildHead = (index: number) =>
+      headTreesFrom((line.commits[index] as LineCommit).tree, content, touched, merged);
+    let headTrees = buildHead(forkIndex);
+    if (!headTrees && !content.forkBefore && forkIndex !== tipIndex) {
+      forkIndex = tipIndex;
+      headTrees = buildHead(forkIndex);
+    }
+    if (!headTrees) throw new Error(`${where}: the PR's commits do not apply at their fork point`);
+    return { fork: line.commits[forkIndex] as LineCommit, headTrees };
+  }
+
+  /** The PR branch's commits from the fork (kept at refs/pull/N/head); returns the mark of its head. */
+  private commitPullBranch(
+    c: DemoCase,
+    content: PullContent,
+    fork: LineCommit,
+    headTrees: readonly DemoTree[],
+    stepAt: (i: number) => Date,
+  ): number {
+    let parentMark = fork.mark;
+    let headTree = fork.tree;
+    content.steps.forEach((step, i) => {
+      const next = headTrees[i] as DemoTree;
+      const mark = this.nextMark++;
+      this.script.commit({
+        ref: `refs/pull/${c.number}/head`,
+        mark,
+        author: sig(content.author, stepAt(i)),
+        committer: sig(content.author, stepAt(i)),
+        message: `${step.message}\n`,
+        from: parentMark,
+        changes: diffTrees(headTree, next),
+      });
+      this.treeAt.set(mark, next);
+      parentMark = mark;
+      headTree = next;
+    });
+    return parentMark;
+  }
+
+  /** A merge commit or a squash commit on the base branch; returns its mark. */
+  private landOneCommit(landing: Landing): number {
+    const { c, content, line, tip, mergedAt } = landing;
+    const landedMark = this.nextMark++;
+    const body = content.body ? `\n\n${content.body}` : '';
+    const merge = c.style === 'merge';
+    this.script.commit({
+      ref: line.ref,
+      mark: landedMark,
+      author: sig(merge ? content.mergedBy : content.author, mergedAt),
+      committer: sig('github', mergedAt, content.mergedBy),
+      message: merge
+        ? `Merge pull request #${c.number} from ${person(content.author).login}/${content.branch}\n\n${c.title}${body}\n`
+        : `${c.title} (#${c.number})${body}\n`,
+      from: tip.mark,
+      ...(merge ? { merges: [landing.headMark] } : {}),
+      changes: landing.landedChanges,
+    });
+    this.pushCommit(line, landedMark, mergedAt, landing.merged, landing.touched);
+    return landedMark;
+  }
+
+  /** Each of the PR's commits replayed on the base branch; returns the mark of the last. */
+  private landRebased(landing: Landing): number {
+    const { content, line, mergedAt, stepAt, where } = landing;
+    let parent = landing.tip;
+    let landedMark = -1;
+    content.steps.forEach((step, i) => {
+      const next = parent.tree.clone();
+      step.apply(next);
+      const changes = diffTrees(parent.tree, next);
+      if (changes.length === 0) throw new Error(`${where}: rebased commit ${i + 1} changes nothing`);
+      const mark = this.nextMark++;
+      this.script.commit({
         ref: line.ref,
         mark,
-        author: sig(commit.by, event.at),
-        committer: sig(commit.by, event.at),
-        message: `${commit.message}\n`,
-        from: tip.mark,
+        author: sig(content.author, stepAt(i)),
+        committer: sig('github', mergedAt, content.mergedBy),
+        message: `${step.message}\n`,
+        from: parent.mark,
         changes,
       });
-      pushCommit(
+      this.pushCommit(
         line,
         mark,
-        event.at,
-        tree,
-        changes.map((c) => c.path),
+        mergedAt,
+        next,
+        changes.map((ch) => ch.path),
       );
-      if (commit.tag) tags.set(commit.tag, mark);
-      if (commit.label) {
-        labels.set(commit.label, { branch, index: line.commits.length - 1 });
-        for (const bp of history.branches ?? []) {
-          if (bp.fromLabel !== commit.label) continue;
-          lines.set(bp.name, {
-            ref: `refs/heads/${bp.name}`,
-            commits: [line.commits[line.commits.length - 1] as LineCommit],
-            lastTouched: new Map(),
-          });
-        }
-      }
-      continue;
-    }
+      parent = line.commits[line.commits.length - 1] as LineCommit;
+      landedMark = mark;
+    });
+    return landedMark;
+  }
 
+  /** A PR: its branch from the fork point, then its landing on the base branch by its case's style. */
+  commitPull(event: PullEvent): PlannedPull {
     const { pullCase: c, content } = event;
-    const baseBranch = c.baseRef ?? history.defaultBranch;
-    const line = lineOf(baseBranch);
-    const tipIndex = line.commits.length - 1;
-    const tip = line.commits[tipIndex] as LineCommit;
+    const line = this.lineOf(c.baseRef ?? this.history.defaultBranch);
+    const tip = line.commits[line.commits.length - 1] as LineCommit;
     const mergedAt = event.at;
-    const where = `${repo}#${c.number}`;
+    const where = `${this.history.repo}#${c.number}`;
     if (c.style === 'rebase' && content.steps.length < 2) {
       throw new Error(`${where}: a rebase merge needs at least two commits (one looks like a squash)`);
     }
-
     // The change on top of the current tip.
     const merged = tip.tree.clone();
     for (const step of content.steps) step.apply(merged);
@@ -222,199 +454,84 @@ export function planRepository(history: RepoHistory, cases: readonly DemoCase[])
         `${where}: expected ${expectEmpty ? 'an empty' : 'a non-empty'} change, got ${touched.length} paths`,
       );
     }
-
-    // Where the PR branch starts, and its commits.
-    let forkIndex: number;
-    if (content.forkBefore) {
-      const label = labels.get(content.forkBefore);
-      if (!label || label.branch !== baseBranch) throw new Error(`${where}: unknown forkBefore ${content.forkBefore}`);
-      forkIndex = label.index - 1;
-    } else {
-      forkIndex = Math.max(0, tipIndex - (content.forkLag ?? c.number % 4));
-      for (const p of touched) forkIndex = Math.max(forkIndex, line.lastTouched.get(p) ?? 0);
-    }
-    const buildHead = (index: number): DemoTree[] | null => {
-      const trees: DemoTree[] = [];
-      let tree = (line.commits[index] as LineCommit).tree;
-      try {
-        for (const step of content.steps) {
-          const next = tree.clone();
-          step.apply(next);
-          if (diffTrees(tree, next).length === 0) return null;
-          trees.push(next);
-          tree = next;
-        }
-      } catch {
-        return null;
-      }
-      if (!content.forkBefore) {
-        for (const p of touched) {
-          const a = tree.has(p) ? tree.read(p) : null;
-          const b = merged.has(p) ? merged.read(p) : null;
-          if (a !== b) return null;
-        }
-      }
-      return trees;
+    const { fork, headTrees } = this.forkPoint(event, line, touched, merged, where);
+    const { stepAt, createdAt } = pullTimes(fork.at, mergedAt, content.steps.length, where);
+    const headMark = this.commitPullBranch(c, content, fork, headTrees, stepAt);
+    const landing: Landing = {
+      c,
+      content,
+      line,
+      tip,
+      merged,
+      landedChanges,
+      touched,
+      mergedAt,
+      headMark,
+      stepAt,
+      where,
     };
-    let headTrees = buildHead(forkIndex);
-    if (!headTrees && !content.forkBefore && forkIndex !== tipIndex) {
-      forkIndex = tipIndex;
-      headTrees = buildHead(forkIndex);
-    }
-    if (!headTrees) throw new Error(`${where}: the PR's commits do not apply at their fork point`);
-    const fork = line.commits[forkIndex] as LineCommit;
-
-    // PR timeline: first commit after the fork, PR opened soon after, further commits later.
-    const span = mergedAt.getTime() - fork.at.getTime();
-    if (span < 60_000) throw new Error(`${where}: merged less than a minute after its fork point`);
-    const firstAt = fork.at.getTime() + Math.min(span * 0.2, 2 * DAY);
-    const gap = Math.min((span * 0.5) / content.steps.length, DAY);
-    const stepAt = (i: number) => floorToSecond(firstAt + i * gap);
-    const createdAt = floorToSecond(firstAt + Math.min(gap / 2, HOUR));
-
-    let parentMark = fork.mark;
-    let headTree = fork.tree;
-    content.steps.forEach((step, i) => {
-      const next = headTrees[i] as DemoTree;
-      const mark = nextMark++;
-      script.commit({
-        ref: `refs/pull/${c.number}/head`,
-        mark,
-        author: sig(content.author, stepAt(i)),
-        committer: sig(content.author, stepAt(i)),
-        message: `${step.message}\n`,
-        from: parentMark,
-        changes: diffTrees(headTree, next),
-      });
-      treeAt.set(mark, next);
-      parentMark = mark;
-      headTree = next;
-    });
-    const headMark = parentMark;
-
-    // Landing on the base branch.
-    const landedCommitter = (): GitSignature => sig('github', mergedAt, content.mergedBy);
-    let landedMark: number;
-    let landedCount = 1;
-    if (c.style === 'merge') {
-      landedMark = nextMark++;
-      const body = content.body ? `\n\n${content.body}` : '';
-      script.commit({
-        ref: line.ref,
-        mark: landedMark,
-        author: sig(content.mergedBy, mergedAt),
-        committer: landedCommitter(),
-        message: `Merge pull request #${c.number} from ${person(content.author).login}/${content.branch}\n\n${c.title}${body}\n`,
-        from: tip.mark,
-        merges: [headMark],
-        changes: landedChanges,
-      });
-      pushCommit(line, landedMark, mergedAt, merged, touched);
-    } else if (c.style === 'squash') {
-      landedMark = nextMark++;
-      const body = content.body ? `\n\n${content.body}` : '';
-      script.commit({
-        ref: line.ref,
-        mark: landedMark,
-        author: sig(content.author, mergedAt),
-        committer: landedCommitter(),
-        message: `${c.title} (#${c.number})${body}\n`,
-        from: tip.mark,
-        changes: landedChanges,
-      });
-      pushCommit(line, landedMark, mergedAt, merged, touched);
-    } else {
-      let parent = tip;
-      landedMark = -1;
-      content.steps.forEach((step, i) => {
-        const next = parent.tree.clone();
-        step.apply(next);
-        const changes = diffTrees(parent.tree, next);
-        if (changes.length === 0) throw new Error(`${where}: rebased commit ${i + 1} changes nothing`);
-        const mark = nextMark++;
-        script.commit({
-          ref: line.ref,
-          mark,
-          author: sig(content.author, stepAt(i)),
-          committer: landedCommitter(),
-          message: `${step.message}\n`,
-          from: parent.mark,
-          changes,
-        });
-        pushCommit(
-          line,
-          mark,
-          mergedAt,
-          next,
-          changes.map((ch) => ch.path),
-        );
-        parent = line.commits[line.commits.length - 1] as LineCommit;
-        landedMark = mark;
-      });
-      landedCount = content.steps.length;
-    }
-
-    pulls.push({
+    const rebase = c.style !== 'merge' && c.style !== 'squash';
+    return {
       case: c,
       content,
       createdAt,
       mergedAt,
-      landedMark,
-      landedCount,
+      landedMark: rebase ? this.landRebased(landing) : this.landOneCommit(landing),
+      landedCount: rebase ? content.steps.length : 1,
       baseMark: tip.mark,
       forkMark: fork.mark,
       headMark,
       changedPaths: touched,
-    });
+    };
+  }
 
-    if (content.issue) {
-      const issue = content.issue;
-      if (c.linkedIssue !== issue.number)
-        throw new Error(`${where}: case links issue ${c.linkedIssue}, content ${issue.number}`);
-      if (caseNumbers.includes(issue.number)) throw new Error(`${where}: issue #${issue.number} reuses a PR number`);
-      if (!content.body?.includes(`#${issue.number}`))
-        throw new Error(`${where}: body does not mention #${issue.number}`);
-      const openedAt = floorToSecond(createdAt.getTime() - (issue.openedDaysBeforePull ?? 7) * DAY);
-      const comments = issue.comments.map((cm) => ({
-        by: cm.by,
-        at: new Date(openedAt.getTime() + cm.hoursAfterOpen * HOUR),
-        body: cm.body,
-      }));
-      for (const cm of comments) {
-        if (cm.at.getTime() >= createdAt.getTime())
-          throw new Error(`${where}: an issue comment is not before the PR was opened`);
-      }
-      if (issue.commentAfterMerge) {
-        comments.push({
-          by: issue.commentAfterMerge.by,
-          at: new Date(mergedAt.getTime() + 2 * HOUR),
-          body: issue.commentAfterMerge.body,
-        });
-      }
-      issues.push({ issue, pullNumber: c.number, openedAt, closedAt: mergedAt, comments });
-    } else if (c.linkedIssue !== null) {
-      throw new Error(`${where}: case links issue ${c.linkedIssue} but the content has none`);
+  /** Points every branch at its tip and every tag at its commit (tags in name order); returns the branch tips. */
+  resetRefs(): Map<string, number> {
+    const branchTips = new Map<string, number>();
+    for (const [name, line] of this.lines) {
+      const tipMark = (line.commits[line.commits.length - 1] as LineCommit).mark;
+      branchTips.set(name, tipMark);
+      this.script.reset(line.ref, tipMark);
     }
+    for (const [tag, mark] of [...this.tags].sort()) this.script.reset(`refs/tags/${tag}`, mark);
+    return branchTips;
   }
+}
 
-  const branchTips = new Map<string, number>();
-  for (const [name, line] of lines) {
-    const tipMark = (line.commits[line.commits.length - 1] as LineCommit).mark;
-    branchTips.set(name, tipMark);
-    script.reset(line.ref, tipMark);
+/** Builds the fast-import stream for one repository. Throws on any inconsistency between cases and content. */
+export function planRepository(history: RepoHistory, cases: readonly DemoCase[]): RepoPlan {
+  const repo = history.repo;
+  const caseNumbers = checkCasesMatchContent(history, cases);
+  const planner = new RepoPlanner(history);
+  const pulls: PlannedPull[] = [];
+  const issues: PlannedIssue[] = [];
+  const events = timelineOf(history, cases);
+  const rootAt = planner.commitRoot();
+  if (events[0] && events[0].at.getTime() <= rootAt.getTime())
+    throw new Error(`${repo}: an event precedes the initial commit`);
+  for (const event of events) {
+    if (event.kind === 'direct') {
+      planner.commitDirect(event.commit, event.at);
+      continue;
+    }
+    const pull = planner.commitPull(event);
+    pulls.push(pull);
+    const issue = planIssue(pull, `${repo}#${pull.case.number}`, caseNumbers);
+    if (issue) issues.push(issue);
   }
-  for (const [tag, mark] of [...tags].sort()) script.reset(`refs/tags/${tag}`, mark);
-  const main = lineOf(history.defaultBranch);
+  const branchTips = planner.resetRefs();
+  const main = planner.lineOf(history.defaultBranch);
+  const { lines } = planner;
   return {
     repo,
     defaultBranch: history.defaultBranch,
-    script,
+    script: planner.script,
     pulls: pulls.sort((a, b) => a.case.number - b.case.number),
     issues: issues.sort((a, b) => a.issue.number - b.issue.number),
-    tags,
+    tags: planner.tags,
     branchTips,
     finalTree: (main.commits[main.commits.length - 1] as LineCommit).tree,
-    treeAt,
+    treeAt: planner.treeAt,
     firstCommitAt: new Date(history.initial.at),
     lastCommitAt: new Date(
       Math.max(...[...lines.values()].map((l) => (l.commits[l.commits.length - 1] as LineCommit).at.getTime())),

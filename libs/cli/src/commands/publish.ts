@@ -23,6 +23,8 @@ import {
   tasksFromResults,
 } from '@datasmith/steps/publish/tasks';
 import { CONTEXTS_TABLE, IMAGES_TABLE, queryRows, sqlLiteral } from '@datasmith/tables';
+import type { Command } from 'commander';
+import type { CommandContext } from '../context';
 import type { RegisterCommand } from './index';
 import { type PartitionOptions, intOption, openMemo } from './shared';
 import {
@@ -129,16 +131,9 @@ export const PUBLISH_TABLES = {
   writes: { images: IMAGES_TABLE },
 } as const satisfies StepTables;
 
-/** `datasmith publish`: tag and push validated images, record digests in `images` (step 5). */
-export const registerPublish: RegisterCommand = (program, context) => {
-  program
-    .command('publish')
-    .description('Tag and push each validated image; record its manifest digest in the images table (step 5)')
-    .option('--in <file>', "synthesize's results.jsonl, or a table with repo_name and pr_base_sha")
-    .option('--commits <file>', 'alias of --in (original flag)')
-    .option('--contexts <file>', "synthesize's context registry JSON or contexts.parquet (validated image ids)")
-    .option('--context-registry <file>', 'alias of --contexts (original flag)')
-    .option('--out <file>', 'images table to write (default: images.parquet beside --in)')
+/** The registry: where images go, how they are named, and as whom. */
+function withRegistryOptions(command: Command): Command {
+  return command
     .option('--namespace <ns>', 'registry namespace (env DOCKERHUB_NAMESPACE; default datasmith off Docker Hub)')
     .option(
       '--image-registry <url>',
@@ -149,7 +144,20 @@ export const registerPublish: RegisterCommand = (program, context) => {
     .option('--single-repo <name>', 'the repository of single mode', 'all')
     .option('--username <user>', 'registry user (env DOCKERHUB_USERNAME)')
     .option('--password <secret>', 'registry password or token (env DOCKERHUB_TOKEN / DOCKERHUB_PASSWORD)')
-    .option('--max-workers <n>', 'pushes at once (env PUSH_CONCURRENCY)', intOption('--max-workers'))
+    .option('--max-workers <n>', 'pushes at once (env PUSH_CONCURRENCY)', intOption('--max-workers'));
+}
+
+/** `datasmith publish`: tag and push validated images, record digests in `images` (step 5). */
+export const registerPublish: RegisterCommand = (program, context) => {
+  const command = program
+    .command('publish')
+    .description('Tag and push each validated image; record its manifest digest in the images table (step 5)')
+    .option('--in <file>', "synthesize's results.jsonl, or a table with repo_name and pr_base_sha")
+    .option('--commits <file>', 'alias of --in (original flag)')
+    .option('--contexts <file>', "synthesize's context registry JSON or contexts.parquet (validated image ids)")
+    .option('--context-registry <file>', 'alias of --contexts (original flag)')
+    .option('--out <file>', 'images table to write (default: images.parquet beside --in)');
+  withRegistryOptions(command)
     .option('--docker-dir <dir>', 'ignored (original flag)')
     .option('--repo <owner/name>', 'partition mode: one repository (Nx targets)')
     .option('--month <YYYY-MM>', 'partition mode: one UTC month')
@@ -167,88 +175,104 @@ export const registerPublish: RegisterCommand = (program, context) => {
         '  datasmith publish --repo o/r --month 2024-01 --image-registry http://127.0.0.1:5000 --skip-existing',
       ].join('\n'),
     )
-    .action(async (raw: PublishOptions) => {
-      const ctx = context();
-      const options: PublishOptions = {
-        ...raw,
-        in: raw.in ?? raw.commits,
-        contexts: raw.contexts ?? raw.contextRegistry,
-        // `datasmith update --skip-existing` reaches the Nx target through the environment.
-        skipExisting: raw.skipExisting ?? ctx.env.DATASMITH_SKIP_EXISTING === '1',
-      };
-      const missingIn = 'Missing --in: give results.jsonl of synthesize (or --repo with --month)';
-      const io = resolveStepIO('publish', options, {
-        reads: {},
-        writes: {
-          images: {
-            table: PUBLISH_TABLES.writes.images,
-            override: options.out,
-            file: options.in && join(dirname(options.in), 'images.parquet'),
-            missing: missingIn,
-          },
-        },
-      });
-      const { partition } = io;
-      let inPath: string;
-      let contextsPath: string | undefined;
-      if (partition) {
-        const layout = dataLayout(partition.outRoot);
-        inPath = layout.synthesizeResults(partition.repo, partition.month.key);
-        const contextsTable = partitionTablePath(PUBLISH_TABLES.reads.contexts, partition);
-        contextsPath = options.contexts ?? (existsSync(contextsTable) ? contextsTable : undefined);
-      } else {
-        if (!options.in) throw new InputError(missingIn);
-        inPath = options.in;
-        contextsPath = options.contexts;
-      }
-      const out = io.writes.images.path;
-      const contexts = contextsPath
-        ? await withFlagNames({ '--contexts': contextsPath }, () => readPublishContexts(contextsPath))
-        : null;
-      const tasks = await readInputTasks(inPath, contexts);
-      const { target, credentials } = resolveTarget(options, ctx.env);
-      const policy = normalizeRegistryRetryPolicy({}, ctx.env);
-      const concurrency = options.maxWorkers ?? (Number(ctx.env.PUSH_CONCURRENCY) || 4);
-      if (target) {
-        ctx.log.info(
-          `publish: ${tasks.filter((t) => t.ok).length} images to ${target.registry.host}/${target.namespace} (${target.mode} mode)` +
-            (credentials ? ` as ${credentials.username} (${credentials.source})` : ', anonymous'),
-        );
-      } else {
-        ctx.log.info(
-          'publish: no registry configured (--image-registry or DOCKERHUB_USERNAME); recording local image ids',
-        );
-      }
-      const started = Date.now();
-      await runStep(ctx, io, options, async () => {
-        const result = await publish(
-          { tasks, target, skipExisting: Boolean(options.skipExisting) },
-          {
-            engine: () => dockerImageEngine(createDockerClient({ env: ctx.env })),
-            distribution: target ? new DistributionClient({ registry: target.registry, credentials, policy }) : null,
-            memo: openMemo(ctx, partition?.outRoot ?? 'data'),
-            log: ctx.log,
-            policy,
-            concurrency,
-          },
-        );
-        const s = result.stats;
-        return {
-          tables: { images: result.rows },
-          failures: { beside: 'images', rows: result.failures },
-          summary: summarizeWithFailures(result.rows, result.failures),
-          extra: { ...s, out },
-          detail: [
-            `publish: pushed ${s.pushed}, skipped ${s.skipped} already in the registry, ${s.local} local only, ${s.layersPushed} layers uploaded in ${((Date.now() - started) / 1000).toFixed(2)} s; wrote ${out}`,
-          ],
-          error:
-            result.failures.length > 0
-              ? new DatasmithError(
-                  'E_REMOTE',
-                  `${result.failures.length} of ${tasks.length} images failed to publish (${result.failures[0]?.message}); see ${out.replace(/\.parquet$/, '')}.failures.jsonl`,
-                )
-              : undefined,
-        };
-      });
-    });
+    .action((raw: PublishOptions) => runPublishCommand(context(), raw));
 };
+
+/** The step IO and the input files: a partition's results.jsonl and contexts table, or --in and --contexts. */
+function resolvePublishInputs(options: PublishOptions) {
+  const missingIn = 'Missing --in: give results.jsonl of synthesize (or --repo with --month)';
+  const io = resolveStepIO('publish', options, {
+    reads: {},
+    writes: {
+      images: {
+        table: PUBLISH_TABLES.writes.images,
+        override: options.out,
+        file: options.in && join(dirname(options.in), 'images.parquet'),
+        missing: missingIn,
+      },
+    },
+  });
+  const { partition } = io;
+  let inPath: string;
+  let contextsPath: string | undefined;
+  if (partition) {
+    const layout = dataLayout(partition.outRoot);
+    inPath = layout.synthesizeResults(partition.repo, partition.month.key);
+    const contextsTable = partitionTablePath(PUBLISH_TABLES.reads.contexts, partition);
+    contextsPath = options.contexts ?? (existsSync(contextsTable) ? contextsTable : undefined);
+  } else {
+    if (!options.in) throw new InputError(missingIn);
+    inPath = options.in;
+    contextsPath = options.contexts;
+  }
+  return { io, inPath, contextsPath };
+}
+
+/** Logs where the images go: the registry, namespace, mode and user, or local only. */
+function logPublishTarget(
+  ctx: CommandContext,
+  tasks: readonly PublishTask[],
+  target: PublishTarget | null,
+  credentials: ReturnType<typeof resolveCredentials>,
+): void {
+  if (target) {
+    ctx.log.info(
+      `publish: ${tasks.filter((t) => t.ok).length} images to ${target.registry.host}/${target.namespace} (${target.mode} mode)` +
+        (credentials ? ` as ${credentials.username} (${credentials.source})` : ', anonymous'),
+    );
+  } else {
+    ctx.log.info('publish: no registry configured (--image-registry or DOCKERHUB_USERNAME); recording local image ids');
+  }
+}
+
+async function runPublishCommand(ctx: CommandContext, raw: PublishOptions): Promise<void> {
+  const options: PublishOptions = {
+    ...raw,
+    in: raw.in ?? raw.commits,
+    contexts: raw.contexts ?? raw.contextRegistry,
+    // `datasmith update --skip-existing` reaches the Nx target through the environment.
+    skipExisting: raw.skipExisting ?? ctx.env.DATASMITH_SKIP_EXISTING === '1',
+  };
+  const { io, inPath, contextsPath } = resolvePublishInputs(options);
+  const { partition } = io;
+  const out = io.writes.images.path;
+  const contexts = contextsPath
+    ? await withFlagNames({ '--contexts': contextsPath }, () => readPublishContexts(contextsPath))
+    : null;
+  const tasks = await readInputTasks(inPath, contexts);
+  const { target, credentials } = resolveTarget(options, ctx.env);
+  const policy = normalizeRegistryRetryPolicy({}, ctx.env);
+  const concurrency = options.maxWorkers ?? (Number(ctx.env.PUSH_CONCURRENCY) || 4);
+  logPublishTarget(ctx, tasks, target, credentials);
+  const started = Date.now();
+  await runStep(ctx, io, options, async () => {
+    const result = await publish(
+      { tasks, target, skipExisting: Boolean(options.skipExisting) },
+      {
+        engine: () => dockerImageEngine(createDockerClient({ env: ctx.env })),
+        distribution: target ? new DistributionClient({ registry: target.registry, credentials, policy }) : null,
+        memo: openMemo(ctx, partition?.outRoot ?? 'data'),
+        log: ctx.log,
+        policy,
+        concurrency,
+      },
+    );
+    const s = result.stats;
+    return {
+      tables: { images: result.rows },
+      failures: { beside: 'images' as const, rows: result.failures },
+      summary: summarizeWithFailures(result.rows, result.failures),
+      extra: { ...s, out },
+      detail: [
+        `publish: pushed ${s.pushed}, skipped ${s.skipped} already in the registry, ${s.local} local only, ${s.layersPushed} layers uploaded in ${((Date.now() - started) / 1000).toFixed(2)} s; wrote ${out}`,
+      ],
+      error:
+        result.failures.length > 0
+          ? new DatasmithError(
+              'E_REMOTE',
+              `${result.failures.length} of ${tasks.length} images failed to publish (${result.failures[0]?.message}); see ${out.replace(/\.parquet$/, '')}.failures.jsonl`,
+            )
+          : undefined,
+    };
+  });
+}

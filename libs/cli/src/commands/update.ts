@@ -6,6 +6,7 @@ import { acquireLock } from '../update/lock';
 import { type PlannedTask, planNxTasks } from '../update/nx-plan';
 import { createNxRunner, nxEnvironment } from '../update/nx-runner';
 import { type SessionStage, stageArgs } from '../update/nx-session.cjs';
+import type { CommandContext } from '../context';
 import type { RegisterCommand } from './index';
 import { intOption } from './shared';
 
@@ -112,60 +113,73 @@ export const registerUpdate: RegisterCommand = (program, context) => {
     .option('--upload-to-hf', 'upload the dataset to the Hub (original flag)')
     .option('--hf-repo <repo>', 'Hub dataset id (original flag)')
     .option('--valid-tasks <file>', 'verified tasks filter (original flag)')
-    .action(async (options: UpdateOptions) => {
-      const ctx = context();
-      const now = new Date();
-      const months = updateMonths(options.startDate, options.endDate, now);
-      const outRoot = options.outputDir ?? options.outRoot;
-      const layout = dataLayout(outRoot);
-      const env: NodeJS.ProcessEnv = { ...ctx.env };
-      if (options.config) env.DATASMITH_CONFIG = options.config;
-      const overrides: Record<string, string | undefined> = {
-        DATASMITH_REPOS: options.repos,
-        DATASMITH_CONTEXTS: options.contextRegistry,
-        DOCKERHUB_NAMESPACE: options.dockerhubNamespace,
-        DATASMITH_HF_REPO: options.uploadToHf ? (options.hfRepo ?? 'formulacode/formulacode-all') : undefined,
-        DATASMITH_VERIFIED: options.validTasks,
-        DATASMITH_SKIP_EXISTING: options.skipExisting ? '1' : undefined,
-      };
-      for (const [key, value] of Object.entries(overrides)) if (value !== undefined) env[key] = value;
-      const plan = updateStages(months, Math.max(1, options.maxWorkers));
-      if (options.dryRun) {
-        // Nx computes hashes in this process: it must see the environment the run would have.
-        for (const [key, value] of Object.entries(nxEnvironment(env)))
-          if (value !== undefined) process.env[key] = value;
-        for (const step of plan) {
-          ctx.print(`${step.title}: nx ${stageArgs(step).join(' ')}`);
-          const tasks = await planNxTasks(ctx.cwd, step.targets, step.overrides, step.projects);
-          const count = (status: PlannedTask['status']) => tasks.filter((t) => t.status === status).length;
-          for (const task of tasks) ctx.print(`  ${DRY_RUN_LABELS[task.status]} ${task.id}`);
-          ctx.print(
-            `  ${tasks.length} tasks: ${count('cached')} cached, ${count('run')} would run, ${count('after-upstream')} after upstream`,
-          );
-        }
-        if (months.length > 0)
-          ctx.print('(projects come from the repository list; scrape-repos may add some when it runs)');
-        return;
-      }
-      const release = await acquireLock(
-        join(outRoot, 'update.lock'),
-        `update ${options.startDate}..${options.endDate}`,
-        ctx.log,
-      );
-      const logFile = resolve(ctx.cwd, layout.logsDir, `${now.toISOString().slice(0, 10)}.log`);
-      const runner = await createNxRunner({
-        workspaceRoot: ctx.cwd,
-        env,
-        logFile,
-        secrets: secretValues(ctx.env),
-        echo: (text) => process.stdout.write(text),
-      });
-      try {
-        await runner.run(plan);
-        ctx.print(`update: ${months.length} month(s) done; log ${logFile}`);
-      } finally {
-        await runner.close();
-        await release();
-      }
-    });
+    .action((options: UpdateOptions) => runUpdateCommand(context(), options));
 };
+
+/** The environment of the Nx runs: ours with the original flags mapped to the variables the targets read. */
+function updateEnvironment(ctx: CommandContext, options: UpdateOptions): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...ctx.env };
+  if (options.config) env.DATASMITH_CONFIG = options.config;
+  const overrides: Record<string, string | undefined> = {
+    DATASMITH_REPOS: options.repos,
+    DATASMITH_CONTEXTS: options.contextRegistry,
+    DOCKERHUB_NAMESPACE: options.dockerhubNamespace,
+    DATASMITH_HF_REPO: options.uploadToHf ? (options.hfRepo ?? 'formulacode/formulacode-all') : undefined,
+    DATASMITH_VERIFIED: options.validTasks,
+    DATASMITH_SKIP_EXISTING: options.skipExisting ? '1' : undefined,
+  };
+  for (const [key, value] of Object.entries(overrides)) if (value !== undefined) env[key] = value;
+  return env;
+}
+
+/** Prints each Nx command of the plan with its tasks, cached or to run, as Nx would hash them with `env`. */
+async function printDryRun(
+  ctx: CommandContext,
+  plan: readonly SessionStage[],
+  env: NodeJS.ProcessEnv,
+  months: readonly MonthWindow[],
+): Promise<void> {
+  // Nx computes hashes in this process: it must see the environment the run would have.
+  for (const [key, value] of Object.entries(nxEnvironment(env))) if (value !== undefined) process.env[key] = value;
+  for (const step of plan) {
+    ctx.print(`${step.title}: nx ${stageArgs(step).join(' ')}`);
+    const tasks = await planNxTasks(ctx.cwd, step.targets, step.overrides, step.projects);
+    const count = (status: PlannedTask['status']) => tasks.filter((t) => t.status === status).length;
+    for (const task of tasks) ctx.print(`  ${DRY_RUN_LABELS[task.status]} ${task.id}`);
+    ctx.print(
+      `  ${tasks.length} tasks: ${count('cached')} cached, ${count('run')} would run, ${count('after-upstream')} after upstream`,
+    );
+  }
+  if (months.length > 0) ctx.print('(projects come from the repository list; scrape-repos may add some when it runs)');
+}
+
+/** `datasmith update`: the plan, then a dry run or the run itself in one Nx session under the lock. */
+async function runUpdateCommand(ctx: CommandContext, options: UpdateOptions): Promise<void> {
+  const now = new Date();
+  const months = updateMonths(options.startDate, options.endDate, now);
+  const outRoot = options.outputDir ?? options.outRoot;
+  const layout = dataLayout(outRoot);
+  const env = updateEnvironment(ctx, options);
+  const plan = updateStages(months, Math.max(1, options.maxWorkers));
+  if (options.dryRun) return printDryRun(ctx, plan, env, months);
+  const release = await acquireLock(
+    join(outRoot, 'update.lock'),
+    `update ${options.startDate}..${options.endDate}`,
+    ctx.log,
+  );
+  const logFile = resolve(ctx.cwd, layout.logsDir, `${now.toISOString().slice(0, 10)}.log`);
+  const runner = await createNxRunner({
+    workspaceRoot: ctx.cwd,
+    env,
+    logFile,
+    secrets: secretValues(ctx.env),
+    echo: (text) => process.stdout.write(text),
+  });
+  try {
+    await runner.run(plan);
+    ctx.print(`update: ${months.length} month(s) done; log ${logFile}`);
+  } finally {
+    await runner.close();
+    await release();
+  }
+}

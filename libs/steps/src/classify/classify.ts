@@ -110,6 +110,153 @@ function featuresWithIssues(f: RowFeatures, report: PrReport): RowFeatures {
   return issueText ? { ...f, body: `${f.body}\n${issueText}` } : f;
 }
 
+/** A backend's decision on one row. */
+interface Verdict {
+  isPerformance: boolean;
+  category: ClassifiedRow['classification'];
+  difficulty: ClassifiedRow['difficulty'];
+  confidence: number;
+  explanation: string;
+  /** The backend's problem statement ('' for the rules). */
+  problem: string;
+}
+
+/** A verdict with the model and the prompt (or rules) version it came from. */
+interface BackendVerdict {
+  verdict: Verdict;
+  model: string | null;
+  promptVersion: string;
+}
+
+/** What deciding a row needs besides the row. */
+interface DecideContext {
+  backend: ClassifierBackend;
+  llm: LlmClient | undefined;
+  prompts: ReturnType<typeof loadPrompts> | undefined;
+  maxPatchTokens: number;
+  rulesModel: RulesModel;
+  discussions: DiscussionSource;
+}
+
+async function llmVerdict(
+  llm: LlmClient,
+  prompts: ReturnType<typeof loadPrompts>,
+  row: PreparedRow,
+  f: RowFeatures,
+  report: PrReport,
+  maxPatchTokens: number,
+): Promise<BackendVerdict> {
+  const answer = await llm.completeJson(llmRequestFor(row, f, report, prompts, maxPatchTokens));
+  const v = answer.value;
+  return {
+    verdict: {
+      isPerformance: v.is_performance_commit,
+      category: v.is_performance_commit ? normalizeCategory(v.category) : null,
+      difficulty: v.is_performance_commit ? normalizeDifficulty(v.difficulty) : 'unknown',
+      confidence: normalizeConfidence(v.confidence),
+      explanation: `llm: ${v.explanation.trim()}`,
+      problem: v.problem_statement,
+    },
+    model: llm.settings.model,
+    promptVersion: prompts.version,
+  };
+}
+
+function rulesVerdict(f: RowFeatures, report: PrReport, rulesModel: RulesModel): BackendVerdict {
+  const withIssues = featuresWithIssues(f, report);
+  const r =
+    rulesModel === 'learned'
+      ? classifyByLearnedRules(withIssues, detectSignals(withIssues), shippedLearnedModel(), runtimeCodePath(f))
+      : classifyByRules(withIssues, detectSignals(withIssues));
+  return {
+    verdict: {
+      isPerformance: r.isPerformance,
+      category: r.category,
+      difficulty: r.difficulty,
+      confidence: r.confidence,
+      explanation: r.explanation,
+      problem: '',
+    },
+    model: null,
+    promptVersion: rulesVersion(rulesModel, shippedLearnedModel()),
+  };
+}
+
+/**
+ * Decides one gated row: its report, the backend's verdict, and for a performance row a problem
+ * statement (the model's, else composed) and an agent brief, both without the solution.
+ */
+async function decide(row: PreparedRow, ctx: DecideContext): Promise<Decided> {
+  const { backend, llm, prompts } = ctx;
+  const f = rowFeatures(row);
+  const report = await buildReport(row, ctx.discussions);
+  const guard = createLeakGuard(row.patch);
+  const common = { has_linked_issue: report.hasLinkedIssue, backend };
+  const { verdict, model, promptVersion } =
+    backend === 'llm' && llm && prompts
+      ? await llmVerdict(llm, prompts, row, f, report, ctx.maxPatchTokens)
+      : rulesVerdict(f, report, ctx.rulesModel);
+  if (!verdict.isPerformance) {
+    return {
+      ...common,
+      kept: false,
+      drop_reason: 'not_perf',
+      is_performance_commit: false,
+      classification: null,
+      difficulty: 'unknown',
+      classification_explanation: verdict.explanation,
+      classification_confidence: verdict.confidence,
+      problem_statement: '',
+      final_md: '',
+      model,
+      prompt_version: promptVersion,
+    };
+  }
+  const fromModel = verdict.problem ? stripSolution(verdict.problem, guard) : '';
+  const problem = fromModel || composeProblemStatement(row, f, report, guard);
+  return {
+    ...common,
+    kept: true,
+    drop_reason: null,
+    is_performance_commit: true,
+    classification: verdict.category,
+    difficulty: verdict.difficulty,
+    classification_explanation: verdict.explanation,
+    classification_confidence: verdict.confidence,
+    problem_statement: problem,
+    final_md: renderFinalMd(report, problem, guard),
+    model,
+    prompt_version: promptVersion,
+  };
+}
+
+/**
+ * The row of a failed decision (not an unreachable endpoint, which stops the run):
+ * `llm_budget_exhausted` when the call budget is spent, else a `classifier_error` row and a failure record.
+ */
+function failedRow(
+  row: PreparedRow,
+  item: string,
+  error: unknown,
+  ctx: DecideContext,
+  run: { progress: ReturnType<typeof createProgress>; failures: ClassifyFailure[]; log: Logger },
+): ClassifiedRow {
+  run.progress.tick(1, item);
+  if (error instanceof LlmBudgetExhaustedError) {
+    return passThrough(row, `not classified: ${error.message}`, 'llm_budget_exhausted');
+  }
+  const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+  run.failures.push({ item, code: 'classifier_error', message });
+  const classified = passThrough(row, `error: ${message}`, 'classifier_error');
+  const failed = {
+    ...classified,
+    backend: ctx.backend,
+    model: ctx.backend === 'llm' ? (ctx.llm?.settings.model ?? null) : null,
+  };
+  if (!isDatasmithError(error)) run.log.debug(`classify ${item}: ${(error as Error).stack ?? message}`);
+  return failed;
+}
+
 /**
  * Step 3: a report per gated row, then the rules or LLM backend; performance rows get a problem
  * statement and an agent brief that never contain the solution. Rows dropped earlier pass through
@@ -121,11 +268,15 @@ export async function classify(input: ClassifyInput, deps: ClassifyDeps): Promis
   const backend = options.backend ?? 'rules';
   const llm = deps.llm;
   if (backend === 'llm' && !llm) throw new ConfigError('Invalid classify setup: the llm backend needs an LLM client');
-  const prompts = backend === 'llm' ? loadPrompts(options.promptVersion) : undefined;
-  const maxPatchTokens = options.maxPatchTokens ?? 16_000;
+  const ctx: DecideContext = {
+    backend,
+    llm,
+    prompts: backend === 'llm' ? loadPrompts(options.promptVersion) : undefined,
+    maxPatchTokens: options.maxPatchTokens ?? 16_000,
+    rulesModel: options.rulesModel ?? DEFAULT_RULES_MODEL,
+    discussions: deps.discussions,
+  };
   const sampleSize = options.sampleSize ?? Number.POSITIVE_INFINITY;
-  const rulesModel = options.rulesModel ?? DEFAULT_RULES_MODEL;
-
   const gatedIndexes = input.rows.flatMap((row, i) => (row.kept ? [i] : []));
   const sampled = new Set(gatedIndexes.slice(0, sampleSize));
   const out: ClassifiedRow[] = new Array(input.rows.length);
@@ -138,85 +289,6 @@ export async function classify(input: ClassifyInput, deps: ClassifyDeps): Promis
     now: deps.now,
   });
   const limit = pLimit(Math.max(1, options.concurrency ?? 4));
-
-  async function decide(row: PreparedRow): Promise<Decided> {
-    const f = rowFeatures(row);
-    const report = await buildReport(row, deps.discussions);
-    const guard = createLeakGuard(row.patch);
-    const common = { has_linked_issue: report.hasLinkedIssue, backend };
-    let verdict: {
-      isPerformance: boolean;
-      category: ClassifiedRow['classification'];
-      difficulty: ClassifiedRow['difficulty'];
-      confidence: number;
-      explanation: string;
-      problem: string;
-    };
-    let model: string | null = null;
-    let promptVersion: string;
-    if (backend === 'llm' && llm && prompts) {
-      const answer = await llm.completeJson(llmRequestFor(row, f, report, prompts, maxPatchTokens));
-      const v = answer.value;
-      verdict = {
-        isPerformance: v.is_performance_commit,
-        category: v.is_performance_commit ? normalizeCategory(v.category) : null,
-        difficulty: v.is_performance_commit ? normalizeDifficulty(v.difficulty) : 'unknown',
-        confidence: normalizeConfidence(v.confidence),
-        explanation: `llm: ${v.explanation.trim()}`,
-        problem: v.problem_statement,
-      };
-      model = llm.settings.model;
-      promptVersion = prompts.version;
-    } else {
-      const withIssues = featuresWithIssues(f, report);
-      const r =
-        rulesModel === 'learned'
-          ? classifyByLearnedRules(withIssues, detectSignals(withIssues), shippedLearnedModel(), runtimeCodePath(f))
-          : classifyByRules(withIssues, detectSignals(withIssues));
-      verdict = {
-        isPerformance: r.isPerformance,
-        category: r.category,
-        difficulty: r.difficulty,
-        confidence: r.confidence,
-        explanation: r.explanation,
-        problem: '',
-      };
-      promptVersion = rulesVersion(rulesModel, shippedLearnedModel());
-    }
-    if (!verdict.isPerformance) {
-      return {
-        ...common,
-        kept: false,
-        drop_reason: 'not_perf',
-        is_performance_commit: false,
-        classification: null,
-        difficulty: 'unknown',
-        classification_explanation: verdict.explanation,
-        classification_confidence: verdict.confidence,
-        problem_statement: '',
-        final_md: '',
-        model,
-        prompt_version: promptVersion,
-      };
-    }
-    const fromModel = verdict.problem ? stripSolution(verdict.problem, guard) : '';
-    const problem = fromModel || composeProblemStatement(row, f, report, guard);
-    return {
-      ...common,
-      kept: true,
-      drop_reason: null,
-      is_performance_commit: true,
-      classification: verdict.category,
-      difficulty: verdict.difficulty,
-      classification_explanation: verdict.explanation,
-      classification_confidence: verdict.confidence,
-      problem_statement: problem,
-      final_md: renderFinalMd(report, problem, guard),
-      model,
-      prompt_version: promptVersion,
-    };
-  }
-
   let fatal: unknown;
   await Promise.all(
     input.rows.map((row, i) =>
@@ -232,22 +304,13 @@ export async function classify(input: ClassifyInput, deps: ClassifyDeps): Promis
         if (fatal) return;
         const item = `${row.repo_name}#${row.pr_number ?? row.sha.slice(0, 12)}`;
         try {
-          out[i] = { ...row, ...(await decide(row)) };
+          out[i] = { ...row, ...(await decide(row, ctx)) };
         } catch (error) {
           if (error instanceof LlmUnreachableError) {
             fatal ??= error;
             return;
           }
-          progress.tick(1, item);
-          if (error instanceof LlmBudgetExhaustedError) {
-            out[i] = passThrough(row, `not classified: ${error.message}`, 'llm_budget_exhausted');
-            return;
-          }
-          const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
-          failures.push({ item, code: 'classifier_error', message });
-          const classified = passThrough(row, `error: ${message}`, 'classifier_error');
-          out[i] = { ...classified, backend, model: backend === 'llm' ? (llm?.settings.model ?? null) : null };
-          if (!isDatasmithError(error)) deps.log.debug(`classify ${item}: ${(error as Error).stack ?? message}`);
+          out[i] = failedRow(row, item, error, ctx, { progress, failures, log: deps.log });
           return;
         }
         progress.tick(1, item);
@@ -256,7 +319,16 @@ export async function classify(input: ClassifyInput, deps: ClassifyDeps): Promis
   );
   if (fatal) throw fatal;
   progress.done();
-  const rows = out;
+  return classifyResult(out, failures, gatedIndexes.length, sampled.size, llm && backend === 'llm' ? llm : undefined);
+}
+
+function classifyResult(
+  rows: ClassifiedRow[],
+  failures: ClassifyFailure[],
+  gated: number,
+  classified: number,
+  llm: LlmClient | undefined,
+): ClassifyResult {
   const perf = rows.filter((r) => r.kept && r.is_performance_commit);
   const summary = summarizeRows(rows);
   return {
@@ -265,11 +337,11 @@ export async function classify(input: ClassifyInput, deps: ClassifyDeps): Promis
     summary,
     failures: failures.sort((a, b) => (a.item < b.item ? -1 : a.item > b.item ? 1 : 0)),
     counts: {
-      gated: gatedIndexes.length,
-      classified: sampled.size,
+      gated,
+      classified,
       perf: perf.length,
       withLinkedIssue: rows.filter((r) => r.has_linked_issue).length,
     },
-    llm: llm && backend === 'llm' ? { ...llm.stats } : undefined,
+    llm: llm ? { ...llm.stats } : undefined,
   };
 }

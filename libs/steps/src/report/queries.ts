@@ -378,17 +378,18 @@ function memoGlob(memoDir: string): string | null {
   return any ? join(dir, '*', '*.json') : null;
 }
 
-/**
- * Reads every table under the data root `root` (spec §9) and computes what the report shows: per
- * month the funnel from merged PRs to dataset tasks with the drop reason of every PR that stopped,
- * per-repository yields, classifier and LLM usage, Docker work and the published tasks. Every
- * number comes from a DuckDB query over the partition files, the synthesize results, the dataset's
- * default config and the LLM memo.
- */
-export async function queryReportData(root: string): Promise<ReportData> {
-  if (!existsSync(root)) throw new InputError(`Missing input: the data root ${root} does not exist`, { file: root });
+/** The files a report reads: the partitions, the synthesize results beside them, the dataset and the memo. */
+interface ReportFiles {
+  partitions: Record<Exclude<PartitionedStep, 'synthesize'>, PartFile[]>;
+  results: PartFile[];
+  datasetFile: string;
+  hasDataset: boolean;
+  memo: string | null;
+}
+
+function findReportFiles(root: string): ReportFiles {
   const layout = dataLayout(root);
-  const partitions: Record<Exclude<PartitionedStep, 'synthesize'>, PartFile[]> = {
+  const partitions: ReportFiles['partitions'] = {
     collect: findPartitionFiles(root, 'collect', 'commits'),
     prepare: findPartitionFiles(root, 'prepare', 'prepared'),
     classify: findPartitionFiles(root, 'classify', 'classified'),
@@ -402,36 +403,75 @@ export async function queryReportData(root: string): Promise<ReportData> {
     .filter((p) => existsSync(p.path))
     .sort((a, b) => (a.month === b.month ? (a.repo < b.repo ? -1 : 1) : a.month < b.month ? -1 : 1));
   const datasetFile = join(layout.datasetDir, configDataPath('default'));
-  const hasDataset = existsSync(datasetFile);
-  const memo = memoGlob(layout.memoDir);
+  return { partitions, results, datasetFile, hasDataset: existsSync(datasetFile), memo: memoGlob(layout.memoDir) };
+}
 
+/** Loads every table into the session, then the `parts` table (which step ran for which repository and month) and the journey; returns the parts. */
+async function loadReportTables(
+  session: QuerySession,
+  files: ReportFiles,
+): Promise<Array<{ step: string; repo: string; month: string }>> {
+  const { partitions, results, hasDataset } = files;
+  await loadPartitions(session, 'commits', partitions.collect, parquetReader);
+  await loadPartitions(session, 'prepared', partitions.prepare, parquetReader);
+  await loadPartitions(session, 'classified', partitions.classify, parquetReader);
+  await loadPartitions(session, 'images', partitions.publish, parquetReader);
+  await loadPartitions(session, 'verified', partitions.verify, parquetReader);
+  await loadPartitions(session, 'results', results, jsonlReader);
+  if (hasDataset) {
+    const select = Object.entries(COLUMNS.dataset)
+      .map(([c, t]) => `CAST(${ident(c)} AS ${t}) AS ${ident(c)}`)
+      .join(', ');
+    await session.run(`CREATE TEMP TABLE dataset AS SELECT ${select} FROM read_parquet(${q(files.datasetFile)})`);
+  } else await session.run(emptyTable('dataset', COLUMNS.dataset, false));
+  const parts = [
+    ...Object.entries(partitions).flatMap(([step, partFiles]) => partFiles.map((f) => ({ step, ...f }))),
+    ...results.map((f) => ({ step: 'synthesize', ...f })),
+  ];
+  await session.run(
+    parts.length === 0
+      ? 'CREATE TEMP TABLE parts (step VARCHAR, repo VARCHAR, month VARCHAR)'
+      : `CREATE TEMP TABLE parts AS SELECT * FROM (VALUES ${parts
+          .map((p) => `(${q(p.step)}, ${q(p.repo)}, ${q(p.month)})`)
+          .join(', ')}) v(step, repo, month)`,
+  );
+  await buildJourney(session, hasDataset);
+  return parts;
+}
+
+/** Every measured speed-up (the latest verify row of each PR), largest first. */
+async function measuredSpeedups(session: QuerySession): Promise<MeasuredSpeedup[]> {
+  return (
+    await session.rows(`
+        SELECT v.repo, v.month, any_value(c.pr_number) AS pr_number, v.speedup, v.verified
+        FROM (SELECT * FROM verified QUALIFY row_number() OVER (PARTITION BY repo, month, pr_merge_commit_sha ORDER BY ord DESC) = 1) v
+        LEFT JOIN commits c ON c.repo = v.repo AND c.month = v.month AND c.pr_merge_commit_sha = v.pr_merge_commit_sha
+        WHERE v.speedup IS NOT NULL
+        GROUP BY v.repo, v.month, v.pr_merge_commit_sha, v.speedup, v.verified
+        ORDER BY v.speedup DESC, v.repo, v.month, v.pr_merge_commit_sha`)
+  ).map((r) => ({
+    repo: String(r.repo),
+    month: String(r.month),
+    prNumber: r.pr_number === null ? null : Number(r.pr_number),
+    speedup: Number(r.speedup),
+    verified: r.verified === true,
+  }));
+}
+
+/**
+ * Reads every table under the data root `root` (spec §9) and computes what the report shows: per
+ * month the funnel from merged PRs to dataset tasks with the drop reason of every PR that stopped,
+ * per-repository yields, classifier and LLM usage, Docker work and the published tasks. Every
+ * number comes from a DuckDB query over the partition files, the synthesize results, the dataset's
+ * default config and the LLM memo.
+ */
+export async function queryReportData(root: string): Promise<ReportData> {
+  if (!existsSync(root)) throw new InputError(`Missing input: the data root ${root} does not exist`, { file: root });
+  const files = findReportFiles(root);
+  const { partitions, results, hasDataset } = files;
   const session = await openQuerySession();
   try {
-    await loadPartitions(session, 'commits', partitions.collect, parquetReader);
-    await loadPartitions(session, 'prepared', partitions.prepare, parquetReader);
-    await loadPartitions(session, 'classified', partitions.classify, parquetReader);
-    await loadPartitions(session, 'images', partitions.publish, parquetReader);
-    await loadPartitions(session, 'verified', partitions.verify, parquetReader);
-    await loadPartitions(session, 'results', results, jsonlReader);
-    if (hasDataset) {
-      const select = Object.entries(COLUMNS.dataset)
-        .map(([c, t]) => `CAST(${ident(c)} AS ${t}) AS ${ident(c)}`)
-        .join(', ');
-      await session.run(`CREATE TEMP TABLE dataset AS SELECT ${select} FROM read_parquet(${q(datasetFile)})`);
-    } else await session.run(emptyTable('dataset', COLUMNS.dataset, false));
-    const parts = [
-      ...Object.entries(partitions).flatMap(([step, files]) => files.map((f) => ({ step, ...f }))),
-      ...results.map((f) => ({ step: 'synthesize', ...f })),
-    ];
-    await session.run(
-      parts.length === 0
-        ? 'CREATE TEMP TABLE parts (step VARCHAR, repo VARCHAR, month VARCHAR)'
-        : `CREATE TEMP TABLE parts AS SELECT * FROM (VALUES ${parts
-            .map((p) => `(${q(p.step)}, ${q(p.repo)}, ${q(p.month)})`)
-            .join(', ')}) v(step, repo, month)`,
-    );
-    await buildJourney(session, hasDataset);
-
+    const parts = await loadReportTables(session, files);
     const stepRan = (step: string | null, match: (repo: string, month: string) => boolean) => {
       if (step === 'dataset') return hasDataset;
       const s = step ?? 'collect';
@@ -448,22 +488,8 @@ export async function queryReportData(root: string): Promise<ReportData> {
     const classifiersByMonth = await classifierUsage(session, 'month');
     const classifiersTotal = await classifierUsage(session, "'all'");
     const tasks = await publishedTasks(session);
-    const speedups: MeasuredSpeedup[] = (
-      await session.rows(`
-        SELECT v.repo, v.month, any_value(c.pr_number) AS pr_number, v.speedup, v.verified
-        FROM (SELECT * FROM verified QUALIFY row_number() OVER (PARTITION BY repo, month, pr_merge_commit_sha ORDER BY ord DESC) = 1) v
-        LEFT JOIN commits c ON c.repo = v.repo AND c.month = v.month AND c.pr_merge_commit_sha = v.pr_merge_commit_sha
-        WHERE v.speedup IS NOT NULL
-        GROUP BY v.repo, v.month, v.pr_merge_commit_sha, v.speedup, v.verified
-        ORDER BY v.speedup DESC, v.repo, v.month, v.pr_merge_commit_sha`)
-    ).map((r) => ({
-      repo: String(r.repo),
-      month: String(r.month),
-      prNumber: r.pr_number === null ? null : Number(r.pr_number),
-      speedup: Number(r.speedup),
-      verified: r.verified === true,
-    }));
-    const llm = await llmUsage(session, memo);
+    const speedups = await measuredSpeedups(session);
+    const llm = await llmUsage(session, files.memo);
     const memoEntries = Number((await session.rows('SELECT count(*) AS n FROM memo'))[0]?.n ?? 0);
     const repoMonths = await session.rows('SELECT repo, count(DISTINCT month) AS n FROM parts GROUP BY ALL');
 

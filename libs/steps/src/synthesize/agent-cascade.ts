@@ -2,6 +2,7 @@ import { ProbeContainer, buildImage, imageId, packContext, tailOf, taskContainer
 import type Docker from 'dockerode';
 import {
   type AgentAttempt,
+  type AgentTask,
   type AgentTools,
   DEFAULT_AGENT_TOOL_LIMITS,
   containerTools,
@@ -13,6 +14,40 @@ import type { RepoFacts } from './facts';
 import { nearestLegacyContext } from './similar';
 import type { SynthesizeOptions } from './synthesize';
 import { type Failure, type Outcome, worthIterating } from './task';
+
+/** What the agent is told for one attempt: the task, the current script, why it failed, and the original's nearest script. */
+function agentTask(
+  scope: AttemptScope,
+  input: { facts: RepoFacts; commitDate: Date },
+  previousScript: string,
+  failure: Failure | null,
+  legacy: ReturnType<typeof nearestLegacyContext>,
+): AgentTask {
+  const { run } = scope;
+  return {
+    owner: run.task.owner,
+    repo: run.task.repo,
+    sha: run.sha,
+    commitDate: input.commitDate,
+    facts: input.facts,
+    previousScript,
+    failure: failure
+      ? `${failure.stage} failed (${failure.reason}, rc=${failure.rc}): ${tailOf(failure.message, 4000)}\n${tailOf(failure.logTail, 4000)}`
+      : null,
+    legacyHint: typeof legacy?.context.building_data === 'string' ? legacy.context.building_data : null,
+  };
+}
+
+/** The failure of an attempt whose script was missing or invalid (never built). */
+function invalidProposalFailure(proposal: AgentAttempt, n: number): Failure {
+  return {
+    stage: 'build',
+    reason: proposal.script === null ? 'agent_no_script' : 'install_script_invalid',
+    message: `agent attempt ${n}: ${proposal.problem}`,
+    rc: 1,
+    logTail: proposal.transcript,
+  };
+}
 
 /**
  * Strategy `agent` (after the rules failed): up to `maxAttempts` install scripts proposed by the LLM
@@ -54,18 +89,7 @@ export async function runAgentAttempts(
       let proposal: AgentAttempt;
       try {
         proposal = await runAgentAttempt(
-          {
-            owner: run.task.owner,
-            repo: run.task.repo,
-            sha: run.sha,
-            commitDate: input.commitDate,
-            facts: input.facts,
-            previousScript,
-            failure: failure
-              ? `${failure.stage} failed (${failure.reason}, rc=${failure.rc}): ${tailOf(failure.message, 4000)}\n${tailOf(failure.logTail, 4000)}`
-              : null,
-            legacyHint: typeof legacy?.context.building_data === 'string' ? legacy.context.building_data : null,
-          },
+          agentTask(scope, input, previousScript, failure, legacy),
           { llm: agent.llm, tools: agentTools.tools, log: (line) => env.log.debug(line) },
           { maxSteps: agent.maxSteps },
         );
@@ -79,13 +103,7 @@ export async function runAgentAttempts(
         files: { ...base.files, 'docker_build_pkg.sh': proposal.script ?? '' },
       };
       if (proposal.problem) {
-        failure = {
-          stage: 'build',
-          reason: proposal.script === null ? 'agent_no_script' : 'install_script_invalid',
-          message: `agent attempt ${n}: ${proposal.problem}`,
-          rc: 1,
-          logTail: proposal.transcript,
-        };
+        failure = invalidProposalFailure(proposal, n);
         run.context = proposed;
         run.recordFailure(proposed, failure, (Date.now() - started) / 1000);
         continue;

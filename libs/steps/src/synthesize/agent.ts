@@ -1,5 +1,5 @@
 import type { ProbeContainer } from '@datasmith/docker';
-import type { ChatMessage, ChatTool, LlmClient } from '@datasmith/llm';
+import type { ChatAnswer, ChatMessage, ChatTool, ChatToolCall, LlmClient } from '@datasmith/llm';
 import { checkInstallScript } from './build-task';
 import type { RepoFacts } from './facts';
 
@@ -180,6 +180,82 @@ function parseArguments(text: string): Record<string, unknown> {
   }
 }
 
+/** The first user message: the task, the current script, why it failed, and the original's nearby script. */
+function agentBrief(task: AgentTask): string {
+  return [
+    `Repository: ${task.owner}/${task.repo}`,
+    `Base commit: ${task.sha} (committed ${task.commitDate.toISOString()})`,
+    `Repository facts: ${JSON.stringify(task.facts)}`,
+    `Current install script:\n${task.previousScript}`,
+    task.failure ? `The current script failed:\n${task.failure}` : 'No script has been tried yet.',
+    task.legacyHint
+      ? `A script that worked for a nearby commit in the original pipeline (micromamba images; adapt it, do not copy its environment setup):\n${task.legacyHint}`
+      : '',
+  ]
+    .filter(Boolean)
+    .join('\n\n');
+}
+
+/** The model's answer as the assistant message of the conversation, with its tool calls. */
+function assistantMessage(answer: ChatAnswer): ChatMessage {
+  return {
+    role: 'assistant',
+    content: answer.content || null,
+    ...(answer.toolCalls.length > 0
+      ? {
+          tool_calls: answer.toolCalls.map((c) => ({
+            id: c.id,
+            type: 'function' as const,
+            function: { name: c.name, arguments: c.arguments },
+          })),
+        }
+      : {}),
+  };
+}
+
+/** What one tool call gave back: the observation, and the script it saved or that it finished. */
+interface ToolOutcome {
+  observation: string;
+  script?: string;
+  finished?: boolean;
+}
+
+/** Runs one tool call in the environment container (arguments bounded by the limits). */
+async function runToolCall(call: ChatToolCall, tools: AgentTools, limits: AgentToolLimits): Promise<ToolOutcome> {
+  const args = parseArguments(call.arguments);
+  switch (call.name) {
+    case 'list_tree':
+      return { observation: await tools.listTree(String(args.path ?? '.'), 3) };
+    case 'read_file':
+      return {
+        observation: await tools.readFile(
+          String(args.path ?? ''),
+          Math.min(Number(args.max_bytes) || limits.readFileBytes, limits.readFileBytes),
+        ),
+      };
+    case 'try_import':
+      return {
+        observation: await tools.tryImport(
+          Array.isArray(args.candidates) ? args.candidates.map(String) : [String(args.candidates ?? '')],
+        ),
+      };
+    case 'run_command':
+      return { observation: await tools.runCommand(String(args.command ?? ''), Number(args.timeout_s) || 0) };
+    case 'write_install_script': {
+      const text = typeof args.script === 'string' ? args.script : '';
+      const problem = checkInstallScript(text);
+      return {
+        script: text,
+        observation: problem ? `rejected: ${problem}` : `saved (${text.split('\n').length} lines, bash -n ok)`,
+      };
+    }
+    case 'finish':
+      return { finished: true, observation: 'finished' };
+    default:
+      return { observation: `unknown tool ${call.name}; use one of ${TOOLS.map((t) => t.name).join(', ')}` };
+  }
+}
+
 /**
  * One attempt of the build agent: at most `maxSteps` turns of OpenAI tool calling; each tool call runs
  * in the environment container and its (capped) result goes back to the model. The attempt ends when
@@ -193,21 +269,9 @@ export async function runAgentAttempt(
   options: { maxSteps: number; limits?: Partial<AgentToolLimits> },
 ): Promise<AgentAttempt> {
   const limits = { ...DEFAULT_AGENT_TOOL_LIMITS, ...options.limits };
-  const user = [
-    `Repository: ${task.owner}/${task.repo}`,
-    `Base commit: ${task.sha} (committed ${task.commitDate.toISOString()})`,
-    `Repository facts: ${JSON.stringify(task.facts)}`,
-    `Current install script:\n${task.previousScript}`,
-    task.failure ? `The current script failed:\n${task.failure}` : 'No script has been tried yet.',
-    task.legacyHint
-      ? `A script that worked for a nearby commit in the original pipeline (micromamba images; adapt it, do not copy its environment setup):\n${task.legacyHint}`
-      : '',
-  ]
-    .filter(Boolean)
-    .join('\n\n');
   const messages: ChatMessage[] = [
     { role: 'system', content: SYSTEM_PROMPT },
-    { role: 'user', content: user },
+    { role: 'user', content: agentBrief(task) },
   ];
   let script: string | null = null;
   let finalText = '';
@@ -219,19 +283,7 @@ export async function runAgentAttempt(
   while (steps < options.maxSteps && !finished) {
     steps++;
     const answer = await deps.llm.chat({ messages, tools: TOOLS, promptVersion: AGENT_PROMPT_VERSION });
-    messages.push({
-      role: 'assistant',
-      content: answer.content || null,
-      ...(answer.toolCalls.length > 0
-        ? {
-            tool_calls: answer.toolCalls.map((c) => ({
-              id: c.id,
-              type: 'function' as const,
-              function: { name: c.name, arguments: c.arguments },
-            })),
-          }
-        : {}),
-    });
+    messages.push(assistantMessage(answer));
     if (answer.toolCalls.length === 0) {
       finalText = answer.content;
       finished = true;
@@ -239,41 +291,10 @@ export async function runAgentAttempt(
       break;
     }
     for (const call of answer.toolCalls) {
-      const args = parseArguments(call.arguments);
-      let observation: string;
-      switch (call.name) {
-        case 'list_tree':
-          observation = await deps.tools.listTree(String(args.path ?? '.'), 3);
-          break;
-        case 'read_file':
-          observation = await deps.tools.readFile(
-            String(args.path ?? ''),
-            Math.min(Number(args.max_bytes) || limits.readFileBytes, limits.readFileBytes),
-          );
-          break;
-        case 'try_import':
-          observation = await deps.tools.tryImport(
-            Array.isArray(args.candidates) ? args.candidates.map(String) : [String(args.candidates ?? '')],
-          );
-          break;
-        case 'run_command':
-          observation = await deps.tools.runCommand(String(args.command ?? ''), Number(args.timeout_s) || 0);
-          break;
-        case 'write_install_script': {
-          const text = typeof args.script === 'string' ? args.script : '';
-          const problem = checkInstallScript(text);
-          script = text;
-          observation = problem ? `rejected: ${problem}` : `saved (${text.split('\n').length} lines, bash -n ok)`;
-          break;
-        }
-        case 'finish':
-          finished = true;
-          observation = 'finished';
-          break;
-        default:
-          observation = `unknown tool ${call.name}; use one of ${TOOLS.map((t) => t.name).join(', ')}`;
-      }
-      const shown = cap(observation);
+      const outcome = await runToolCall(call, deps.tools, limits);
+      if (outcome.script !== undefined) script = outcome.script;
+      if (outcome.finished) finished = true;
+      const shown = cap(outcome.observation);
       transcript.push(
         `Step [${steps}/${options.maxSteps}] Action: ${call.name}\nInput: ${cap(call.arguments)}\nObservation: ${shown}`,
       );

@@ -20,64 +20,74 @@ const ESCAPES: Record<string, string> = {
   '0': '\0',
 };
 
-/**
- * Parses a Python call repr such as
- * `Task(owner='NCAR', repo='geocat-comp', sha=None, commit_date=0.0)` (keyword arguments only,
- * literal values). The original rebuilt keys with `eval()`; this accepts only literals.
- */
-export function parsePyCall(text: string): PyCall {
-  let i = 0;
-  const fail = (what: string): never => {
-    throw new InputError(`Invalid Python repr at character ${i}: ${what} in ${JSON.stringify(text.slice(0, 200))}`);
-  };
-  const skipSpace = () => {
-    while (i < text.length && /\s/.test(text[i] as string)) i++;
-  };
-  const ident = (): string => {
-    const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i));
-    if (!m) return fail('expected a name');
-    i += m[0].length;
+/** A cursor over a Python repr: reads names, string literals and other literals, failing with the position. */
+class PyReprReader {
+  i = 0;
+
+  constructor(readonly text: string) {}
+
+  fail(what: string): never {
+    throw new InputError(
+      `Invalid Python repr at character ${this.i}: ${what} in ${JSON.stringify(this.text.slice(0, 200))}`,
+    );
+  }
+
+  skipSpace(): void {
+    while (this.i < this.text.length && /\s/.test(this.text[this.i] as string)) this.i++;
+  }
+
+  ident(): string {
+    const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(this.text.slice(this.i));
+    if (!m) return this.fail('expected a name');
+    this.i += m[0].length;
     return m[0];
-  };
-  const str = (): string => {
-    const quote = text[i];
-    i++;
+  }
+
+  /** A quoted string, its escapes decoded (`\x`, `\u`, `\U` and the single-character ones; others kept). */
+  str(): string {
+    const { text } = this;
+    const quote = text[this.i];
+    this.i++;
     let out = '';
     for (;;) {
-      if (i >= text.length) fail('unterminated string');
-      const c = text[i] as string;
+      if (this.i >= text.length) this.fail('unterminated string');
+      const c = text[this.i] as string;
       if (c === quote) {
-        i++;
+        this.i++;
         return out;
       }
       if (c !== '\\') {
         out += c;
-        i++;
+        this.i++;
         continue;
       }
-      const e = text[i + 1] as string;
+      const e = text[this.i + 1] as string;
       if (e === 'x' || e === 'u' || e === 'U') {
         const len = e === 'x' ? 2 : e === 'u' ? 4 : 8;
-        const hex = text.slice(i + 2, i + 2 + len);
-        if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== len) fail(`bad \\${e} escape`);
+        const hex = text.slice(this.i + 2, this.i + 2 + len);
+        if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== len) this.fail(`bad \\${e} escape`);
         out += String.fromCodePoint(Number.parseInt(hex, 16));
-        i += 2 + len;
+        this.i += 2 + len;
       } else if (e in ESCAPES) {
         out += ESCAPES[e];
-        i += 2;
+        this.i += 2;
       } else {
         out += `\\${e}`;
-        i += 2;
+        this.i += 2;
       }
     }
-  };
-  const value = (): PyValue => {
-    skipSpace();
-    const c = text[i];
-    if (c === "'" || c === '"') return str();
-    const m = /^(None|True|False|[-+]?(?:inf|nan)|[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?)/.exec(text.slice(i));
-    if (!m) return fail('expected a literal');
-    i += m[0].length;
+  }
+
+  /** A literal: a string, None, True, False, inf, nan, an int or a float. */
+  value(): PyValue {
+    this.skipSpace();
+    const c = this.text[this.i];
+    if (c === "'" || c === '"') return this.str();
+    const m = /^(None|True|False|[-+]?(?:inf|nan)|[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?)/.exec(
+      this.text.slice(this.i),
+    );
+    if (!m) return this.fail('expected a literal');
+    this.i += m[0].length;
     const t = m[0];
     if (t === 'None') return null;
     if (t === 'True') return true;
@@ -86,30 +96,39 @@ export function parsePyCall(text: string): PyCall {
     if (/nan/.test(t)) return Number.NaN;
     if (/^[-+]?\d+$/.test(t)) return { int: Number(t) };
     return Number(t);
-  };
-  skipSpace();
-  const name = ident();
-  skipSpace();
-  if (text[i] !== '(') fail('expected "("');
-  i++;
+  }
+}
+
+/**
+ * Parses a Python call repr such as
+ * `Task(owner='NCAR', repo='geocat-comp', sha=None, commit_date=0.0)` (keyword arguments only,
+ * literal values). The original rebuilt keys with `eval()`; this accepts only literals.
+ */
+export function parsePyCall(text: string): PyCall {
+  const r = new PyReprReader(text);
+  r.skipSpace();
+  const name = r.ident();
+  r.skipSpace();
+  if (text[r.i] !== '(') r.fail('expected "("');
+  r.i++;
   const fields: Array<[string, PyValue]> = [];
   for (;;) {
-    skipSpace();
-    if (text[i] === ')') {
-      i++;
+    r.skipSpace();
+    if (text[r.i] === ')') {
+      r.i++;
       break;
     }
-    const key = ident();
-    skipSpace();
-    if (text[i] !== '=') fail('expected "="');
-    i++;
-    fields.push([key, value()]);
-    skipSpace();
-    if (text[i] === ',') i++;
-    else if (text[i] !== ')') fail('expected "," or ")"');
+    const key = r.ident();
+    r.skipSpace();
+    if (text[r.i] !== '=') r.fail('expected "="');
+    r.i++;
+    fields.push([key, r.value()]);
+    r.skipSpace();
+    if (text[r.i] === ',') r.i++;
+    else if (text[r.i] !== ')') r.fail('expected "," or ")"');
   }
-  skipSpace();
-  if (i !== text.length) fail('trailing text');
+  r.skipSpace();
+  if (r.i !== text.length) r.fail('trailing text');
   return { name, fields };
 }
 

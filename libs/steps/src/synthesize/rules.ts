@@ -57,6 +57,43 @@ export function declaredRequirements(facts: RepoFacts): string[] {
 }
 
 /**
+ * The Debian packages for the declared requirements (offline, from the base's package index), the
+ * source package whose build dependencies a compiled project needs, and the requirements no package
+ * provides; adds a warning for each gap.
+ */
+function mapDebianDependencies(
+  input: RulesInput,
+  warnings: string[],
+): { mapped: string[]; buildDepsOf: string | null; unavailable: string[] } {
+  const { facts } = input;
+  const own = [facts.project_name, facts.import_name].filter((x): x is string => Boolean(x));
+  const index = input.base.index;
+  if (!input.online && index) {
+    const m = mapRequirements(declaredRequirements(facts), index, own);
+    if (m.unmapped.length > 0) {
+      warnings.push(`unmapped_dependency: no Debian package in ${index.release} for ${m.unmapped.join(', ')}`);
+    }
+    if (m.unsatisfied.length > 0) {
+      warnings.push(
+        `dependency_version: ${index.release} has ${m.unsatisfied.map((u) => `${u.package} ${u.version} for ${u.requirement}`).join(', ')}`,
+      );
+    }
+    // A compiled project that Debian packages: its source package's build dependencies are the C
+    // libraries and tools it compiles against (e.g. libgeos-dev), which no Python metadata declares.
+    const ownPackage = own.map((n) => debianPackageFor(n, index)).find(Boolean) ?? null;
+    return {
+      mapped: m.packages,
+      buildDepsOf: !facts.pure_python && ownPackage ? ownPackage : null,
+      unavailable: m.unmapped,
+    };
+  }
+  if (!input.online) {
+    warnings.push('unmapped_dependency: the base image has no Debian package index; no requirement was mapped');
+  }
+  return { mapped: [], buildDepsOf: null, unavailable: [] };
+}
+
+/**
  * A build context from rules: the dependency layer (Debian packages for the declared build,
  * runtime and chosen-extra requirements, and a `--system-site-packages` venv), the commit layer and
  * the install script from templates, the requested and used Python versions, warnings.
@@ -76,30 +113,7 @@ export function planContextByRules(input: RulesInput, variant: InstallMode): Bui
     );
   }
   const extrasRequirements = facts.chosen_extras.flatMap((e) => facts.extras[e] ?? []);
-  const own = [facts.project_name, facts.import_name].filter((x): x is string => Boolean(x));
-  let mapped: string[] = [];
-  let buildDepsOf: string | null = null;
-  let unavailable: string[] = [];
-  const index = input.base.index;
-  if (!input.online && index) {
-    const m = mapRequirements(declaredRequirements(facts), index, own);
-    mapped = m.packages;
-    unavailable = m.unmapped;
-    if (m.unmapped.length > 0) {
-      warnings.push(`unmapped_dependency: no Debian package in ${index.release} for ${m.unmapped.join(', ')}`);
-    }
-    if (m.unsatisfied.length > 0) {
-      warnings.push(
-        `dependency_version: ${index.release} has ${m.unsatisfied.map((u) => `${u.package} ${u.version} for ${u.requirement}`).join(', ')}`,
-      );
-    }
-    // A compiled project that Debian packages: its source package's build dependencies are the C
-    // libraries and tools it compiles against (e.g. libgeos-dev), which no Python metadata declares.
-    const ownPackage = own.map((n) => debianPackageFor(n, index)).find(Boolean) ?? null;
-    if (!facts.pure_python && ownPackage) buildDepsOf = ownPackage;
-  } else if (!input.online) {
-    warnings.push('unmapped_dependency: the base image has no Debian package index; no requirement was mapped');
-  }
+  const { mapped, buildDepsOf, unavailable } = mapDebianDependencies(input, warnings);
   const installed = new Set(input.base.installedPackages ?? []);
   const debianPackages = [...new Set([...mapped, ...(input.extraDebianPackages ?? [])])]
     .filter((p) => !installed.has(p))

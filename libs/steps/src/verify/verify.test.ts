@@ -24,18 +24,9 @@ import {
   selectBenchmarks,
   spreadParamSets,
 } from './select';
-import {
-  VERIFY_CODE_VERSION,
-  defaultCpuset,
-  dropFailing,
-  installModeOf,
-  keepsPrevious,
-  needsRebuild,
-  planPasses,
-  probeCandidates,
-  probeSpread,
-  runShareMs,
-} from './verify';
+import { planPasses, runShareMs } from './abba-passes';
+import { dropFailing, probeCandidates } from './benchmark-plan';
+import { VERIFY_CODE_VERSION, defaultCpuset, installModeOf, keepsPrevious, needsRebuild, probeSpread } from './verify';
 
 const ok = (value: number, q = 0.01): SideResult => ({
   status: 'ok',

@@ -252,6 +252,244 @@ const README = code`
      counting.word_frequencies(tokenize.tokenize("to be or not to be"))
 `;
 
+/** The first benchmarks (#18, second commit): the shared corpora and one benchmark file per module. */
+const FIRST_BENCHMARK_FILES: Readonly<Record<string, string>> = {
+  'benchmarks/__init__.py': '',
+  'benchmarks/common.py': BENCH_COMMON,
+  'benchmarks/bench_tokenize.py': code`
+    from textkit import tokenize
+
+    from .common import make_text
+
+
+    class Tokenize:
+        def setup(self):
+            self.text = make_text(40_000)
+
+        def time_tokenize(self):
+            tokenize.tokenize(self.text)
+  `,
+  'benchmarks/bench_stopwords.py': code`
+    from textkit import stopwords
+
+    from .common import make_tokens
+
+
+    class RemoveStopwords:
+        def setup(self):
+            self.tokens = make_tokens(50_000, 2_000, seed=1, stopword_share=0.4)
+
+        def time_remove_stopwords(self):
+            stopwords.remove_stopwords(self.tokens)
+  `,
+  'benchmarks/bench_ngrams.py': code`
+    from textkit import ngrams
+
+    from .common import make_tokens
+
+
+    class Ngrams:
+        def setup(self):
+            self.tokens = make_tokens(50_000, 2_000, seed=2)
+
+        def time_bigrams(self):
+            ngrams.ngrams(self.tokens, 2)
+  `,
+  'benchmarks/bench_dedupe.py': code`
+    from textkit import dedupe
+
+    from .common import make_tokens
+
+
+    class Dedupe:
+        def setup(self):
+            self.tokens = make_tokens(10_000, 1_000, seed=3)
+
+        def time_dedupe(self):
+            dedupe.dedupe(self.tokens)
+  `,
+  'benchmarks/bench_counting.py': code`
+    import random
+
+    from textkit import counting
+
+    from .common import make_tokens, make_words
+
+
+    class WordFrequencies:
+        def setup(self):
+            self.tokens = make_tokens(20_000, 500, seed=4)
+
+        def time_word_frequencies(self):
+            counting.word_frequencies(self.tokens)
+
+
+    class TopK:
+        def setup(self):
+            rng = random.Random(5)
+            self.freqs = {w: rng.randint(1, 1_000) for w in make_words(5_000, seed=5)}
+
+        def time_top_k(self):
+            counting.top_k(self.freqs, 50)
+  `,
+};
+
+/** The files of the initial import. */
+const INITIAL_FILES: Readonly<Record<string, string>> = {
+  '.gitignore': '__pycache__/\n*.egg-info/\n.asv/\n',
+  LICENSE: 'MIT License\n\nCopyright (c) 2023 Orbit Labs\n',
+  'README.rst': README,
+  'setup.py': code`
+    from setuptools import find_packages, setup
+
+    setup(
+        name="textkit",
+        version="0.3.0",
+        description="Tokenizing, counting and comparing text with the standard library",
+        packages=find_packages(exclude=["tests", "tests.*", "benchmarks", "benchmarks.*"]),
+        python_requires=">=3.8",
+    )
+  `,
+  [INIT]: code`
+    """textkit: small text-processing utilities built on the standard library."""
+
+    from . import counting, dedupe, ngrams, stopwords, tokenize
+  `,
+  [TOKENIZE]: code`
+    """Splitting text into words and sentences."""
+
+    import re
+
+
+    def tokenize(text):
+        """Lower-cased words of \`\`text\`\`: runs of letters and digits."""
+        tokens = []
+        current = []
+        for ch in text.lower():
+            if ch.isalnum():
+                current.append(ch)
+            elif current:
+                tokens.append("".join(current))
+                current = []
+        if current:
+            tokens.append("".join(current))
+        return tokens
+
+
+    def split_sentences(text):
+        """Sentences of \`\`text\`\`, split after '.', '!' or '?' followed by whitespace."""
+        parts = re.split(r"(?<=[.!?])\s+", text)
+        return [p for p in parts if p]
+  `,
+  [STOPWORDS]: stopwordsModule(),
+  [NGRAMS]: code`
+    """Word n-grams."""
+
+
+    def ngrams(tokens, n):
+        """Every run of \`\`n\`\` consecutive tokens, as tuples."""
+        if n < 1:
+            raise ValueError("n must be at least 1")
+        result = []
+        for i in range(len(tokens) - n + 1):
+            gram = []
+            for j in range(n):
+                gram.append(tokens[i + j])
+            result.append(tuple(gram))
+        return result
+  `,
+  [DEDUPE]: code`
+    """Removing repeated items while keeping their order."""
+
+
+    def dedupe(items):
+        """\`\`items\`\` without repeats, in first-seen order (items must be hashable)."""
+        seen = []
+        for item in items:
+            if item not in seen:
+                seen.append(item)
+        return seen
+  `,
+  [COUNTING]: code`
+    """Word frequencies."""
+
+
+    def word_frequencies(tokens):
+        """Mapping of each distinct token to its number of occurrences, in first-seen order."""
+        tokens = list(tokens)
+        freqs = {}
+        for token in tokens:
+            if token not in freqs:
+                freqs[token] = tokens.count(token)
+        return freqs
+
+
+    def top_k(freqs, k):
+        """The \`\`k\`\` most frequent (token, count) pairs, most frequent first, ties by token."""
+        remaining = dict(freqs)
+        out = []
+        for _ in range(min(k, len(remaining))):
+            best = min(remaining.items(), key=lambda kv: (-kv[1], kv[0]))
+            out.append(best)
+            del remaining[best[0]]
+        return out
+  `,
+  'tests/test_tokenize.py': code`
+    from textkit import tokenize
+
+
+    def test_tokenize():
+        assert tokenize.tokenize("Hello, World! 42 times") == ["hello", "world", "42", "times"]
+        assert tokenize.tokenize("") == []
+        assert tokenize.tokenize("snake_case") == ["snake", "case"]
+
+
+    def test_split_sentences():
+        assert tokenize.split_sentences("One. Two! Three?") == ["One.", "Two!", "Three?"]
+  `,
+  'tests/test_stopwords.py': code`
+    from textkit import stopwords
+
+
+    def test_remove_stopwords():
+        assert stopwords.remove_stopwords(["the", "cat", "and", "the", "hat"]) == ["cat", "hat"]
+  `,
+  'tests/test_ngrams.py': code`
+    from textkit import ngrams
+
+
+    def test_ngrams():
+        assert ngrams.ngrams(["a", "b", "c"], 2) == [("a", "b"), ("b", "c")]
+        assert ngrams.ngrams(["a"], 2) == []
+        assert ngrams.ngrams(["a", "b"], 1) == [("a",), ("b",)]
+  `,
+  'tests/test_dedupe.py': code`
+    from textkit import dedupe
+
+
+    def test_dedupe():
+        assert dedupe.dedupe(["b", "a", "b", "c", "a"]) == ["b", "a", "c"]
+        assert dedupe.dedupe([]) == []
+  `,
+  'tests/test_counting.py': code`
+    from textkit import counting
+
+
+    def test_word_frequencies():
+        freqs = counting.word_frequencies(["b", "a", "b"])
+        assert freqs == {"b": 2, "a": 1}
+        assert list(freqs) == ["b", "a"]
+
+
+    def test_top_k():
+        freqs = {"x": 1, "b": 3, "a": 3, "c": 2}
+        assert counting.top_k(freqs, 3) == [("a", 3), ("b", 3), ("c", 2)]
+        assert counting.top_k(freqs, 10)[-1] == ("x", 1)
+  `,
+  'docs/index.rst': 'textkit\n=======\n\n.. toctree::\n\n   tokenize\n',
+  'docs/tokenize.rst': 'Tokenizing\n==========\n\nWords are runs of letters and digits.\n',
+};
+
 /** The history of orbit/textkit. */
 export const textkitHistory: RepoHistory = {
   repo: 'orbit/textkit',
@@ -260,161 +498,7 @@ export const textkitHistory: RepoHistory = {
     at: '2023-09-12T10:00:00Z',
     by: 'smarin',
     message: 'Initial import of textkit',
-    apply: (t) =>
-      t.writeAll({
-        '.gitignore': '__pycache__/\n*.egg-info/\n.asv/\n',
-        LICENSE: 'MIT License\n\nCopyright (c) 2023 Orbit Labs\n',
-        'README.rst': README,
-        'setup.py': code`
-          from setuptools import find_packages, setup
-
-          setup(
-              name="textkit",
-              version="0.3.0",
-              description="Tokenizing, counting and comparing text with the standard library",
-              packages=find_packages(exclude=["tests", "tests.*", "benchmarks", "benchmarks.*"]),
-              python_requires=">=3.8",
-          )
-        `,
-        [INIT]: code`
-          """textkit: small text-processing utilities built on the standard library."""
-
-          from . import counting, dedupe, ngrams, stopwords, tokenize
-        `,
-        [TOKENIZE]: code`
-          """Splitting text into words and sentences."""
-
-          import re
-
-
-          def tokenize(text):
-              """Lower-cased words of \`\`text\`\`: runs of letters and digits."""
-              tokens = []
-              current = []
-              for ch in text.lower():
-                  if ch.isalnum():
-                      current.append(ch)
-                  elif current:
-                      tokens.append("".join(current))
-                      current = []
-              if current:
-                  tokens.append("".join(current))
-              return tokens
-
-
-          def split_sentences(text):
-              """Sentences of \`\`text\`\`, split after '.', '!' or '?' followed by whitespace."""
-              parts = re.split(r"(?<=[.!?])\s+", text)
-              return [p for p in parts if p]
-        `,
-        [STOPWORDS]: stopwordsModule(),
-        [NGRAMS]: code`
-          """Word n-grams."""
-
-
-          def ngrams(tokens, n):
-              """Every run of \`\`n\`\` consecutive tokens, as tuples."""
-              if n < 1:
-                  raise ValueError("n must be at least 1")
-              result = []
-              for i in range(len(tokens) - n + 1):
-                  gram = []
-                  for j in range(n):
-                      gram.append(tokens[i + j])
-                  result.append(tuple(gram))
-              return result
-        `,
-        [DEDUPE]: code`
-          """Removing repeated items while keeping their order."""
-
-
-          def dedupe(items):
-              """\`\`items\`\` without repeats, in first-seen order (items must be hashable)."""
-              seen = []
-              for item in items:
-                  if item not in seen:
-                      seen.append(item)
-              return seen
-        `,
-        [COUNTING]: code`
-          """Word frequencies."""
-
-
-          def word_frequencies(tokens):
-              """Mapping of each distinct token to its number of occurrences, in first-seen order."""
-              tokens = list(tokens)
-              freqs = {}
-              for token in tokens:
-                  if token not in freqs:
-                      freqs[token] = tokens.count(token)
-              return freqs
-
-
-          def top_k(freqs, k):
-              """The \`\`k\`\` most frequent (token, count) pairs, most frequent first, ties by token."""
-              remaining = dict(freqs)
-              out = []
-              for _ in range(min(k, len(remaining))):
-                  best = min(remaining.items(), key=lambda kv: (-kv[1], kv[0]))
-                  out.append(best)
-                  del remaining[best[0]]
-              return out
-        `,
-        'tests/test_tokenize.py': code`
-          from textkit import tokenize
-
-
-          def test_tokenize():
-              assert tokenize.tokenize("Hello, World! 42 times") == ["hello", "world", "42", "times"]
-              assert tokenize.tokenize("") == []
-              assert tokenize.tokenize("snake_case") == ["snake", "case"]
-
-
-          def test_split_sentences():
-              assert tokenize.split_sentences("One. Two! Three?") == ["One.", "Two!", "Three?"]
-        `,
-        'tests/test_stopwords.py': code`
-          from textkit import stopwords
-
-
-          def test_remove_stopwords():
-              assert stopwords.remove_stopwords(["the", "cat", "and", "the", "hat"]) == ["cat", "hat"]
-        `,
-        'tests/test_ngrams.py': code`
-          from textkit import ngrams
-
-
-          def test_ngrams():
-              assert ngrams.ngrams(["a", "b", "c"], 2) == [("a", "b"), ("b", "c")]
-              assert ngrams.ngrams(["a"], 2) == []
-              assert ngrams.ngrams(["a", "b"], 1) == [("a",), ("b",)]
-        `,
-        'tests/test_dedupe.py': code`
-          from textkit import dedupe
-
-
-          def test_dedupe():
-              assert dedupe.dedupe(["b", "a", "b", "c", "a"]) == ["b", "a", "c"]
-              assert dedupe.dedupe([]) == []
-        `,
-        'tests/test_counting.py': code`
-          from textkit import counting
-
-
-          def test_word_frequencies():
-              freqs = counting.word_frequencies(["b", "a", "b"])
-              assert freqs == {"b": 2, "a": 1}
-              assert list(freqs) == ["b", "a"]
-
-
-          def test_top_k():
-              freqs = {"x": 1, "b": 3, "a": 3, "c": 2}
-              assert counting.top_k(freqs, 3) == [("a", 3), ("b", 3), ("c", 2)]
-              assert counting.top_k(freqs, 10)[-1] == ("x", 1)
-        `,
-        'docs/index.rst': 'textkit\n=======\n\n.. toctree::\n\n   tokenize\n',
-        'docs/tokenize.rst': 'Tokenizing\n==========\n\nWords are runs of letters and digits.\n',
-      }),
+    apply: (t) => t.writeAll(INITIAL_FILES),
   },
   direct: [
     {
@@ -799,87 +883,7 @@ export const textkitHistory: RepoHistory = {
         },
         {
           message: 'Add first benchmarks',
-          apply: (t) =>
-            t.writeAll({
-              'benchmarks/__init__.py': '',
-              'benchmarks/common.py': BENCH_COMMON,
-              'benchmarks/bench_tokenize.py': code`
-                from textkit import tokenize
-
-                from .common import make_text
-
-
-                class Tokenize:
-                    def setup(self):
-                        self.text = make_text(40_000)
-
-                    def time_tokenize(self):
-                        tokenize.tokenize(self.text)
-              `,
-              'benchmarks/bench_stopwords.py': code`
-                from textkit import stopwords
-
-                from .common import make_tokens
-
-
-                class RemoveStopwords:
-                    def setup(self):
-                        self.tokens = make_tokens(50_000, 2_000, seed=1, stopword_share=0.4)
-
-                    def time_remove_stopwords(self):
-                        stopwords.remove_stopwords(self.tokens)
-              `,
-              'benchmarks/bench_ngrams.py': code`
-                from textkit import ngrams
-
-                from .common import make_tokens
-
-
-                class Ngrams:
-                    def setup(self):
-                        self.tokens = make_tokens(50_000, 2_000, seed=2)
-
-                    def time_bigrams(self):
-                        ngrams.ngrams(self.tokens, 2)
-              `,
-              'benchmarks/bench_dedupe.py': code`
-                from textkit import dedupe
-
-                from .common import make_tokens
-
-
-                class Dedupe:
-                    def setup(self):
-                        self.tokens = make_tokens(10_000, 1_000, seed=3)
-
-                    def time_dedupe(self):
-                        dedupe.dedupe(self.tokens)
-              `,
-              'benchmarks/bench_counting.py': code`
-                import random
-
-                from textkit import counting
-
-                from .common import make_tokens, make_words
-
-
-                class WordFrequencies:
-                    def setup(self):
-                        self.tokens = make_tokens(20_000, 500, seed=4)
-
-                    def time_word_frequencies(self):
-                        counting.word_frequencies(self.tokens)
-
-
-                class TopK:
-                    def setup(self):
-                        rng = random.Random(5)
-                        self.freqs = {w: rng.randint(1, 1_000) for w in make_words(5_000, seed=5)}
-
-                    def time_top_k(self):
-                        counting.top_k(self.freqs, 50)
-              `,
-            }),
+          apply: (t) => t.writeAll(FIRST_BENCHMARK_FILES),
         },
       ],
     },

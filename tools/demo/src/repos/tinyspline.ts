@@ -12,6 +12,97 @@ import { code } from '../tree';
 const LINEAR = 'tinyspline/linear.py';
 const T_LINEAR = 'tests/test_linear.py';
 
+/** The files of the initial commit. */
+const INITIAL_FILES: Readonly<Record<string, string>> = {
+  'README.md': '# tinyspline\n\nPiecewise-linear and cubic Hermite interpolation with NumPy.\n',
+  'pyproject.toml': code`
+    [build-system]
+    requires = ["setuptools>=61"]
+    build-backend = "setuptools.build_meta"
+
+    [project]
+    name = "tinyspline"
+    version = "0.1.0"
+    requires-python = ">=3.9"
+    dependencies = ["numpy"]
+  `,
+  'asv.conf.json': code`
+    {
+        "version": 1,
+        "project": "tinyspline",
+        "repo": ".",
+        "branches": ["main"],
+        "environment_type": "virtualenv",
+        "benchmark_dir": "benchmarks",
+        "env_dir": ".asv/env",
+        "results_dir": ".asv/results",
+        "html_dir": ".asv/html"
+    }
+  `,
+  'tinyspline/__init__.py': '"""tinyspline."""\n\nfrom .linear import interp_linear\n\n__all__ = ["interp_linear"]\n',
+  [LINEAR]: code`
+    """Piecewise-linear interpolation."""
+
+    import numpy as np
+
+
+    def interp_linear(xk, yk, xs):
+        """Values at \`\`xs\`\` of the piecewise-linear function through (xk[i], yk[i]); xk increasing.
+
+        Outside [xk[0], xk[-1]] the end values are held constant.
+        """
+        xk = np.asarray(xk, dtype=float)
+        yk = np.asarray(yk, dtype=float)
+        out = np.empty(len(xs))
+        for j, x in enumerate(xs):
+            if x <= xk[0]:
+                out[j] = yk[0]
+            elif x >= xk[-1]:
+                out[j] = yk[-1]
+            else:
+                i = 0
+                while xk[i + 1] < x:
+                    i += 1
+                t = (x - xk[i]) / (xk[i + 1] - xk[i])
+                out[j] = yk[i] + t * (yk[i + 1] - yk[i])
+        return out
+  `,
+  [T_LINEAR]: code`
+    import numpy as np
+
+    from tinyspline import interp_linear
+
+
+    def test_interp_linear():
+        assert interp_linear([0.0, 1.0, 3.0], [0.0, 2.0, 0.0], [0.5, 1.0, 2.0, -1.0, 5.0]).tolist() == [1.0, 2.0, 1.0, 0.0, 0.0]
+
+
+    def test_matches_numpy():
+        rng = np.random.default_rng(0)
+        xk = np.sort(rng.uniform(0, 10, size=30))
+        yk = rng.normal(size=30)
+        xs = rng.uniform(-1, 11, size=200)
+        assert np.allclose(interp_linear(xk, yk, xs), np.interp(xs, xk, yk))
+  `,
+  'benchmarks/__init__.py': '',
+  'benchmarks/bench_interp.py': code`
+    import numpy as np
+
+    from tinyspline import interp_linear
+
+
+    class InterpLinear:
+        def setup(self):
+            rng = np.random.default_rng(1)
+            self.xk = np.linspace(0.0, 100.0, 200)
+            self.yk = rng.normal(size=200)
+            self.xs = rng.uniform(0.0, 100.0, size=2_000)
+
+        def time_interp_linear(self):
+            interp_linear(self.xk, self.yk, self.xs)
+  `,
+};
+
 /** The history of quietlabs/tinyspline. */
 export const tinysplineHistory: RepoHistory = {
   repo: 'quietlabs/tinyspline',
@@ -20,97 +111,7 @@ export const tinysplineHistory: RepoHistory = {
     at: '2023-11-06T09:00:00Z',
     by: 'erossi',
     message: 'Initial commit',
-    apply: (t) =>
-      t.writeAll({
-        'README.md': '# tinyspline\n\nPiecewise-linear and cubic Hermite interpolation with NumPy.\n',
-        'pyproject.toml': code`
-          [build-system]
-          requires = ["setuptools>=61"]
-          build-backend = "setuptools.build_meta"
-
-          [project]
-          name = "tinyspline"
-          version = "0.1.0"
-          requires-python = ">=3.9"
-          dependencies = ["numpy"]
-        `,
-        'asv.conf.json': code`
-          {
-              "version": 1,
-              "project": "tinyspline",
-              "repo": ".",
-              "branches": ["main"],
-              "environment_type": "virtualenv",
-              "benchmark_dir": "benchmarks",
-              "env_dir": ".asv/env",
-              "results_dir": ".asv/results",
-              "html_dir": ".asv/html"
-          }
-        `,
-        'tinyspline/__init__.py':
-          '"""tinyspline."""\n\nfrom .linear import interp_linear\n\n__all__ = ["interp_linear"]\n',
-        [LINEAR]: code`
-          """Piecewise-linear interpolation."""
-
-          import numpy as np
-
-
-          def interp_linear(xk, yk, xs):
-              """Values at \`\`xs\`\` of the piecewise-linear function through (xk[i], yk[i]); xk increasing.
-
-              Outside [xk[0], xk[-1]] the end values are held constant.
-              """
-              xk = np.asarray(xk, dtype=float)
-              yk = np.asarray(yk, dtype=float)
-              out = np.empty(len(xs))
-              for j, x in enumerate(xs):
-                  if x <= xk[0]:
-                      out[j] = yk[0]
-                  elif x >= xk[-1]:
-                      out[j] = yk[-1]
-                  else:
-                      i = 0
-                      while xk[i + 1] < x:
-                          i += 1
-                      t = (x - xk[i]) / (xk[i + 1] - xk[i])
-                      out[j] = yk[i] + t * (yk[i + 1] - yk[i])
-              return out
-        `,
-        [T_LINEAR]: code`
-          import numpy as np
-
-          from tinyspline import interp_linear
-
-
-          def test_interp_linear():
-              assert interp_linear([0.0, 1.0, 3.0], [0.0, 2.0, 0.0], [0.5, 1.0, 2.0, -1.0, 5.0]).tolist() == [1.0, 2.0, 1.0, 0.0, 0.0]
-
-
-          def test_matches_numpy():
-              rng = np.random.default_rng(0)
-              xk = np.sort(rng.uniform(0, 10, size=30))
-              yk = rng.normal(size=30)
-              xs = rng.uniform(-1, 11, size=200)
-              assert np.allclose(interp_linear(xk, yk, xs), np.interp(xs, xk, yk))
-        `,
-        'benchmarks/__init__.py': '',
-        'benchmarks/bench_interp.py': code`
-          import numpy as np
-
-          from tinyspline import interp_linear
-
-
-          class InterpLinear:
-              def setup(self):
-                  rng = np.random.default_rng(1)
-                  self.xk = np.linspace(0.0, 100.0, 200)
-                  self.yk = rng.normal(size=200)
-                  self.xs = rng.uniform(0.0, 100.0, size=2_000)
-
-              def time_interp_linear(self):
-                  interp_linear(self.xk, self.yk, self.xs)
-        `,
-      }),
+    apply: (t) => t.writeAll(INITIAL_FILES),
   },
   direct: [],
   pulls: {
