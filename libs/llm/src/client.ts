@@ -4,6 +4,7 @@ import { type MemoStore, memoKey } from '@datasmith/memo';
 import { type Logger, silentLogger } from '@datasmith/progress';
 import type OpenAI from 'openai';
 import pLimit from 'p-limit';
+import pRetry from 'p-retry';
 import { z } from 'zod';
 import type { LlmSettings } from './config';
 import { parseJsonAnswer } from './json-answer';
@@ -252,7 +253,10 @@ function createClientState(options: LlmClientOptions): ClientState {
   return { ...state, openai, stats };
 }
 
-/** Sends with the retry policy; the last failure becomes a RemoteError with the endpoint redacted. */
+/**
+ * Sends with the retry policy through p-retry (its own backoff off: the wait is the policy's, with the
+ * server's Retry-After first); the last failure becomes a RemoteError with the endpoint redacted.
+ */
 async function withRetries<T>(
   state: ClientState,
   label: string,
@@ -260,27 +264,38 @@ async function withRetries<T>(
   retries = state.policy.retries,
 ): Promise<T> {
   const { policy, secrets, shownUrl } = state;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await send();
-    } catch (error) {
-      const info = describeFailure(error, policy, state.now());
-      if (!info.retryable || attempt >= retries) {
-        const tries = attempt + 1;
-        const what = redactText(info.what, secrets);
-        throw new RemoteError(`${label} ${shownUrl}: ${what} after ${tries} attempt${tries === 1 ? '' : 's'}`, {
-          status: info.status,
-          url: state.settings.baseURL,
-          cause: error,
-        });
-      }
-      const wait = retryDelayMs(policy, attempt, info.retryAfter);
-      state.log.debug(
-        `${label} ${shownUrl}: ${redactText(info.what, secrets)}; retry ${attempt + 1}/${retries} in ${wait} ms`,
-      );
-      state.stats.retries++;
-      await state.sleep(wait);
-    }
+  let attempts = 0;
+  try {
+    return await pRetry(
+      () => {
+        attempts++;
+        return send();
+      },
+      {
+        retries,
+        minTimeout: 0,
+        maxTimeout: 0,
+        onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+          const info = describeFailure(error, policy, state.now());
+          if (!info.retryable || retriesLeft === 0) return;
+          const wait = retryDelayMs(policy, attemptNumber - 1, info.retryAfter);
+          state.log.debug(
+            `${label} ${shownUrl}: ${redactText(info.what, secrets)}; retry ${attemptNumber}/${retries} in ${wait} ms`,
+          );
+          state.stats.retries++;
+          await state.sleep(wait);
+        },
+        shouldRetry: ({ error }) => describeFailure(error, policy, state.now()).retryable,
+      },
+    );
+  } catch (error) {
+    const info = describeFailure(error, policy, state.now());
+    const what = redactText(info.what, secrets);
+    throw new RemoteError(`${label} ${shownUrl}: ${what} after ${attempts} attempt${attempts === 1 ? '' : 's'}`, {
+      status: info.status,
+      url: state.settings.baseURL,
+      cause: error,
+    });
   }
 }
 
