@@ -1,9 +1,16 @@
 import { join, resolve } from 'node:path';
 import { secretValues } from '@datasmith/config';
 import { InputError } from '@datasmith/errors';
-import { type MonthWindow, dataLayout, monthRange, pipelineStages, stepDefinition } from '@datasmith/paths';
+import {
+  type MonthWindow,
+  type PipelineStep,
+  dataLayout,
+  monthRange,
+  pipelineStages,
+  stepDefinition,
+} from '@datasmith/paths';
 import { acquireLock } from '../update/lock';
-import { type PlannedTask, planNxTasks } from '../update/nx-plan';
+import { type PlannedTask, markAfterEarlierStages, planNxTasks } from '../update/nx-plan';
 import { createNxRunner, nxEnvironment } from '../update/nx-runner';
 import { type SessionStage, stageArgs } from '../update/nx-session.cjs';
 import type { CommandContext } from '../context';
@@ -141,9 +148,13 @@ async function printDryRun(
 ): Promise<void> {
   // Nx computes hashes in this process: it must see the environment the run would have.
   for (const [key, value] of Object.entries(nxEnvironment(env))) if (value !== undefined) process.env[key] = value;
+  const pending = new Set<PipelineStep>();
   for (const step of plan) {
     ctx.print(`${step.title}: nx ${stageArgs(step).join(' ')}`);
-    const tasks = await planNxTasks(ctx.cwd, step.targets, step.overrides, step.projects);
+    const tasks = markAfterEarlierStages(
+      await planNxTasks(ctx.cwd, step.targets, step.overrides, step.projects),
+      pending,
+    );
     const count = (status: PlannedTask['status']) => tasks.filter((t) => t.status === status).length;
     for (const task of tasks) ctx.print(`  ${DRY_RUN_LABELS[task.status]} ${task.id}`);
     ctx.print(

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { PIPELINE, type PipelineStep, stepDefinition } from '@datasmith/paths';
 
 /** What `update --dry-run` knows of one task before running anything. */
 export interface PlannedTask {
@@ -62,4 +63,25 @@ export async function planNxTasks(
   };
   for (const task of tasks) await visit(task);
   return tasks.map((t) => ({ id: t.id, status: status.get(t.id) ?? 'run' })).sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+/**
+ * Marks what one Nx command cannot see: a cached task of a global step that reads a table written by
+ * a step with a task that would run (or follows one) in an earlier command of the plan runs after it
+ * too (merge reads every month's perf and verified tables; dataset reads merge's master). `pending`
+ * holds the steps with such tasks so far and grows with this command's; tasks come in PIPELINE order
+ * within the command, so a global step that reads another global step of the same command is marked too.
+ */
+export function markAfterEarlierStages(tasks: readonly PlannedTask[], pending: Set<PipelineStep>): PlannedTask[] {
+  const stepOf = (task: PlannedTask) => task.id.split(':')[1] as PipelineStep;
+  const order = (task: PlannedTask) => PIPELINE.findIndex((s) => s.name === stepOf(task));
+  const marked = new Map<string, PlannedTask['status']>();
+  for (const task of [...tasks].sort((a, b) => order(a) - order(b))) {
+    const definition = stepDefinition(stepOf(task));
+    const readsPending = definition.partition === 'global' && definition.reads.some((table) => pending.has(table.step));
+    const status = task.status === 'cached' && readsPending ? 'after-upstream' : task.status;
+    marked.set(task.id, status);
+    if (status !== 'cached') pending.add(definition.name);
+  }
+  return tasks.map((task) => ({ id: task.id, status: marked.get(task.id) ?? task.status }));
 }
