@@ -7,8 +7,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { monthRange, pipelineStages, stepDefinition } from '@datasmith/paths';
-import type { SessionStage } from '../../libs/cli/src/update/nx-session.cjs';
+import { monthRange } from '@datasmith/paths';
+import { updateStages } from '../../libs/cli/src/update/stages';
 
 const root = resolve(import.meta.dirname, '../..');
 const demoConfig = 'tools/demo/datasmith.demo.json';
@@ -33,9 +33,6 @@ if (!env.DATASMITH_ASV_SOURCE) {
   );
   process.exit(2);
 }
-
-/** The pipeline's stages (@datasmith/paths PIPELINE); Nx skips targets a project does not have yet. */
-const stages = pipelineStages();
 
 function run(title: string, command: string, args: string[]): void {
   process.stdout.write(`\n=== ${title}\n`);
@@ -65,27 +62,7 @@ if (!process.env.DATASMITH_IMAGE_REGISTRY) {
   env.DATASMITH_IMAGE_REGISTRY = registry;
 }
 run('generate the demo store', process.execPath, ['--import', 'tsx', 'tools/demo/src/main.ts', '--out', config.store]);
-const nxStages: SessionStage[] = [
-  ...stages.before.map(
-    (step): SessionStage => ({
-      title: step,
-      command: 'run',
-      targets: [step],
-      projects: [stepDefinition(step).project as string],
-      overrides: {},
-      refreshGraph: true,
-    }),
-  ),
-  ...monthRange(config.months.from, config.months.to).map(
-    (month): SessionStage => ({
-      title: `month ${month.key}`,
-      command: 'run-many',
-      targets: stages.perMonth,
-      overrides: { month: month.key },
-      parallel: 2,
-    }),
-  ),
-  { title: 'global steps', command: 'run-many', targets: stages.after, overrides: {} },
-];
+// The same Nx commands as `datasmith update` over the demo's months.
+const nxStages = updateStages(monthRange(config.months.from, config.months.to), 2);
 run('pipeline (one Nx process)', process.execPath, [nxSession, JSON.stringify(nxStages)]);
 process.stdout.write(`\ndemo: done in ${((Date.now() - started) / 1000).toFixed(1)} s; outputs under data/\n`);

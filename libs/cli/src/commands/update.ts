@@ -1,18 +1,12 @@
 import { join, resolve } from 'node:path';
 import { secretValues } from '@datasmith/config';
 import { InputError } from '@datasmith/errors';
-import {
-  type MonthWindow,
-  type PipelineStep,
-  dataLayout,
-  monthRange,
-  pipelineStages,
-  stepDefinition,
-} from '@datasmith/paths';
+import { type MonthWindow, type PipelineStep, dataLayout, monthRange } from '@datasmith/paths';
 import { acquireLock } from '../update/lock';
 import { type PlannedTask, markAfterEarlierStages, planNxTasks } from '../update/nx-plan';
 import { createNxRunner, nxEnvironment } from '../update/nx-runner';
 import { type SessionStage, stageArgs } from '../update/nx-session.cjs';
+import { updateStages } from '../update/stages';
 import type { CommandContext } from '../context';
 import type { RegisterCommand } from './index';
 import { intOption } from './shared';
@@ -34,43 +28,11 @@ interface UpdateOptions {
   validTasks?: string;
 }
 
-const STAGES = pipelineStages();
-
 const DRY_RUN_LABELS: Record<PlannedTask['status'], string> = {
   cached: 'cached        ',
   run: 'would run     ',
   'after-upstream': 'after upstream',
 };
-
-/**
- * The Nx commands of an update, in order: the steps before the months (`nx run`; scrape-repos writes
- * the repository list, so the project graph is built again after it), one `nx run-many` per month,
- * then the global steps. One Nx process runs them all (nx-session.cjs).
- */
-export function updateStages(months: readonly MonthWindow[], parallel: number): SessionStage[] {
-  return [
-    ...STAGES.before.map(
-      (step): SessionStage => ({
-        title: step,
-        command: 'run',
-        targets: [step],
-        projects: [stepDefinition(step).project as string],
-        overrides: {},
-        refreshGraph: true,
-      }),
-    ),
-    ...months.map(
-      (m): SessionStage => ({
-        title: `month ${m.key}`,
-        command: 'run-many',
-        targets: [...STAGES.perMonth],
-        overrides: { month: m.key },
-        parallel,
-      }),
-    ),
-    { title: 'global steps', command: 'run-many', targets: [...STAGES.after], overrides: {}, parallel },
-  ];
-}
 
 /** `YYYY-MM-01` (or `YYYY-MM`) → the month it starts; anything else is refused. */
 export function parseMonthStart(value: string, flag: string): string {
