@@ -88,3 +88,29 @@ describe('prepare in rank mode (the default)', () => {
     expect(alone.rows[0]?.is_perf_candidate).toBe(false);
   });
 });
+
+describe('rank gate partitions', () => {
+  it('gives the same rows for a whole window as for each month prepared on its own (what Nx runs)', async () => {
+    const code = (line: string) => makePatch({ 'pkg/core.py': { add: [line, 'y = 1'], remove: ['x = 0'] } });
+    const titles = ['Use a cache for the lookup', 'Add an option', 'Avoid a copy in the loop', 'Refactor names'];
+    const rows = ['2024-03', '2024-04'].flatMap((month, m) =>
+      titles.map((title, i) =>
+        commitRow({
+          pr_number: 10 * (m + 1) + i,
+          pr_title: title,
+          message: `${title} (#${10 * (m + 1) + i})`,
+          pr_merged_at: `${month}-1${i}T08:00:00Z`,
+          patch: code(i % 2 === 0 ? '# avoid the copy: cache it' : 'def f(x): return x'),
+        }),
+      ),
+    );
+    const options = { gateShare: 0.5 };
+    const whole = (await prepare({ rows, options }, { log: silentLogger })).rows;
+    const perMonth = [
+      ...(await prepare({ rows: rows.slice(0, 4), options }, { log: silentLogger })).rows,
+      ...(await prepare({ rows: rows.slice(4), options }, { log: silentLogger })).rows,
+    ];
+    expect(perMonth).toEqual(whole);
+    expect(whole.filter((r) => r.is_perf_candidate)).toHaveLength(4);
+  });
+});
