@@ -1,15 +1,19 @@
+import type { PipelineStep } from '@datasmith/paths';
 import type { Command } from 'commander';
 import type { CommandContext } from '../context';
 
 /** A command module: declares its name, flags and help, and calls one step function. */
 export type RegisterCommand = (program: Command, context: () => CommandContext) => void;
 
+type CommandLoader = () => Promise<RegisterCommand>;
+
 /**
- * Every command, in help order, and how to load the module that registers it. A module is imported
- * only when its command runs (or for the full help): each one imports its step's libraries, and Nx
- * starts one CLI per target, so loading every step's code on each start multiplied.
+ * The command that runs each pipeline step, in pipeline order: keyed by PIPELINE's names, so a step
+ * added to PIPELINE without its command (or a command left behind by a removed step) does not type-check.
+ * A module is imported only when its command runs (or for the full help): each one imports its step's
+ * libraries, and Nx starts one CLI per target, so loading every step's code on each start multiplied.
  */
-const COMMANDS: Record<string, () => Promise<RegisterCommand>> = {
+const STEP_COMMANDS = {
   'scrape-repos': async () => (await import('./scrape-repos')).registerScrapeRepos,
   collect: async () => (await import('./collect')).registerCollect,
   prepare: async () => (await import('./prepare')).registerPrepare,
@@ -20,6 +24,10 @@ const COMMANDS: Record<string, () => Promise<RegisterCommand>> = {
   merge: async () => (await import('./merge')).registerMerge,
   dataset: async () => (await import('./dataset')).registerDataset,
   report: async () => (await import('./report')).registerReport,
+} satisfies Record<PipelineStep, CommandLoader>;
+
+/** The operator's commands around the pipeline, after the steps in help order. */
+const OPERATOR_COMMANDS: Record<string, CommandLoader> = {
   update: async () => (await import('./update')).registerUpdate,
   explain: async () => (await import('./explain')).registerExplain,
   doctor: async () => (await import('./doctor')).registerDoctor,
@@ -27,6 +35,9 @@ const COMMANDS: Record<string, () => Promise<RegisterCommand>> = {
   gc: async () => (await import('./gc')).registerGc,
   contexts: async () => (await import('./contexts')).registerContexts,
 };
+
+/** Every command, in help order, and how to load the module that registers it. */
+const COMMANDS: Record<string, CommandLoader> = { ...STEP_COMMANDS, ...OPERATOR_COMMANDS };
 
 /** The top-level command names, in help order. */
 export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
